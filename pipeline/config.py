@@ -1,0 +1,58 @@
+"""Settings: one object, built once by the CLI from flags and the environment, passed down.
+
+Every external service has an endpoint the user can override. The OpenAI endpoint and key are
+read by the openai SDK itself (``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``) and mirrored here only
+so that the CLI can tell a user which one is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+HF_DEFAULT = "https://huggingface.co"
+ARXIV_DEFAULT = "https://export.arxiv.org/api/query"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DIGEST_", extra="ignore")
+
+    hf_endpoint: str = Field(default=HF_DEFAULT, validation_alias=AliasChoices("HF_ENDPOINT"))
+    arxiv_api_url: str = Field(
+        default=ARXIV_DEFAULT, validation_alias=AliasChoices("ARXIV_API_URL")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
+    )
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
+    )
+
+    data_dir: Path = Path("data")
+    model: str = "gpt-4.1-mini"
+    prompt: str = "summarize"
+    """``name`` for the newest version, or ``name@vN`` for a fixed one."""
+    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+
+    token_budget: int = 12_000
+    """Tokens of paper text sent to the LLM (title and abstract always fit first)."""
+    concurrency: int = 32
+    """LLM calls in flight at once: a typical day (~30 papers) goes in one wave."""
+    download_concurrency: int = 4
+    """PDF downloads at once: arXiv asks for small bursts."""
+    arxiv_delay_s: float = 3.0
+    """Pause between arXiv API calls, per arXiv's guideline."""
+    http_timeout_s: float = 60.0
+    llm_timeout_s: float = 180.0
+    max_attempts: int = 5
+    """Attempts per HTTP request (first try included) on 429, 5xx, timeouts."""
+    max_backoff_s: float = 60.0
+    reasks: int = 2
+    """Re-asks with the problem stated when a summary fails validation."""
+    structured_output: str = "auto"
+    """``json_schema``, ``json_object``, or ``auto`` (json_schema, json_object after a 400)."""
+    max_cost_usd: float | None = None
+    price_file: Path | None = None
+    """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""

@@ -1,0 +1,98 @@
+"""Extract stage: a PDF in, the budgeted text an LLM should read out.
+
+pdftext   PyMuPDF pages -> blocks, lines, spans (the only module reading the PDF)
+hidden    invisible text and LLM-directed instructions out, as flags
+quality   is the text layer worth reading at all?
+clean     page furniture out, paragraphs in reading order (layout: columns)
+sections  paragraphs -> named sections with canonical kinds
+budget    sections -> context within a token budget
+report    a dict and a table describing an Extraction
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+from functools import partial
+
+from pipeline.errors import ExtractionError
+from pipeline.extract import budget, clean, hidden, pdftext, quality, sections
+from pipeline.extract.report import extraction_report, format_report
+from pipeline.models import Extraction, Flag, SectionInfo
+from pipeline.tokens import count_tokens
+
+__all__ = ["EXTRACTOR_VERSION", "extract_pdf", "extraction_report", "format_report"]
+
+EXTRACTOR_VERSION = "1.0.0"
+
+
+def extract_pdf(
+    source: pathlib.Path | bytes, *, budget_tokens: int, model: str = "gpt-4o", label: str = ""
+) -> Extraction:
+    """Read a PDF and build the LLM context; raises ExtractionError if it cannot be read."""
+    label = label or (source.name if isinstance(source, pathlib.Path) else "PDF")
+    data = _read(source, label)
+    doc = pdftext.open_pdf(data, label)
+    try:
+        pages = pdftext.read_pages(doc, label)
+        toc = [(int(level), str(title), int(page)) for level, title, page, *_ in doc.get_toc()]
+        meta_title = str((doc.metadata or {}).get("title") or "")
+        flags = hidden.strip_hidden(pages, partial(pdftext.dark_fills, doc))
+    finally:
+        doc.close()
+    sha = _sha256(data)
+    problem = quality.gate(pages)
+    if problem:
+        return Extraction(
+            extractor_version=EXTRACTOR_VERSION,
+            pdf_sha256=sha,
+            pages=len(pages),
+            context="",
+            context_tokens=0,
+            flags=[*flags, problem],
+            usable=False,
+        )
+    body = clean.body_size(pages)
+    clean.remove_furniture(pages)
+    paras, injections = _scrub(clean.paragraphs(pages, body))
+    paper = sections.split_sections(paras, toc, meta_title, body)
+    for section in paper.sections:
+        section.tokens = count_tokens(section.text, model)
+    context = budget.build_context(paper, budget_tokens, model)
+    return Extraction(
+        extractor_version=EXTRACTOR_VERSION,
+        pdf_sha256=sha,
+        pages=len(pages),
+        title=paper.title,
+        sections=[_info(s) for s in paper.sections],
+        context=context.text,
+        context_tokens=context.tokens,
+        kept=context.kept,
+        dropped=context.dropped,
+        flags=[*flags, *injections],
+    )
+
+
+def _read(source: pathlib.Path | bytes, label: str) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    try:
+        return source.read_bytes()
+    except OSError as exc:
+        raise ExtractionError(label, f"the PDF file could not be read ({exc.strerror})") from exc
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _scrub(paras: list[clean.Para]) -> tuple[list[clean.Para], list[Flag]]:
+    flags: list[Flag] = []
+    for para in paras:
+        para.text, found = hidden.scrub_injections(para.text, para.page)
+        flags.extend(found)
+    return [p for p in paras if p.text], flags
+
+
+def _info(section: sections.Section) -> SectionInfo:
+    return SectionInfo(name=section.name, chars=len(section.text), tokens=section.tokens)

@@ -1,0 +1,157 @@
+"""Text a reader cannot see, and instructions aimed at an LLM instead of a reader.
+
+Both are taken out of what the LLM reads and reported as flags for the editor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.extract.pdftext import Page, Span
+from pipeline.models import Flag
+
+Rect = tuple[float, float, float, float]
+TINY_PT = 2.0
+_NEAR_WHITE = 0xF0
+# Above this share of the document, invisible text is an OCR layer over scans, not a trick.
+_OCR_LAYER_SHARE = 0.5
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_MIN_WORDS = 4
+_CUES = ("ignore", "disregard", "forget", "review", "do not", "recommend", "instruction", "you are")
+
+INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?"
+    r"(?:previous|prior|above|earlier|preceding|former)\s+(?:instructions?|prompts?|directions?)"
+    r"|\b(?:give|write|provide|generate|output)\s+(?:it\s+|this\s+paper\s+)?(?:a|an)\s+"
+    r"(?:very\s+|highly\s+|strongly\s+)?(?:positive|favou?rable|glowing)\s+review"
+    r"|\bdo\s+not\s+(?:highlight|mention|point\s+out|discuss)\s+(?:any\s+)?"
+    r"(?:negatives|weaknesses|limitations|flaws)"
+    r"|\brecommend\s+(?:accepting|acceptance\s+of|to\s+accept)\s+(?:this|the)\s+(?:paper|work)"
+    r"|\b(?:for|to)\s+(?:llm|ai)\s+reviewers?\b"
+    r"|\bnew\s+instructions?\s*:"
+    r"|\byou\s+are\s+(?:an?\s+)?(?:ai|llm|language\s+model)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class _Found:
+    reason: str
+    page: int
+    texts: list[str]
+
+
+def strip_hidden(pages: list[Page], fills: Callable[[int], list[Rect]]) -> list[Flag]:
+    """Remove invisible spans from ``pages`` in place; one flag per page and kind of hiding.
+
+    ``fills(page_number)`` gives the dark areas of a page; it is called only for pages with
+    white text, because reading vector drawings costs as much as reading the text.
+    """
+    ocr_layer = _invisible_share(pages) > _OCR_LAYER_SHARE
+    found: dict[tuple[int, str], _Found] = {}
+    for page in pages:
+        dark: list[Rect] | None = None
+        for block in page.blocks:
+            for line in block.lines:
+                kept = []
+                for span in line.spans:
+                    reason = _reason(span, page, ocr_layer)
+                    if reason == "white":
+                        dark = fills(page.number) if dark is None else dark
+                        reason = None if _covered(span.bbox, dark, page.images) else reason
+                    if reason is None:
+                        kept.append(span)
+                    elif span.text.strip():
+                        key = (page.number, reason)
+                        found.setdefault(key, _Found(reason, page.number, [])).texts.append(
+                            span.text
+                        )
+                if len(kept) != len(line.spans):
+                    line.spans = kept
+                    line.text = "".join(s.text for s in kept)
+            block.keep([line for line in block.lines if line.spans])
+        page.blocks = [b for b in page.blocks if b.lines]
+    return [flag for f in found.values() for flag in _flags(f)]
+
+
+def _reason(span: Span, page: Page, ocr_layer: bool) -> str | None:
+    if not span.text.strip():
+        return None
+    unpainted = not span.painted or span.alpha == 0
+    if unpainted and not ocr_layer and span.font not in page.type3_fonts:
+        return "invisible"
+    if span.size < TINY_PT:
+        return "tiny"
+    x0, y0, x1, y1 = span.bbox
+    if x1 <= 0 or y1 <= 0 or x0 >= page.width or y0 >= page.height:
+        return "off-page"
+    r, g, b = span.color >> 16, (span.color >> 8) & 0xFF, span.color & 0xFF
+    if min(r, g, b) >= _NEAR_WHITE:
+        return "white"
+    return None
+
+
+def _invisible_share(pages: list[Page]) -> float:
+    total = hidden = 0
+    for page in pages:
+        for block in page.blocks:
+            for line in block.lines:
+                for span in line.spans:
+                    total += len(span.text)
+                    if not span.painted and span.font not in page.type3_fonts:
+                        hidden += len(span.text)
+    return hidden / total if total else 0.0
+
+
+def _covered(bbox: Rect, dark: list[Rect], images: list[Rect]) -> bool:
+    cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    return any(r[0] <= cx <= r[2] and r[1] <= cy <= r[3] for r in (*dark, *images))
+
+
+def _flags(found: _Found) -> list[Flag]:
+    text = " ".join(" ".join(found.texts).split())
+    page = found.page + 1
+    match = INJECTION.search(text)
+    flags = []
+    # Figures hide stray tick labels and symbols too; a message needs words.
+    if match or len(_WORD.findall(text)) >= _MIN_WORDS:
+        flags.append(
+            Flag(code="hidden_text", detail=f'{found.reason} text: "{excerpt(text)}"', page=page)
+        )
+    if match:
+        flags.append(
+            Flag(
+                code="prompt_injection",
+                detail=f'hidden instruction: "{excerpt(text, match.start())}"',
+                page=page,
+            )
+        )
+    return flags
+
+
+def scrub_injections(text: str, page: int) -> tuple[str, list[Flag]]:
+    """Drop the sentences of ``text`` that address an LLM; flag each one."""
+    low = text.lower()
+    # Substring tests are many times faster than the pattern and rule out most paragraphs.
+    if not any(cue in low for cue in _CUES) or not INJECTION.search(text):
+        return text, []
+    flags = []
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        match = INJECTION.search(sentence)
+        if match:
+            detail = f'instruction to an LLM: "{excerpt(sentence, match.start())}"'
+            flags.append(Flag(code="prompt_injection", detail=detail, page=page + 1))
+        else:
+            kept.append(sentence)
+    return " ".join(kept), flags
+
+
+def excerpt(text: str, start: int = 0, width: int = 80) -> str:
+    begin = max(0, start - 10)
+    cut = text[begin : begin + width].strip()
+    prefix = "…" if begin else ""
+    suffix = "…" if begin + width < len(text) else ""
+    return f"{prefix}{cut}{suffix}"

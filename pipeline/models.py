@@ -1,0 +1,218 @@
+"""Typed data that crosses a module boundary. Pure data: no I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    """Our own records: unknown fields are a bug, not something to carry along."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- Hugging Face API (third-party shape: ignore what we don't use) --------------------------
+
+
+class _HF(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class HFAuthor(_HF):
+    name: str
+
+
+class HFPaperBody(_HF):
+    id: str
+    title: str
+    upvotes: int = 0
+    authors: list[HFAuthor] = Field(default_factory=list)
+    summary: str = ""
+    published_at: dt.datetime | None = Field(default=None, alias="publishedAt")
+
+
+class HFSubmitter(_HF):
+    avatar_url: str | None = Field(default=None, alias="avatarUrl")
+
+
+class HFDailyEntry(_HF):
+    paper: HFPaperBody
+    thumbnail: str | None = None
+    submitted_by: HFSubmitter | None = Field(default=None, alias="submittedBy")
+    num_comments: int = Field(default=0, alias="numComments")
+
+
+# ---- Our records -------------------------------------------------------------------------------
+
+
+class DailyPaper(Model):
+    """One paper of the day, as listed by Hugging Face, normalised."""
+
+    arxiv_id: str
+    title: str
+    upvotes: int
+    authors: list[str]
+    abstract: str
+    published_at: dt.datetime | None = None
+    thumbnail: str | None = None
+    submitter_avatar: str | None = None
+    num_comments: int = 0
+
+
+class ArxivMeta(Model):
+    arxiv_id: str
+    version: int
+    title: str
+    pdf_url: str
+    updated: dt.datetime | None = None
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+
+class Flag(Model):
+    """Something an editor should know about a paper (hidden text, abstract fallback, ...)."""
+
+    code: str
+    detail: str
+    page: int | None = None
+
+
+class SectionInfo(Model):
+    name: str
+    chars: int
+    tokens: int
+
+
+class Extraction(Model):
+    """What the extract stage made of one PDF: the budgeted LLM context plus diagnostics."""
+
+    extractor_version: str
+    pdf_sha256: str
+    pages: int
+    title: str | None = None
+    sections: list[SectionInfo] = Field(default_factory=list)
+    context: str
+    context_tokens: int
+    kept: list[str] = Field(default_factory=list)
+    dropped: list[str] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    usable: bool = True
+    """False when the quality gate failed: the caller falls back to the abstract."""
+
+
+class PaperInput(Model):
+    """The text a summary is made from, and where it came from."""
+
+    text: str
+    tokens: int
+    source: str  # "pdf" or "abstract"
+    sections: list[str] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+
+
+class Summary(BaseModel):
+    """The three parts of a paper's entry, as the LLM must return them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    whats_new: str = Field(description="What's New: 이 논문이 새롭게 제시하는 것")
+    technical_details: str = Field(description="Technical Details: 방법과 구조")
+    performance_highlights: str = Field(description="Performance Highlights: 실험 결과")
+
+
+class Usage(Model):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class Provenance(Model):
+    """Who made a summary, from what: for editors reviewing and researchers comparing."""
+
+    prompt_name: str
+    prompt_version: str
+    prompt_hash: str
+    model: str
+    params: dict[str, Any]
+    input_hash: str
+    input_source: str
+    input_sections: list[str] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    attempts: int = 1
+    created_at: dt.datetime
+
+
+class Status(StrEnum):
+    OK = "ok"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+    PENDING = "pending"
+
+
+class PaperRecord(Model):
+    """The state of one paper on one date: what the store keeps and run.json reports."""
+
+    paper: DailyPaper
+    status: Status = Status.PENDING
+    reason: str | None = None
+    flags: list[Flag] = Field(default_factory=list)
+    summary: Summary | None = None
+    draft: Summary | None = None
+    last_reply: str | None = None
+    """The model's last raw answer when it could not be parsed into a draft."""
+    provenance: Provenance | None = None
+    input_tokens: int | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+class PaperReport(Model):
+    arxiv_id: str
+    status: Status
+    reason: str | None = None
+    flags: list[Flag] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+
+
+class RunReport(Model):
+    date: dt.date
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    exit_status: int | None = None
+    dry_run: bool = False
+    stage_timings: dict[str, float] = Field(default_factory=dict)
+    counts: dict[str, int] = Field(default_factory=dict)
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    llm_calls: int = 0
+    papers: list[PaperReport] = Field(default_factory=list)
+
+
+class DigestEntry(Model):
+    arxiv_id: str
+    title: str
+    url: str
+    thumbnail: str | None
+    upvotes: int
+    authors: list[str]
+    summary: Summary
+    provenance: Provenance | None = None
+
+
+class Digest(Model):
+    date: dt.date
+    papers: list[DigestEntry]

@@ -1,0 +1,179 @@
+"""Versioned prompt templates: ``prompts/<name>/v<N>.yaml``, one file per version.
+
+A version that has produced a summary is never edited: its hash goes into every summary's
+provenance and cache key, and ``prompts/versions.lock`` (checked by the tests) pins it. A change
+to a prompt is a new file, ``v<N+1>.yaml``, which becomes the default because it is the newest.
+
+Templates are checked when loaded, not when first rendered, so a typo in a new version fails the
+run before any LLM call is paid for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.errors import UsageError
+
+VARIABLES = frozenset({"title", "authors", "abstract", "text", "arxiv_id"})
+"""What the summarize stage can fill in; a template may use any subset."""
+
+# No leading zeros: "v02" next to "v2" would make "newest" ambiguous.
+_VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
+_VERSION = re.compile(r"^v[1-9][0-9]*$")
+# A plain folder name: "../x" must not reach outside prompts_dir.
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class PromptFile(BaseModel):
+    """The on-disk format. Strict, so a misspelt key is an error instead of a silent default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=1)
+    system: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+    params: dict[str, Any]
+    """Model parameters the template was tuned with (temperature, max_tokens, ...)."""
+
+
+class PromptTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    version: str
+    description: str
+    system: str
+    user: str
+    params: dict[str, Any]
+    path: Path
+    content_hash: str
+    """sha256 hex of the file's bytes: what provenance and the lock file record."""
+
+
+def list_versions(prompts_dir: Path, name: str) -> list[str]:
+    """The versions of ``name`` on disk, oldest first (numeric order: v2 before v10)."""
+    folder = prompts_dir / name
+    if not folder.is_dir():
+        return []
+    numbers = [
+        int(match.group(1))
+        for entry in folder.iterdir()
+        if entry.is_file() and (match := _VERSION_FILE.match(entry.name))
+    ]
+    return [f"v{number}" for number in sorted(numbers)]
+
+
+def list_names(prompts_dir: Path) -> list[str]:
+    """Prompt names that have at least one version."""
+    if not prompts_dir.is_dir():
+        return []
+    return sorted(
+        entry.name
+        for entry in prompts_dir.iterdir()
+        if entry.is_dir() and list_versions(prompts_dir, entry.name)
+    )
+
+
+def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
+    """Load ``name`` (its newest version) or ``name@vN`` (that version), checked."""
+    name, version = _resolve(prompts_dir, spec)
+    path = prompts_dir / name / f"{version}.yaml"
+    raw = path.read_bytes()
+    parsed = _parse(path, raw)
+    for role, text in (("system", parsed.system), ("user", parsed.user)):
+        _check_placeholders(path, role, text)
+    return PromptTemplate(
+        name=name,
+        version=version,
+        description=parsed.description,
+        system=parsed.system,
+        user=parsed.user,
+        params=parsed.params,
+        path=path,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def render_messages(template: PromptTemplate, **variables: str) -> list[dict[str, str]]:
+    """The chat messages for one paper. Values are inserted verbatim: braces in a paper's text
+    are not parsed, only the template's own are."""
+    unknown = sorted(set(variables) - VARIABLES)
+    if unknown:
+        raise TypeError(f"render_messages got unknown variables: {', '.join(unknown)}")
+    missing = sorted((placeholders(template.system) | placeholders(template.user)) - set(variables))
+    if missing:
+        raise UsageError(
+            f"prompt {template.path} needs {', '.join(missing)}, which the caller did not supply"
+        )
+    return [
+        {"role": "system", "content": template.system.format_map(variables)},
+        {"role": "user", "content": template.user.format_map(variables)},
+    ]
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a template text uses (escaped ``{{`` ``}}`` are literal braces)."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+# ---- loading helpers ---------------------------------------------------------------------------
+
+
+def _resolve(prompts_dir: Path, spec: str) -> tuple[str, str]:
+    """Split ``name[@vN]`` and check that it exists, naming what does when it doesn't."""
+    name, _, version = spec.partition("@")
+    versions = list_versions(prompts_dir, name) if _NAME.match(name) else []
+    if not versions:
+        known = ", ".join(list_names(prompts_dir)) or "none"
+        raise UsageError(f"unknown prompt {name!r} in {prompts_dir}; available: {known}")
+    if not version:
+        return name, versions[-1]
+    if not _VERSION.match(version) or version not in versions:
+        raise UsageError(
+            f"prompt {name!r} has no version {version!r}; available: {', '.join(versions)}"
+        )
+    return name, version
+
+
+def _parse(path: Path, raw: bytes) -> PromptFile:
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"prompt file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"prompt file {path} must be a mapping of description/system/user/params")
+    try:
+        return PromptFile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise UsageError(f"prompt file {path} is invalid: {problems}") from exc
+
+
+def _check_placeholders(path: Path, role: str, text: str) -> None:
+    """Every ``{...}`` must be a plain known variable; literal braces must be doubled."""
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError as exc:  # a lone "{" or "}"
+        raise UsageError(
+            f"prompt file {path}: {role} message has an unescaped brace ({exc}); "
+            "write literal braces as {{ and }}"
+        ) from exc
+    for _, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if field not in VARIABLES or spec or conversion:
+            raise UsageError(
+                f"prompt file {path}: {role} message uses unknown variable "
+                f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}; "
+                f"known: {', '.join(sorted(VARIABLES))} (literal braces are written {{{{ and }}}})"
+            )

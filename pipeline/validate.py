@@ -1,0 +1,135 @@
+"""Checks on a summary that the JSON schema cannot express.
+
+These catch broken output, not style: an empty or cut-off section, Markdown where the newsletter
+wants a plain paragraph, a reply that drifted into English or Chinese, a runaway generation.
+Each problem is a short English sentence that the summarize stage sends back to the model
+verbatim when it re-asks ("What's New is empty").
+
+The limits are calibrated on 200 published sections (tests/test_validate.py checks that every one
+of them passes): they run 99-500 characters, median about 220.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipeline.models import Summary
+
+SECTION_TITLES: dict[str, str] = {
+    "whats_new": "What's New",
+    "technical_details": "Technical Details",
+    "performance_highlights": "Performance Highlights",
+}
+
+MAX_CHARS = 1200
+"""About 2.4x the longest published section (500): only runaway output goes past this."""
+
+MIN_HANGUL_RATIO = 0.20
+"""Hangul syllables / (Hangul syllables + Latin letters).
+
+Measured over all 200 sections of the published digests in ../shared/reference (2024-06-12,
+2024-06-14, 2025-05-08): min 0.33, p1 0.46, p5 0.53, p10 0.57, p25 0.64, median 0.75, p75 0.83,
+max 1.00. The minimum is a results paragraph full of model names and benchmark figures, so
+English-heavy Korean is normal; 0.20 leaves a wide margin below it and still rejects replies in
+English with a few Korean words sprinkled in (typically under 0.15).
+"""
+
+_SENTENCE_END = ".!?。"
+# Closers that may follow the final punctuation: 다.) / 다." / 다.' and the like.
+_CLOSERS = ")]}\"'”’」』》〉"
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# CJK ideographs (unified, extension A, extensions B+ and both compatibility blocks) and kana.
+# CJK punctuation (U+3000-U+303F) and the katakana middle dot U+30FB, which Korean text also
+# uses as a separator, are allowed: they are symbols, not a sign the model switched language.
+_CJK_OR_KANA = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+    r"\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9f]+"
+)
+# Markdown structure; a section is one plain paragraph inside the digest's own Markdown, so any
+# of these would break the page's layout.
+_MARKDOWN: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a line break", re.compile(r"[\n\r\u2028\u2029]")),
+    ("a heading", re.compile(r"^\s*#{1,6}\s", re.MULTILINE)),
+    ("a bullet", re.compile(r"^\s*(?:[-*+]|\d+[.)])\s", re.MULTILINE)),
+    # Only ** : __bold__ would also match identifiers such as __init__.
+    ("bold text", re.compile(r"\*\*\S.*?\*\*")),
+    ("a table", re.compile(r"^\s*\||\|\s*:?-{3,}", re.MULTILINE)),
+)
+
+
+def section_problems(text: str) -> list[str]:
+    """What is wrong with one section's text; ``[]`` when it is fine."""
+    if not text.strip():
+        return ["is empty"]
+    checks = (_markdown, _not_korean, _cjk_or_kana, _truncated, _too_long)
+    return [problem for check in checks if (problem := check(text))]
+
+
+def summary_problems(summary: Summary) -> list[str]:
+    """Every section's problems, each prefixed with the section's display name."""
+    return [
+        f"{title} {problem}"
+        for field, title in SECTION_TITLES.items()
+        for problem in section_problems(getattr(summary, field))
+    ]
+
+
+def hangul_ratio(text: str) -> float:
+    """Hangul syllables / (Hangul syllables + Latin letters); 0.0 when there are neither.
+
+    Digits, punctuation and symbols are left out: a results paragraph is full of them in any
+    language.
+    """
+    hangul = len(_HANGUL.findall(text))
+    latin = sum(1 for char in text if _is_latin_letter(char))
+    return hangul / (hangul + latin) if hangul + latin else 0.0
+
+
+# ---- the checks: each returns one problem sentence or None -------------------------------------
+
+
+def _markdown(text: str) -> str | None:
+    found = [label for label, pattern in _MARKDOWN if pattern.search(text.strip())]
+    if not found:
+        return None
+    return f"contains Markdown ({', '.join(found)}); write one plain paragraph"
+
+
+def _not_korean(text: str) -> str | None:
+    ratio = hangul_ratio(text)
+    if ratio >= MIN_HANGUL_RATIO:
+        return None
+    # Floor, not round: 19.6% must not be reported as "only 20%" against a 20% limit.
+    return f"is not written in Korean (only {int(ratio * 100)}% Hangul)"
+
+
+def _cjk_or_kana(text: str) -> str | None:
+    # Hanja is rare in Korean tech writing; in model output it almost always means the model
+    # drifted into Chinese or Japanese mid-sentence.
+    runs = list(dict.fromkeys(_CJK_OR_KANA.findall(text)))
+    if not runs:
+        return None
+    return f"contains Chinese characters or Japanese kana: {', '.join(runs[:5])}"
+
+
+def _truncated(text: str) -> str | None:
+    # Only final punctuation reliably marks a finished sentence: "성능을 보여" and "보여줍니다"
+    # both end in Hangul. The published sections all end with a period.
+    body = text.rstrip().rstrip(_CLOSERS).rstrip()
+    if body.endswith(("...", "…")) or not body.endswith(tuple(_SENTENCE_END)):
+        return "looks truncated (does not end with a complete sentence)"
+    return None
+
+
+def _too_long(text: str) -> str | None:
+    length = len(text.strip())
+    if length <= MAX_CHARS:
+        return None
+    return f"is too long ({length} characters; keep it under {MAX_CHARS})"
+
+
+def _is_latin_letter(char: str) -> bool:
+    # Counts accented letters too (é in "Fréchet"), so European names don't look like Korean.
+    return char.isalpha() and (char.isascii() or unicodedata.name(char, "").startswith("LATIN"))

@@ -1,0 +1,72 @@
+"""The digest's Markdown is the published format: a golden file, byte for byte.
+
+Regenerate deliberately with ``UPDATE_GOLDEN=1 pytest tests/test_render.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from pipeline.models import DailyPaper, Digest, PaperRecord, Status, Summary
+from pipeline.render import build_digest, render_json, render_markdown
+
+GOLDEN = Path(__file__).parent / "golden" / "render_digest.md"
+
+
+def _record(
+    arxiv_id: str, title: str, votes: int, thumb: str | None, status: Status
+) -> PaperRecord:
+    summary = Summary(
+        whats_new=f"{title}에서 제안하는 새로운 방법을 소개합니다.",
+        technical_details="인코더(encoder)와 디코더(decoder)를 함께 학습합니다.",
+        performance_highlights="주요 벤치마크에서 기존 방법보다 높은 정확도를 보입니다.",
+    )
+    return PaperRecord(
+        paper=DailyPaper(
+            arxiv_id=arxiv_id,
+            title=title,
+            upvotes=votes,
+            authors=["Zoe Zhang", "Adam Abel", "Mina Kim"],
+            abstract="An abstract.",
+            thumbnail=thumb,
+        ),
+        status=status,
+        summary=summary if status is Status.OK else None,
+        draft=summary if status is not Status.OK else None,
+    )
+
+
+RECORDS = [
+    _record(
+        "2406.00001", "Tokens [and] Images", 52, "https://cdn.example/2406.00001.png", Status.OK
+    ),
+    _record("2406.00002", "A Video Paper", 40, "https://cdn.example/clip.mp4", Status.OK),
+    _record("2406.00003", "Needs Review", 30, None, Status.NEEDS_REVIEW),
+    _record("2406.00004", "No Thumbnail", 7, None, Status.OK),
+]
+
+
+def test_markdown_matches_golden() -> None:
+    text = render_markdown(build_digest(dt.date(2024, 6, 13), RECORDS))
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_digest_shape_rules() -> None:
+    text = render_markdown(build_digest(dt.date(2024, 6, 13), RECORDS))
+    assert text.startswith("## Daily Papers (2024-06-13)\n\n### [")
+    assert text.endswith("\n\n") and not text.endswith("\n\n\n")
+    assert "Needs Review" not in text  # only passed summaries are published
+    assert "Authors: Zoe Zhang, Adam Abel, Mina Kim\n" in text  # the paper's order, not sorted
+    assert '[Watch Video](https://cdn.example/clip.mp4)\n<div><video controls src="' in text
+    assert "![](https://cdn.example/clip.mp4)" not in text
+    assert "### [Tokens \\[and\\] Images](https://arxiv.org/abs/2406.00001)" in text
+
+
+def test_json_round_trips() -> None:
+    digest = build_digest(dt.date(2024, 6, 13), RECORDS)
+    again = Digest.model_validate_json(render_json(digest))
+    assert [e.arxiv_id for e in again.papers] == ["2406.00001", "2406.00002", "2406.00004"]

@@ -1,0 +1,68 @@
+"""The store: atomic writes, nothing an earlier run or a person produced is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import StoreError
+from pipeline.models import DailyPaper, PaperRecord
+from pipeline.store import Store, atomic_write
+
+DAY = dt.date(2024, 6, 13)
+
+
+def test_atomic_write_leaves_no_temp_files_and_survives_concurrent_writers(tmp_path: Path) -> None:
+    target = tmp_path / "x" / "file.json"
+    payloads = [json.dumps({"writer": i, "pad": "y" * 50_000}).encode() for i in range(8)]
+    threads = [threading.Thread(target=atomic_write, args=(target, p)) for p in payloads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert target.read_bytes() in payloads  # one whole payload, never a mix
+    assert [p.name for p in target.parent.iterdir()] == ["file.json"]
+
+
+def test_listing_snapshots_are_kept_when_the_list_changes(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.save_listing(DAY, [{"a": 1}])
+    store.save_listing(DAY, [{"a": 1}])  # unchanged: no extra snapshot
+    assert len(list(store.day(DAY).glob("hf_daily_papers*.json"))) == 1
+    store.save_listing(DAY, [{"a": 1}, {"b": 2}])
+    files = sorted(p.name for p in store.day(DAY).glob("hf_daily_papers*.json"))
+    assert len(files) == 2
+    assert json.loads((store.day(DAY) / "hf_daily_papers.json").read_text()) == [{"a": 1}, {"b": 2}]
+
+
+def test_hand_edited_digest_is_kept_aside(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert store.publish(DAY, "digest.md", b"v1") is None
+    assert store.publish(DAY, "digest.md", b"v2") is None  # ours: replaced without a copy
+    path = store.day(DAY) / "digest.md"
+    path.write_bytes(b"edited by an editor")
+    kept = store.publish(DAY, "digest.md", b"v3")
+    assert kept is not None and kept.read_bytes() == b"edited by an editor"
+    assert path.read_bytes() == b"v3"
+
+
+def test_unreadable_record_is_moved_aside_not_deleted(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    paper = DailyPaper(arxiv_id="2406.1", title="t", upvotes=1, authors=[], abstract="a")
+    store.save_record(DAY, PaperRecord(paper=paper))
+    path = store.record_path(DAY, "2406.1")
+    path.write_text('{"paper": "not a paper"}')
+    assert store.load_record(DAY, "2406.1") is None
+    assert len(list(path.parent.glob("2406.1.json.invalid-*"))) == 1
+
+
+def test_second_run_of_the_same_day_is_refused(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.lock_day(DAY), pytest.raises(StoreError, match="in progress"), store.lock_day(DAY):
+        pass
+    with store.lock_day(DAY):  # released after the first run ends
+        pass
