@@ -34,6 +34,7 @@ def _setup_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s" if verbose else "%(message)s",
         stream=sys.stderr,
+        force=True,  # a second run in one process (tests) must log to the current stderr
     )
     # Libraries' INFO lines (every HTTP request) would bury ours.
     for noisy in ("httpx2", "httpcore2", "openai", "arxiv", "urllib3"):

@@ -96,6 +96,8 @@ class LLMClient:
         self.mode: Mode = "json_object" if configured == "json_object" else "json_schema"
         self._may_downgrade = configured == "auto"
         self.calls = 0
+        self.usage = Usage()
+        """What this client's calls consumed: cached replies cost nothing and are not here."""
 
     async def close(self) -> None:
         await self._client.close()
@@ -178,14 +180,15 @@ class LLMClient:
                 ) from exc
             raise RequestRejected(f"HTTP {exc.status_code}: {_error_text(exc)}") from exc
         choice = response.choices[0]
-        usage = response.usage
+        usage = Usage(
+            prompt_tokens=response.usage.prompt_tokens if response.usage else 0,
+            completion_tokens=response.usage.completion_tokens if response.usage else 0,
+        )
+        self.usage = self.usage + usage
         return LLMReply(
             content=choice.message.content,
             refusal=getattr(choice.message, "refusal", None),
             finish_reason=choice.finish_reason,
-            usage=Usage(
-                prompt_tokens=usage.prompt_tokens if usage else 0,
-                completion_tokens=usage.completion_tokens if usage else 0,
-            ),
+            usage=usage,
             latency_s=time.perf_counter() - started,
         )

@@ -81,9 +81,11 @@ class _Night:
     summarizer: Summarizer | None
     downloads: asyncio.Semaphore
     llm_slots: asyncio.Semaphore
+    in_flight: asyncio.Semaphore
+    """Papers started and not finished: keeps memory flat however long the day's list is."""
     extractor: ThreadPoolExecutor
-    spent_usd: float = 0.0
-    printed: list[str] = field(default_factory=list)
+    estimated_usd: float = 0.0
+    dry_run_lines: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
@@ -210,7 +212,7 @@ def _dry_run_lines(night: _Night, paper: DailyPaper, inp: PaperInput) -> list[st
     prompt_tokens = count_tokens(rendered, night.settings.model)
     expected_out = int(night.template.params.get("max_tokens", 1000))
     estimate = cost(night.price, Usage(prompt_tokens=prompt_tokens, completion_tokens=expected_out))
-    night.spent_usd += estimate or 0.0
+    night.estimated_usd += estimate or 0.0
     flags = ",".join(f.code for f in inp.flags) or "-"
     cost_text = f"${estimate:.4f}" if estimate is not None else "unknown price"
     lines = [
@@ -234,14 +236,15 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
     record.flags = inp.flags
     record.input_tokens = inp.tokens
     if night.summarizer is None:
-        night.printed.extend(_dry_run_lines(night, paper, inp))
+        night.dry_run_lines[paper.arxiv_id] = _dry_run_lines(night, paper, inp)
         return previous or record
     if previous is not None and _reusable(previous, night, inp):
         night.progress.advance("summarized", f"{paper.arxiv_id} (unchanged)")
         return previous.model_copy(update={"paper": paper})
     limit = night.settings.max_cost_usd
     async with night.llm_slots:
-        if limit is not None and night.spent_usd >= limit:
+        spent = cost(night.price, night.summarizer.llm.usage) or 0.0
+        if limit is not None and spent >= limit:
             record.status, record.reason = Status.PENDING, f"--max-cost ${limit:.2f} reached"
             night.progress.advance("summarized", f"{paper.arxiv_id} (pending)")
             night.store.save_record(date, record)
@@ -252,7 +255,6 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
         except SummaryError as exc:
             record.status, record.reason = Status.FAILED, exc.problem
         else:
-            night.spent_usd += outcome.provenance.cost_usd or 0.0
             record.status, record.reason = outcome.status, outcome.reason
             record.summary, record.draft = outcome.summary, outcome.draft
             record.last_reply, record.provenance = outcome.last_reply, outcome.provenance
@@ -260,6 +262,11 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
     night.progress.advance("summarized", f"{paper.arxiv_id} ({record.status})")
     night.store.save_record(date, record)
     return record
+
+
+async def _bounded(night: _Night, paper: DailyPaper, meta: ArxivMeta | None) -> PaperRecord:
+    async with night.in_flight:
+        return await process_paper(night, paper, meta)
 
 
 def _report_for(record: PaperRecord) -> PaperReport:
@@ -310,7 +317,7 @@ def _final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
         f"{report.date}: {report.counts.get('ok', 0)} ok, "
         f"{report.counts.get('needs_review', 0)} need review, "
         f"{report.counts.get('failed', 0)} failed, {report.counts.get('pending', 0)} pending; "
-        f"{report.llm_calls} LLM calls, {report.usage.prompt_tokens}+"
+        f"this run: {report.llm_calls} LLM calls, {report.usage.prompt_tokens}+"
         f"{report.usage.completion_tokens} tokens, ${report.cost_usd:.4f}"
     ]
     for r in records:
@@ -328,11 +335,26 @@ async def _run_papers(
     for stage in ("PDFs fetched", "texts extracted", "summarized"):
         night.progress.start(stage, len(papers))
     started = time.perf_counter()
-    records = await asyncio.gather(
-        *(process_paper(night, p, metas.get(p.arxiv_id)) for p in papers)
-    )
+    try:
+        # A TaskGroup, not gather: a fatal error (wrong key, wrong model) cancels the other
+        # papers at once instead of letting them fail one by one against a dead endpoint.
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(process_paper(night, p, metas.get(p.arxiv_id))) for p in papers
+            ]
+    except ExceptionGroup as group_error:
+        fatal = _first_fatal(group_error)
+        raise fatal from fatal.__cause__  # keep the original cause for --verbose
     _timed(report.stage_timings, "papers", started)
-    return list(records)
+    return [task.result() for task in tasks]
+
+
+def _first_fatal(group_error: ExceptionGroup) -> BaseException:
+    for exc in group_error.exceptions:
+        if isinstance(exc, ExceptionGroup):
+            return _first_fatal(exc)
+        return exc
+    return group_error
 
 
 async def run_night(settings: Settings, options: RunOptions, progress: StageProgress) -> RunResult:
@@ -359,11 +381,14 @@ async def run_night(settings: Settings, options: RunOptions, progress: StageProg
                 http=http,
                 template=template,
                 price=price,
-                summarizer=Summarizer(llm, template, store, price, settings.reasks)
+                summarizer=Summarizer(
+                    llm, template, store, price, settings.reasks, use_cache=not options.force
+                )
                 if llm
                 else None,
                 downloads=asyncio.Semaphore(settings.download_concurrency),
                 llm_slots=asyncio.Semaphore(settings.concurrency),
+                in_flight=asyncio.Semaphore(2 * settings.concurrency),
                 extractor=pool,
             )
             try:
@@ -392,11 +417,12 @@ async def _night_body(
     report.counts = {s.value: sum(r.status is s for r in records) for s in Status}
     report.counts["listed"] = len(papers)
     if options.dry_run:
-        estimate = f"${night.spent_usd:.4f}" if night.price else "unknown (no price for model)"
-        return RunResult(EXIT_OK, [*night.printed, f"estimated cost of the night: {estimate}"])
-    report.llm_calls = llm.calls if llm else 0
-    report.usage = sum((p.usage for p in report.papers), Usage())
-    report.cost_usd = round(sum(p.cost_usd or 0.0 for p in report.papers), 6)
+        estimate = f"${night.estimated_usd:.4f}" if night.price else "unknown (no price for model)"
+        per_paper = [line for p in papers for line in night.dry_run_lines.get(p.arxiv_id, [])]
+        return RunResult(EXIT_OK, [*per_paper, f"estimated cost of the night: {estimate}"])
+    if llm is not None:
+        report.llm_calls, report.usage = llm.calls, llm.usage
+        report.cost_usd = round(cost(night.price, llm.usage) or 0.0, 6)
     started = time.perf_counter()
     _publish(night, records, lines)
     _timed(report.stage_timings, "render", started)

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import ServiceError, SummaryError
+from .errors import LLMConfigError, ServiceError, SummaryError
 from .llm import ContextTooLong, LLMClient, LLMReply, RequestRejected
 from .models import DailyPaper, PaperInput, Provenance, Status, Summary, Usage
 from .pricing import Price, cost
@@ -88,12 +88,14 @@ class Summarizer:
         store: Store,
         price: Price | None,
         reasks: int,
+        use_cache: bool = True,
     ) -> None:
         self.llm = llm
         self.template = template
         self.store = store
         self.price = price
         self.reasks = reasks
+        self.use_cache = use_cache
 
     def messages_for(self, paper: DailyPaper, text: str) -> list[dict[str, str]]:
         return render_messages(
@@ -108,7 +110,7 @@ class Summarizer:
     async def _ask(self, messages: list[dict[str, str]]) -> tuple[LLMReply, bool]:
         """The reply, from the cache if this exact conversation was had before."""
         key = cache_key(self.llm.model, self.template, messages)
-        cached = self.store.load_llm(key)
+        cached = self.store.load_llm(key) if self.use_cache else None
         if cached is not None:
             return LLMReply.model_validate(cached["reply"]), False
         reply = await self.llm.complete(messages, self.template.params)
@@ -162,6 +164,8 @@ class Summarizer:
                 draft, last_reply = parsed or draft, reply.content
                 if not problems or reply.refusal:
                     break
+        except LLMConfigError:
+            raise  # wrong key or model: the whole night stops, no paper is blamed
         except (RequestRejected, ServiceError) as exc:
             raise SummaryError(paper.arxiv_id, f"LLM request failed: {exc}") from exc
         provenance = self._provenance(inp, usage, latency, turn + 1)

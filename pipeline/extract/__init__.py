@@ -23,7 +23,7 @@ from pipeline.tokens import count_tokens
 
 __all__ = ["EXTRACTOR_VERSION", "extract_pdf", "extraction_report", "format_report"]
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.0.1"
 
 
 def extract_pdf(
@@ -69,7 +69,7 @@ def extract_pdf(
         context_tokens=context.tokens,
         kept=context.kept,
         dropped=context.dropped,
-        flags=[*flags, *injections],
+        flags=_unique([*flags, *injections]),
     )
 
 
@@ -80,6 +80,18 @@ def _read(source: pathlib.Path | bytes, label: str) -> bytes:
         return source.read_bytes()
     except OSError as exc:
         raise ExtractionError(label, f"the PDF file could not be read ({exc.strerror})") from exc
+
+
+def _unique(flags: list[Flag]) -> list[Flag]:
+    """A sentence repeated on a page is one finding for an editor, not several."""
+    seen: set[tuple[str, str, int | None]] = set()
+    kept = []
+    for flag in flags:
+        key = (flag.code, flag.detail, flag.page)
+        if key not in seen:
+            seen.add(key)
+            kept.append(flag)
+    return kept
 
 
 def _sha256(data: bytes) -> str:
