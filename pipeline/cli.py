@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=False,
     help="Korean digest of the Hugging Face Daily Papers.",
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts contain [default: ...], not markup
 )
 log = logging.getLogger("pipeline")
 
@@ -86,13 +87,13 @@ def nightly(
         int | None, typer.Option(min=1, help="Only the top N papers by votes.")
     ] = None,
     force: Annotated[
-        bool, typer.Option(help="Redo cached work (downloads, extraction, LLM).")
+        bool, typer.Option("--force", help="Redo cached work (downloads, extraction, LLM).")
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option(help="Everything but LLM calls: tokens, prompts, cost.")
+        bool, typer.Option("--dry-run", help="Everything but LLM calls: tokens, prompts, cost.")
     ] = False,
     show_prompts: Annotated[
-        bool, typer.Option(help="With --dry-run: print each rendered prompt.")
+        bool, typer.Option("--show-prompts", help="With --dry-run: print each rendered prompt.")
     ] = False,
     prompt_out: Annotated[
         Path | None, typer.Option(help="With --dry-run: write rendered prompts here.")

@@ -8,6 +8,7 @@ so that the CLI can tell a user which one is missing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
     max_backoff_s: float = 60.0
     reasks: int = 2
     """Re-asks with the problem stated when a summary fails validation."""
-    structured_output: str = "auto"
+    structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     """``json_schema``, ``json_object``, or ``auto`` (json_schema, json_object after a 400)."""
     max_cost_usd: float | None = None
     price_file: Path | None = None

@@ -42,7 +42,7 @@ from .progress import StageProgress
 from .prompts import PromptTemplate, load_prompt
 from .render import build_digest, render_json, render_markdown
 from .store import Store, sha256_bytes
-from .summarize import Summarizer, sha256_text
+from .summarize import Summarizer, paper_messages, sha256_text
 from .tokens import count_tokens
 
 log = logging.getLogger("pipeline")
@@ -197,17 +197,7 @@ def _reusable(record: PaperRecord | None, night: _Night, inp: PaperInput) -> boo
 
 
 def _dry_run_lines(night: _Night, paper: DailyPaper, inp: PaperInput) -> list[str]:
-    assert night.summarizer is None
-    from .prompts import render_messages
-
-    messages = render_messages(
-        night.template,
-        title=paper.title,
-        authors=", ".join(paper.authors),
-        abstract=paper.abstract,
-        text=inp.text,
-        arxiv_id=paper.arxiv_id,
-    )
+    messages = paper_messages(night.template, paper, inp.text)
     rendered = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
     prompt_tokens = count_tokens(rendered, night.settings.model)
     expected_out = int(night.template.params.get("max_tokens", 1000))
@@ -323,6 +313,10 @@ def _final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
     for r in records:
         if r.status is not Status.OK:
             lines.append(f"  {r.status}: {r.paper.arxiv_id} {r.paper.title[:50]} - {r.reason}")
+    for r in records:
+        if r.flags:  # published, but an editor should look: hidden text, abstract only, ...
+            found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in r.flags[:3])
+            lines.append(f"  flagged: {r.paper.arxiv_id} - {found}")
     return lines
 
 

@@ -70,6 +70,17 @@ def parse_reply(reply: LLMReply) -> tuple[Summary | None, list[str]]:
     return draft, summary_problems(draft)
 
 
+def paper_messages(template: PromptTemplate, paper: DailyPaper, text: str) -> list[dict[str, str]]:
+    return render_messages(
+        template,
+        title=paper.title,
+        authors=", ".join(paper.authors),
+        abstract=paper.abstract,
+        text=text,
+        arxiv_id=paper.arxiv_id,
+    )
+
+
 def feedback(problems: list[str]) -> str:
     listed = "\n".join(f"- {p}" for p in problems)
     return (
@@ -98,14 +109,7 @@ class Summarizer:
         self.use_cache = use_cache
 
     def messages_for(self, paper: DailyPaper, text: str) -> list[dict[str, str]]:
-        return render_messages(
-            self.template,
-            title=paper.title,
-            authors=", ".join(paper.authors),
-            abstract=paper.abstract,
-            text=text,
-            arxiv_id=paper.arxiv_id,
-        )
+        return paper_messages(self.template, paper, text)
 
     async def _ask(self, messages: list[dict[str, str]]) -> tuple[LLMReply, bool]:
         """The reply, from the cache if this exact conversation was had before."""

@@ -74,6 +74,7 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     assert world.hf.count("/api/daily_papers") == 2  # but the list is re-read
     assert world.digest() == digest_before
     assert "this run: 0 LLM calls" in second.stdout
+    assert "flagged: 2406.10003 - abstract_fallback" in second.stdout
 
 
 def test_every_scripted_fault_still_yields_the_golden_digest(world: World) -> None:
@@ -327,3 +328,16 @@ def test_unknown_model_stops_the_night_without_failing_papers(world: World) -> N
     assert outcome.exit_code == 1 and "404" in one_line_error(outcome.stderr)
     papers = world.day / "papers"
     assert not papers.exists() or not any('"failed"' in p.read_text() for p in papers.iterdir())
+
+
+def test_injected_instructions_never_reach_the_llm_and_are_flagged(world: World) -> None:
+    world.add("2406.10009", "Steps Routed to Experts", 9, pdf=pdfs.injected_pdf())
+    world.add("2406.10010", "Hidden White Text", 8, pdf=pdfs.hidden_text_pdf("white"))
+    outcome = world.night()
+    assert outcome.exit_code == 0
+    sent = " ".join(str(b["messages"]) for b in world.llm.chat_bodies()).upper()
+    assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in sent
+    codes = {f["code"] for f in world.record("2406.10009")["flags"]}
+    assert "prompt_injection" in codes
+    assert "hidden_text" in {f["code"] for f in world.record("2406.10010")["flags"]}
+    assert "flagged: 2406.10009 - prompt_injection" in outcome.stdout
