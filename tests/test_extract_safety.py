@@ -97,3 +97,18 @@ def test_report_shapes() -> None:
     table = format_report(ex)
     assert "References" in table and "dropped" in table
     assert "hidden_text (page 1)" in table
+
+
+def test_white_text_on_a_dark_image_is_visible_not_hidden() -> None:
+    import pymupdf
+
+    doc = pymupdf.open(stream=pdfs.paper_pdf(), filetype="pdf")
+    page = doc[0]
+    box = pymupdf.Rect(pdfs.MARGIN, 280, pdfs.MARGIN + 300, 320)
+    dark = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 30, 4), False)
+    dark.clear_with(20)  # a dark photo-like banner
+    page.insert_image(box, pixmap=dark)
+    caption = "White caption words over the banner figure stay readable."
+    page.insert_text((pdfs.MARGIN + 4, 305), caption, fontsize=9, color=(1, 1, 1))
+    ex = extract_pdf(doc.tobytes(), budget_tokens=20_000)
+    assert not [f for f in ex.flags if f.code == "hidden_text"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 
 from pipeline.extract.layout import reading_order
@@ -21,8 +21,11 @@ _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Algorithm|Listing)\s*[A-Z]?\d+[.:
 _LIGATURES = str.maketrans(
     {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "\u00ad": ""}
 )
-_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+# Only these leave the translate table with work to do; most text has none of them.
+_LIGATURE_CHARS = re.compile("[\ufb00-\ufb06\u00ad]")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _GUTTER_MIN = 8
+_DIGITS = re.compile(r"\d+")
 _MIN_PROSE_WIDTH = 150.0  # points; narrower blocks are cells and labels, not paragraph lines
 
 
@@ -38,12 +41,18 @@ class Para:
 
 def body_size(pages: list[Page]) -> float:
     """The font size most characters are set in."""
-    sizes: Counter[float] = Counter()
+    # Characters per exact size first, rounded afterwards: a document has a few dozen distinct
+    # sizes but tens of thousands of spans. Insertion order (and so most_common's tie-break) is
+    # the same as rounding span by span.
+    exact: dict[float, int] = {}
     for page in pages:
         for block in page.blocks:
             for line in block.lines:
                 for span in line.spans:
-                    sizes[round(span.size * 2) / 2] += len(span.text)
+                    exact[span.size] = exact.get(span.size, 0) + len(span.text)
+    sizes: Counter[float] = Counter()
+    for size, chars in exact.items():
+        sizes[round(size * 2) / 2] += chars
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
@@ -52,6 +61,7 @@ def remove_furniture(pages: list[Page]) -> None:
     repeated = _repeated_margin_lines(pages)
     for page in pages:
         gutter = _gutter_lines(page)
+        top, bottom = page.height * _MARGIN, page.height * (1 - _MARGIN)
         for block in page.blocks:
             block.keep(
                 [
@@ -59,7 +69,11 @@ def remove_furniture(pages: list[Page]) -> None:
                     for line in block.lines
                     if line.horizontal
                     and id(line) not in gutter
-                    and not _is_margin_furniture(line, page, repeated)
+                    # Body lines (most of them) are told apart here without a call.
+                    and (
+                        (line.bbox[3] > top and line.bbox[1] < bottom)
+                        or not _is_margin_furniture(line, page, repeated)
+                    )
                 ]
             )
         page.blocks = [b for b in page.blocks if b.lines]
@@ -69,13 +83,19 @@ def _margin_key(line: Line, page: Page) -> str | None:
     top, bottom = line.bbox[1], line.bbox[3]
     if bottom > page.height * _MARGIN and top < page.height * (1 - _MARGIN):
         return None
-    return re.sub(r"\d+", "#", " ".join(line.text.lower().split()))
+    return _DIGITS.sub("#", " ".join(line.text.lower().split()))
 
 
 def _repeated_margin_lines(pages: list[Page]) -> set[str]:
     counts: Counter[str] = Counter()
     for page in pages:
-        keys = {_margin_key(line, page) for b in page.blocks for line in b.lines}
+        top, bottom = page.height * _MARGIN, page.height * (1 - _MARGIN)
+        keys = {
+            _margin_key(line, page)
+            for b in page.blocks
+            for line in b.lines
+            if line.bbox[3] <= top or line.bbox[1] >= bottom
+        }
         counts.update(k for k in keys if k)
     least = max(2, int(len(pages) * 0.3))
     return {key for key, n in counts.items() if n >= least}
@@ -133,7 +153,7 @@ def _rejoin(paras: list[Para]) -> list[Para]:
     for para in paras:
         prev = last_text
         if para.kind == "text" and prev and para.text[:1].islower() and _open_end(prev.text):
-            if _HYPHEN_END.search(prev.text):
+            if _hyphen_end(prev.text):
                 prev.text = prev.text[:-1] + para.text
             else:
                 prev.text = f"{prev.text} {para.text}"
@@ -231,9 +251,9 @@ def _flush_table(fragments: list[tuple[Block, int]], page: int) -> list[Para]:
 def _block_paras(block: Block, body: float) -> list[Para]:
     """One block, split where a heading line sits on top of body text."""
     lines = _merge_baselines(block.lines)
-    styles = [_style(line, body) for line in lines]
     split = 0
-    while split < len(lines) and styles[split] == "heading":
+    # Only the leading heading lines matter, so styles are not worked out for the whole block.
+    while split < len(lines) and _style(lines[split], body) == "heading":
         split += 1
     groups = [lines[:split], lines[split:]] if 0 < split < len(lines) else [lines]
     out = []
@@ -266,6 +286,8 @@ def _style(line: Line, body: float) -> str:
 
 def _merge_baselines(lines: list[Line]) -> list[Line]:
     """MuPDF splits "1" and "Introduction" into two lines on one baseline; rejoin them."""
+    if len(lines) == 1:
+        return lines
     merged: list[Line] = []
     for line in lines:
         prev = merged[-1] if merged else None
@@ -290,26 +312,42 @@ def _same_baseline(prev: Line, line: Line) -> bool:
 
 
 def _spaced(span: Span) -> Span:
-    return replace(span, text=" " + span.text)
+    # Not dataclasses.replace: that inspects the fields on every call, and this runs per line.
+    return Span(
+        " " + span.text,
+        span.size,
+        span.bold,
+        span.color,
+        span.alpha,
+        span.painted,
+        span.font,
+        span.bbox,
+    )
 
 
 def _join(lines: list[Line]) -> str:
     """Lines into one string, rejoining words the typesetter split with a hyphen."""
-    out = ""
+    # A list joined once: growing one string line by line is quadratic in long blocks.
+    parts: list[str] = []
     for line in lines:
         text = line.text.strip()
         if not text:
             continue
-        if _HYPHEN_END.search(out) and text[0].islower():
-            out = out[:-1] + text
-        elif len(out) == 1 and out.isupper() and text[0].isupper():
-            out += text  # drop cap: "M" + "ULTI-STEP robotic tasks"
-        elif out:
-            out = f"{out} {text}"
+        if parts and _hyphen_end(parts[-1]) and text[0].islower():
+            parts[-1] = parts[-1][:-1] + text
+        elif len(parts) == 1 and len(parts[0]) == 1 and parts[0].isupper() and text[0].isupper():
+            parts[0] += text  # drop cap: "M" + "ULTI-STEP robotic tasks"
         else:
-            out = text
-    return out
+            parts.append(text)
+    return " ".join(parts)
+
+
+def _hyphen_end(text: str) -> bool:
+    """Ends in an ASCII letter and a hyphen; a regex search with ``$`` would scan all of it."""
+    return len(text) >= 2 and text[-1] == "-" and text[-2] in _ASCII_LETTERS
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.translate(_LIGATURES).split())
+    if _LIGATURE_CHARS.search(text):
+        text = text.translate(_LIGATURES)
+    return " ".join(text.split())

@@ -14,7 +14,8 @@ from pipeline.models import Flag
 
 Rect = tuple[float, float, float, float]
 TINY_PT = 2.0
-_NEAR_WHITE = 0xF0
+# Every channel >= 0xF0 exactly when each byte's high nibble is all ones.
+_NEAR_WHITE_MASK = 0xF0F0F0
 # Above this share of the document, invisible text is an OCR layer over scans, not a trick.
 _OCR_LAYER_SHARE = 0.5
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -53,14 +54,29 @@ def strip_hidden(pages: list[Page], fills: Callable[[int], list[Rect]]) -> list[
     found: dict[tuple[int, str], _Found] = {}
     for page in pages:
         dark: list[Rect] | None = None
+        width, height = page.width, page.height
         for block in page.blocks:
             for line in block.lines:
                 kept = []
                 for span in line.spans:
+                    x0, y0, x1, y1 = span.bbox
+                    # Nearly every span is plainly visible: settle that inline, without a call.
+                    if (
+                        span.painted
+                        and span.alpha
+                        and span.size >= TINY_PT
+                        and x1 > 0
+                        and y1 > 0
+                        and x0 < width
+                        and y0 < height
+                        and span.color & _NEAR_WHITE_MASK != _NEAR_WHITE_MASK
+                    ):
+                        kept.append(span)
+                        continue
                     reason = _reason(span, page, ocr_layer)
                     if reason == "white":
                         dark = fills(page.number) if dark is None else dark
-                        reason = None if _covered(span.bbox, dark, page.images) else reason
+                        reason = None if _covered(span.bbox, dark) else reason
                     if reason is None:
                         kept.append(span)
                     elif span.text.strip():
@@ -87,8 +103,7 @@ def _reason(span: Span, page: Page, ocr_layer: bool) -> str | None:
     x0, y0, x1, y1 = span.bbox
     if x1 <= 0 or y1 <= 0 or x0 >= page.width or y0 >= page.height:
         return "off-page"
-    r, g, b = span.color >> 16, (span.color >> 8) & 0xFF, span.color & 0xFF
-    if min(r, g, b) >= _NEAR_WHITE:
+    if span.color & _NEAR_WHITE_MASK == _NEAR_WHITE_MASK:
         return "white"
     return None
 
@@ -98,16 +113,19 @@ def _invisible_share(pages: list[Page]) -> float:
     for page in pages:
         for block in page.blocks:
             for line in block.lines:
-                for span in line.spans:
-                    total += len(span.text)
-                    if not span.painted and span.font not in page.type3_fonts:
-                        hidden += len(span.text)
+                total += len(line.text)
+                # Pages without Type3 fonts have every span painted (see pdftext.read_pages),
+                # so only the others need looking at span by span.
+                if page.type3_fonts:
+                    for span in line.spans:
+                        if not span.painted and span.font not in page.type3_fonts:
+                            hidden += len(span.text)
     return hidden / total if total else 0.0
 
 
-def _covered(bbox: Rect, dark: list[Rect], images: list[Rect]) -> bool:
+def _covered(bbox: Rect, painted: list[Rect]) -> bool:
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
-    return any(r[0] <= cx <= r[2] and r[1] <= cy <= r[3] for r in (*dark, *images))
+    return any(r[0] <= cx <= r[2] and r[1] <= cy <= r[3] for r in painted)
 
 
 def _flags(found: _Found) -> list[Flag]:

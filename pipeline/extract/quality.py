@@ -13,13 +13,15 @@ _MIN_CHARS_PER_PAGE = 400
 _MAX_CID_SHARE = 0.05
 _MAX_REPLACEMENT_SHARE = 0.02
 _MIN_LETTER_SHARE = 0.55
+_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def gate(pages: list[Page]) -> Flag | None:
     """A flag saying why the text is unusable, or None when it is fine."""
-    text = "\n".join(b.text for page in pages for b in page.blocks)
+    text = "\n".join(line.text for page in pages for b in page.blocks for line in b.lines)
     visible = "".join(text.split())
-    letters = sum(map(str.isalpha, visible))
+    letters = _letters(visible)
     if letters < _MIN_LETTERS:
         detail = f"no text layer: {letters} letters on {len(pages)} pages (scanned?)"
         return Flag(code="no_text", detail=detail)
@@ -35,3 +37,13 @@ def gate(pages: list[Page]) -> Flag | None:
         detail = f"{len(visible)} characters for {len(pages)} pages: most pages have no text"
         return Flag(code="too_little_text", detail=detail)
     return None
+
+
+def _letters(text: str) -> int:
+    """How many characters of ``text`` are letters (str.isalpha), without a call per character.
+
+    The ASCII part is counted by deleting its non-letters in C; only the (few) other characters
+    are tested one by one.
+    """
+    ascii_letters = text.encode("ascii", "ignore").translate(None, _ASCII_NON_LETTERS)
+    return len(ascii_letters) + sum(map(str.isalpha, _NON_ASCII.findall(text)))
