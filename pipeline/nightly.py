@@ -81,8 +81,9 @@ class _Night:
     summarizer: Summarizer | None
     downloads: asyncio.Semaphore
     llm_slots: asyncio.Semaphore
-    in_flight: asyncio.Semaphore
-    """Papers started and not finished: keeps memory flat however long the day's list is."""
+    pdf_slots: asyncio.Semaphore
+    """PDFs held in memory, from download to extracted: keeps memory flat however long the
+    day's list is (downloads outpace the one extraction thread)."""
     extractor: ThreadPoolExecutor
     estimated_usd: float = 0.0
     dry_run_lines: dict[str, list[str]] = field(default_factory=dict)
@@ -151,6 +152,14 @@ async def paper_input(
         night.progress.advance("PDFs fetched", f"{paper.arxiv_id} (not on arXiv)")
         night.progress.advance("texts extracted", paper.arxiv_id)
         return abstract_input(paper, model, [flag])
+    async with night.pdf_slots:
+        return await _pdf_input(night, paper, meta, timings)
+
+
+async def _pdf_input(
+    night: _Night, paper: DailyPaper, meta: ArxivMeta, timings: dict[str, float]
+) -> PaperInput:
+    model = night.settings.model
     started = time.perf_counter()
     try:
         data = await _paper_pdf(night, paper, meta)
@@ -252,11 +261,6 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
     night.progress.advance("summarized", f"{paper.arxiv_id} ({record.status})")
     night.store.save_record(date, record)
     return record
-
-
-async def _bounded(night: _Night, paper: DailyPaper, meta: ArxivMeta | None) -> PaperRecord:
-    async with night.in_flight:
-        return await process_paper(night, paper, meta)
 
 
 def _report_for(record: PaperRecord) -> PaperReport:
@@ -382,7 +386,7 @@ async def run_night(settings: Settings, options: RunOptions, progress: StageProg
                 else None,
                 downloads=asyncio.Semaphore(settings.download_concurrency),
                 llm_slots=asyncio.Semaphore(settings.concurrency),
-                in_flight=asyncio.Semaphore(2 * settings.concurrency),
+                pdf_slots=asyncio.Semaphore(settings.download_concurrency + 2),
                 extractor=pool,
             )
             try:
