@@ -41,7 +41,7 @@ from .pricing import Price, cost, load_prices, price_for
 from .progress import StageProgress
 from .prompts import PromptTemplate, load_prompt
 from .render import build_digest, render_json, render_markdown
-from .store import Store, sha256_bytes
+from .store import Store, atomic_write, sha256_bytes
 from .summarize import Summarizer, paper_messages, sha256_text
 from .tokens import count_tokens
 
@@ -220,8 +220,7 @@ def _dry_run_lines(night: _Night, paper: DailyPaper, inp: PaperInput) -> list[st
     ]
     if night.options.prompt_out is not None:
         out = night.options.prompt_out / f"{paper.arxiv_id.replace('/', '_')}.txt"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(rendered + "\n", encoding="utf-8")
+        atomic_write(out, (rendered + "\n").encode())
     if night.options.show_prompts:
         lines.append(rendered)
     return lines
@@ -347,12 +346,9 @@ async def _run_papers(
     return [task.result() for task in tasks]
 
 
-def _first_fatal(group_error: ExceptionGroup) -> BaseException:
-    for exc in group_error.exceptions:
-        if isinstance(exc, ExceptionGroup):
-            return _first_fatal(exc)
-        return exc
-    return group_error
+def _first_fatal(group_error: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group_error.exceptions[0]
+    return _first_fatal(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def run_night(settings: Settings, options: RunOptions, progress: StageProgress) -> RunResult:

@@ -126,7 +126,14 @@ class Store:
         return self._read_model(self.record_path(date, arxiv_id), PaperRecord)
 
     def save_record(self, date: dt.date, record: PaperRecord) -> None:
-        self._write_model(self.record_path(date, record.paper.arxiv_id), record)
+        """Write a paper's record; a summary or draft made from another prompt, model or input
+        (a new prompt version, --force) is kept under history/ for comparison, not replaced."""
+        path = self.record_path(date, record.paper.arxiv_id)
+        old = self._read_model(path, PaperRecord)
+        if old is not None and old.provenance is not None and old.provenance != record.provenance:
+            archived = path.parent / "history" / f"{path.stem}.{_stamp()}.json"
+            self._write(archived, path.read_bytes())
+        self._write_model(path, record)
 
     # ---- caches -------------------------------------------------------------------------------
     def load_arxiv(self, arxiv_id: str) -> ArxivMeta | None:
@@ -172,9 +179,6 @@ class Store:
     # ---- outputs ------------------------------------------------------------------------------
     def save_run(self, report: RunReport) -> None:
         self._write_model(self.day(report.date) / "run.json", report)
-
-    def load_run(self, date: dt.date) -> RunReport | None:
-        return self._read_model(self.day(date) / "run.json", RunReport)
 
     def publish(self, date: dt.date, name: str, data: bytes) -> Path | None:
         """Write a digest file. If someone edited the one we wrote last, keep theirs aside first.

@@ -234,6 +234,8 @@ def test_prompt_version_is_selectable_and_a_new_version_resummarizes(
     assert world.night(env={"DIGEST_PROMPTS_DIR": str(prompts)}).exit_code == 0
     assert world.llm.calls == calls + 4
     assert world.record("2406.10001")["provenance"]["prompt_version"] == "v2"
+    history = list((world.day / "papers" / "history").glob("2406.10001.*.json"))
+    assert len(history) == 1 and '"prompt_version": "v1"' in history[0].read_text()
     bad = world.night("--prompt", "summarize@v9")
     assert bad.exit_code == 2 and "v1" in bad.stderr
 
