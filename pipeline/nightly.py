@@ -360,11 +360,32 @@ async def run_night(settings: Settings, options: RunOptions, progress: StageProg
         date=options.date, started_at=dt.datetime.now(dt.UTC), dry_run=options.dry_run
     )
     llm: LLMClient | None = None
-    lines: list[str] = []
     if not options.dry_run:
         require_llm_config(settings)
         llm = LLMClient(settings)
-        lines.extend(await llm.check())
+    try:
+        # The client is closed on every path, a failed check included: an unclosed one is
+        # closed by the SDK at garbage collection, on whatever loop runs then, with a traceback.
+        lines = await llm.check() if llm is not None else []
+        return await _night_in_lock(
+            settings, options, store, progress, template, price, llm, report, lines
+        )
+    finally:
+        if llm is not None:
+            await llm.close()
+
+
+async def _night_in_lock(
+    settings: Settings,
+    options: RunOptions,
+    store: Store,
+    progress: StageProgress,
+    template: PromptTemplate,
+    price: Price | None,
+    llm: LLMClient | None,
+    report: RunReport,
+    lines: list[str],
+) -> RunResult:
     with store.lock_day(options.date), ThreadPoolExecutor(1, "extract") as pool:
         async with make_client(settings.http_timeout_s) as http:
             night = _Night(
@@ -385,11 +406,7 @@ async def run_night(settings: Settings, options: RunOptions, progress: StageProg
                 pdf_slots=asyncio.Semaphore(settings.download_concurrency + 2),
                 extractor=pool,
             )
-            try:
-                return await _night_body(night, report, lines, llm)
-            finally:
-                if llm is not None:
-                    await llm.close()
+            return await _night_body(night, report, lines, llm)
 
 
 async def _night_body(
