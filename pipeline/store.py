@@ -10,6 +10,7 @@
 <data>/cache/extract/<key>.json         extraction, by PDF hash, extractor version, budget,
                                         tokenizer
 <data>/cache/llm/<key>.json             LLM replies, by (model, prompt hash, params, messages)
+<data>/[<date>/]<area>/<name>.json      a feature's own documents (save_doc/load_doc/list_docs)
 
 Records carry ``schema_version``; older ones are migrated on read (``migrations``). A record
 that cannot be read is an error naming its path, never silently replaced.
@@ -287,6 +288,37 @@ class Store:
     def save_llm(self, key: str, value: dict[str, Any]) -> None:
         data = json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
         self._write(self.root / "cache" / "llm" / f"{key}.json", data)
+
+    # ---- a feature's own documents -----------------------------------------------------------
+    def _doc_path(self, date: dt.date | None, area: str, name: str = "") -> Path:
+        for part in (area, name):
+            if part.startswith(".") or "/" in part or "\\" in part or part in ("papers", "cache"):
+                raise ValueError(f"not a document name: {part!r}")
+        folder = (self.day(date) if date else self.root) / area
+        return folder / f"{name}.json" if name else folder
+
+    def save_doc(self, date: dt.date | None, area: str, name: str, value: BaseModel) -> None:
+        """Keep a feature's document (a review, an eval result, a posting) under the day, or
+        under the data dir when ``date`` is None. Atomic, like every write."""
+        self._write_model(self._doc_path(date, area, name), value)
+
+    def load_doc(self, date: dt.date | None, area: str, name: str, model: type[M]) -> M | None:
+        path = self._doc_path(date, area, name)
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return model.model_validate_json(data)
+        except ValidationError as exc:
+            raise StoreError(f"{path} is not a readable {model.__name__} ({exc})", path) from exc
+
+    def list_docs(self, date: dt.date | None, area: str) -> list[str]:
+        """The names of an area's documents, sorted."""
+        folder = self._doc_path(date, area)
+        try:
+            return sorted(p.stem for p in folder.glob("*.json"))
+        except OSError as exc:
+            raise StoreError(f"cannot list {folder}: {exc.strerror}", folder) from exc
 
     # ---- outputs ------------------------------------------------------------------------------
     def save_run(self, report: RunReport) -> None:

@@ -135,3 +135,18 @@ def test_os_errors_name_the_path_as_root_too(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="2024-06-13") as caught:
         store.save_record(DAY, PaperRecord(paper=paper("2406.2", 1)))
     assert caught.value.path is not None
+
+
+def test_a_features_documents_round_trip_by_day_or_globally(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert (
+        store.list_docs(DAY, "reviews") == [] and store.load_doc(None, "lab", "x", Summary) is None
+    )
+    store.save_doc(DAY, "reviews", "2406.1", SUMMARY)
+    store.save_doc(None, "lab", "run-1", SUMMARY)
+    assert store.load_doc(DAY, "reviews", "2406.1", Summary) == SUMMARY
+    assert store.list_docs(DAY, "reviews") == ["2406.1"] and store.list_docs(None, "lab") == [
+        "run-1"
+    ]
+    with pytest.raises(ValueError, match="not a document name"):
+        store.save_doc(DAY, "../x", "y", SUMMARY)
