@@ -5,13 +5,12 @@ The golden digest is regenerated deliberately with ``UPDATE_GOLDEN=1``.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 
-from tests import pdfs
+from tests import golden, pdfs
 from tests.fakes.server import rate_limited, server_error, stall
 from tests.world import World, today
 
@@ -35,10 +34,7 @@ def populate(world: World) -> None:
 
 
 def check_golden(world: World) -> None:
-    text = world.digest()
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text, encoding="utf-8")
-    assert text == GOLDEN.read_text(encoding="utf-8")
+    golden.check_golden(GOLDEN, world.digest())
 
 
 def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) -> None:
