@@ -187,6 +187,7 @@ async def _summarize(
             reasks=night.settings.reasks, use_cache=not night.options.force,
         )  # fmt: skip
     except SummaryError as exc:
+        night.spent, night.calls = night.spent + (exc.usage or Usage()), night.calls + exc.calls
         record.status, record.reason = Status.FAILED, exc.problem
         record.draft, record.last_reply = exc.draft, exc.last_reply
     else:

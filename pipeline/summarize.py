@@ -165,6 +165,17 @@ async def summarize_paper(
     is off. Raises SummaryError when the LLM gives no answer at all (it carries the last
     draft, reply and attempts), LLMConfigError when nothing can work."""
     talk = _Conversation(llm, template, store, use_cache)
+    try:
+        return await _summarize(paper, inp, talk, price, reasks)
+    except SummaryError as exc:
+        exc.usage, exc.calls = talk.fresh_usage, talk.calls
+        raise
+
+
+async def _summarize(
+    paper: DailyPaper, inp: PaperInput, talk: _Conversation, price: Price | None, reasks: int
+) -> SummaryOutcome:
+    llm, template = talk.llm, talk.template
     draft: Summary | None = None
     last_reply: str | None = None
     problems: list[str] = []

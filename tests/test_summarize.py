@@ -156,6 +156,8 @@ async def test_a_rejected_request_fails_the_paper_with_what_the_model_said(
         await summarize_paper(PAPER, paper_input(), llm, template)
     assert caught.value.last_reply == ENGLISH and caught.value.attempts == 2
     assert caught.value.draft is not None and caught.value.paper_id == PAPER.arxiv_id
+    assert caught.value.calls == 1 and caught.value.usage is not None  # the answered call
+    assert caught.value.usage.prompt_tokens > 0  # is still costed
 
 
 async def test_a_configuration_error_is_not_blamed_on_the_paper(template: PromptTemplate) -> None:
