@@ -54,6 +54,9 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     report = world.run_json()
     assert report["exit_status"] == 0 and report["llm_calls"] == 4
     assert report["counts"]["ok"] == 4 and report["usage"]["prompt_tokens"] > 0
+    assert report["prompts"] == [f"summarize@v1#{prov['prompt_hash'][:12]}"]
+    assert report["models"] == ["gpt-4.1-mini"] and report["schema_version"] == 1
+    assert len(prov["pdf_sha256"]) == 64 and prov["extractor_version"]
 
     calls, queries, downloads = (
         world.llm.calls,
