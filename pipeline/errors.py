@@ -8,7 +8,9 @@
     │   ├── FetchError          its PDF could not be downloaded
     │   ├── ExtractionError     its PDF could not be read
     │   └── SummaryError        the LLM gave no usable summary
-    └── StoreError              data/ could not be read or written  -> exit 1
+    ├── StoreError              data/ could not be read or written  -> exit 1
+    └── ReviewRefused           an editorial action is not allowed  -> exit 1
+        └── EditConflict        saved from a revision that is no longer current
 
 Third-party errors are wrapped with ``raise ... from`` so ``--verbose`` still shows the cause.
 Every message is one sentence a user can act on.
@@ -64,3 +66,30 @@ class SummaryError(PaperError):
         super().__init__(paper_id, problem)
         self.last_reply = last_reply
         self.attempts = attempts
+
+
+class ReviewRefused(DigestError):
+    """An editor's action was refused; nothing changed. ``problems`` lists why, one per line."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = problems or []
+        full = f"{message}: {'; '.join(self.problems)}" if self.problems else message
+        super().__init__(full)
+
+
+class EditConflict(ReviewRefused):
+    """Someone saved the paper since the editor loaded it: both texts travel with the error."""
+
+    def __init__(
+        self,
+        paper_id: str,
+        base: int,
+        current: int,
+        theirs: dict[str, str],
+        yours: dict[str, str],
+    ) -> None:
+        super().__init__(
+            f"paper {paper_id}: revision {current} was saved since you loaded revision {base}; "
+            "nothing was overwritten, reload and merge"
+        )
+        self.base, self.current, self.theirs, self.yours = base, current, theirs, yours

@@ -4,6 +4,8 @@
 <data>/<date>/papers/<id>.json         PaperRecord: status, summary or draft, provenance
 <data>/<date>/digest.md, digest.json   the published digest (a hand-edited one is kept aside)
 <data>/<date>/run.json                 the last run's report
+<data>/<date>/published.md, .json      the editor-published digest (published.v<N>.* kept)
+<data>/editorial.sqlite3               editorial state: revisions, states, publications
 <data>/cache/arxiv/<id>.json           arXiv metadata
 <data>/cache/pdf/<id>v<N>.pdf          PDFs, by id and version
 <data>/cache/extract/<sha>-<ver>.json  extraction, by PDF hash and extractor version
@@ -134,6 +136,57 @@ class Store:
             archived = path.parent / "history" / f"{path.stem}.{_stamp()}.json"
             self._write(archived, path.read_bytes())
         self._write_model(path, record)
+
+    def day_records(self, date: dt.date) -> list[PaperRecord]:
+        """The day's records in vote order (ties: the order Hugging Face listed them)."""
+        folder = self.day(date) / "papers"
+        records = [
+            r
+            for path in sorted(folder.glob("*.json"))
+            if (r := self._read_model(path, PaperRecord)) is not None
+        ]
+        listed = self._listing_order(date)
+        records.sort(key=lambda r: (-r.paper.upvotes, listed.get(r.paper.arxiv_id, len(listed))))
+        return records
+
+    def _listing_order(self, date: dt.date) -> dict[str, int]:
+        try:
+            raw = json.loads((self.day(date) / "hf_daily_papers.json").read_bytes())
+        except (FileNotFoundError, ValueError):
+            return {}
+        ids = [e.get("paper", {}).get("id") for e in raw if isinstance(e, dict)]
+        return {i: n for n, i in enumerate(ids) if isinstance(i, str)}
+
+    def list_days(self) -> list[dt.date]:
+        """Dates with at least one paper record, newest first."""
+        days = []
+        for entry in self.root.glob("????-??-??"):
+            with contextlib.suppress(ValueError):
+                if (entry / "papers").is_dir():
+                    days.append(dt.date.fromisoformat(entry.name))
+        return sorted(days, reverse=True)
+
+    # ---- editorial state ----------------------------------------------------------------------
+    def editorial_db_path(self) -> Path:
+        """The SQLite file holding revisions, states and publications (pipeline/review/db.py)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root / "editorial.sqlite3"
+
+    def save_published(self, date: dt.date, version: int, markdown: str, json_text: str) -> Path:
+        """Write version N as published.v<N>.* and as published.*; earlier versions stay."""
+        day = self.day(date)
+        for stem in (f"published.v{version}", "published"):
+            self._write(day / f"{stem}.json", json_text.encode())
+            self._write(day / f"{stem}.md", markdown.encode())
+        return day / "published.md"
+
+    def load_pdf(self, meta: ArxivMeta) -> bytes | None:
+        try:
+            return self.pdf_path(meta).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.pdf_path(meta)}: {exc.strerror}") from exc
 
     # ---- caches -------------------------------------------------------------------------------
     def load_arxiv(self, arxiv_id: str) -> ArxivMeta | None:
