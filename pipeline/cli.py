@@ -2,6 +2,7 @@
 
 python run.py --date 2024-06-13 [--dry-run] ...   the nightly job
 python run.py extract paper.pdf [--json|--text]   inspect what extraction makes of a PDF
+python run.py review serve | list | show | ...     editorial review (pipeline/review/cli.py)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from .config import Settings
 from .errors import DigestError, UsageError
+from .review.cli import review_app
 
 app = typer.Typer(
     add_completion=False,
@@ -118,7 +120,7 @@ def nightly(
     ] = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""
-    ctx.obj = {"verbose": verbose}
+    ctx.obj = {"verbose": verbose, "data_dir": data_dir}
     if ctx.invoked_subcommand is not None:
         return
     _setup_logging(verbose)
@@ -182,6 +184,9 @@ def extract(
         typer.echo(extraction.context)
     else:
         typer.echo(format_report(extraction))
+
+
+app.add_typer(review_app, name="review")
 
 
 def main() -> None:

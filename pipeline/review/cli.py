@@ -1,0 +1,262 @@
+"""``python run.py review ...``: the review app and its command-line twins.
+
+Parsing and printing only; the work is in ``editorial``, ``publish`` and ``serve``. A refused
+action prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import DigestError, UsageError
+
+if TYPE_CHECKING:
+    from .editorial import Editorial
+    from .models import PaperState
+
+review_app = typer.Typer(
+    help="Review the night's drafts and publish the day.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where everything is kept [default: ./data].")
+]
+Editor = Annotated[
+    str | None, typer.Option("--editor", help="Your name in the history [default: OS user].")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _editor(name: str | None) -> str:
+    return name or getpass.getuser()
+
+
+def _data_dir(ctx: typer.Context, value: Path | None) -> Path | None:
+    """``--data-dir`` after ``review``, or the one given before it."""
+    root = ctx.find_root()
+    parent = root.obj.get("data_dir") if isinstance(root.obj, dict) else None
+    return value or parent
+
+
+def _date(value: str) -> dt.date:
+    from ..cli import parse_date
+
+    return parse_date(value)
+
+
+@contextmanager
+def _editorial(ctx: typer.Context, data_dir: Path | None) -> Iterator[Editorial]:
+    from ..cli import make_settings
+    from ..store import Store
+    from .editorial import Editorial
+
+    settings = make_settings(data_dir=_data_dir(ctx, data_dir))
+    try:
+        editorial = Editorial(Store(settings.data_dir))
+    except DigestError as exc:
+        _fail(exc)
+    try:
+        yield editorial
+    except DigestError as exc:
+        _fail(exc)
+    finally:
+        editorial.close()
+
+
+def _fail(exc: DigestError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def paper_summary(p: PaperState) -> dict[str, Any]:
+    return {
+        "arxiv_id": p.arxiv_id,
+        "title": p.paper.title,
+        "state": p.state.value,
+        "status": p.night_status,
+        "revision": p.current,
+        "flags": [f.model_dump(mode="json", exclude_none=True) for f in p.flags],
+    }
+
+
+def paper_detail(p: PaperState) -> dict[str, Any]:
+    current = p.current_revision
+    return {
+        "date": p.date.isoformat(),
+        **paper_summary(p),
+        "reason": p.reason,
+        "sections": current.summary.model_dump() if current else None,
+        "revisions": [r.model_dump(mode="json") for r in p.revisions],
+    }
+
+
+@review_app.command("list")
+def list_(
+    ctx: typer.Context, date: str, as_json: AsJson = False, data_dir: DataDir = None
+) -> None:
+    """The day's papers in vote order with their editorial state."""
+    with _editorial(ctx, data_dir) as editorial:
+        day = _date(date)
+        editorial.import_day(day)
+        papers = editorial.day(day)
+    if as_json:
+        out = {"date": day.isoformat(), "papers": [paper_summary(p) for p in papers]}
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for p in papers:
+        flags = ",".join(f.code for f in p.flags) or "-"
+        line = f"{p.arxiv_id}  {p.state.value:<12} rev {p.current}  {flags:<18} {p.paper.title}"
+        typer.echo(line)
+
+
+@review_app.command()
+def show(
+    ctx: typer.Context, date: str, arxiv_id: str, as_json: AsJson = False, data_dir: DataDir = None
+) -> None:
+    """One paper: state, current sections and its revisions."""
+    with _editorial(ctx, data_dir) as editorial:
+        day = _date(date)
+        editorial.import_day(day)
+        p = editorial.paper(day, arxiv_id)
+    detail = paper_detail(p)
+    if as_json:
+        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{p.paper.title}\n{p.arxiv_id}  {p.state.value}  revision {p.current}")
+    if p.reason:
+        typer.echo(f"reason: {p.reason}")
+    for name, text in (detail["sections"] or {}).items():
+        typer.echo(f"\n[{name}]\n{text}")
+    typer.echo("\nrevisions: " + ", ".join(
+        f"{r.number} {r.origin.value} by {r.author}"
+        + (f" ({r.candidate.value} candidate)" if r.candidate else "")
+        for r in p.revisions
+    ))
+
+
+@review_app.command()
+def edit(
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    section: Annotated[
+        str, typer.Option(help="whats_new, technical_details or performance_highlights.")
+    ],
+    text_file: Annotated[Path, typer.Option(help="UTF-8 file with the new text ('-': stdin).")],
+    base: Annotated[
+        int | None, typer.Option(help="Refuse if the current revision is no longer this one.")
+    ] = None,
+    editor: Editor = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Replace one section's text (checked like the model's output)."""
+    with _editorial(ctx, data_dir) as editorial:
+        text = _read_text(text_file)
+        day = _date(date)
+        editorial.import_day(day)
+        p = editorial.edit(day, arxiv_id, {section: text}, base, _editor(editor))
+    typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value})")
+
+
+def _read_text(path: Path) -> str:
+    import sys
+
+    try:
+        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read --text-file {path}: {exc}") from exc
+
+
+@review_app.command()
+def approve(
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    editor: Editor = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Approve the current text for publication."""
+    with _editorial(ctx, data_dir) as editorial:
+        day = _date(date)
+        editorial.import_day(day)
+        p = editorial.approve(day, arxiv_id, None, _editor(editor))
+    typer.echo(f"{arxiv_id}: approved revision {p.current}")
+
+
+@review_app.command()
+def exclude(
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    reason: Annotated[str, typer.Option(help="Why it is left out.")] = "",
+    editor: Editor = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Leave a paper out of the published digest."""
+    with _editorial(ctx, data_dir) as editorial:
+        day = _date(date)
+        editorial.import_day(day)
+        p = editorial.exclude(day, arxiv_id, reason, None, _editor(editor))
+    typer.echo(f"{arxiv_id}: excluded ({p.reason})")
+
+
+@review_app.command()
+def publish(
+    ctx: typer.Context, date: str, editor: Editor = None, data_dir: DataDir = None
+) -> None:
+    """Write published.md/.json from the approved papers; refused while any is undecided."""
+    from .publish import publish_day
+
+    with _editorial(ctx, data_dir) as editorial:
+        pub = publish_day(editorial, _date(date), _editor(editor))
+    verb = "unchanged, still" if pub.unchanged else "published"
+    typer.echo(f"{pub.date}: {verb} version {pub.version} ({pub.papers} papers): {pub.path}")
+
+
+@review_app.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Bind address; not loopback needs a token.")
+    ] = "127.0.0.1",
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser.")
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None, typer.Option(help="Another Host name the app may be reached by.")
+    ] = None,
+    new_token: Annotated[
+        bool, typer.Option("--new-token", help="Replace the access token (non-loopback).")
+    ] = False,
+    editor: Editor = None,
+    data_dir: DataDir = None,
+) -> None:
+    """The review web app (default http://127.0.0.1:8765/)."""
+    from ..cli import make_settings
+    from .serve import serve as run_server
+
+    try:
+        settings = make_settings(data_dir=_data_dir(ctx, data_dir))
+        run_server(
+            settings,
+            _editor(editor),
+            host,
+            port,
+            open_browser=not no_browser,
+            allow_hosts=allow_host or (),
+            new_token_=new_token,
+            echo=typer.echo,
+        )
+    except DigestError as exc:
+        _fail(exc)

@@ -1,0 +1,78 @@
+"""What the day view shows of each paper: plain data for the templates, no HTML here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import Flag, PaperInput, Provenance
+from ..render import SECTIONS, abs_url
+from ..store import Store
+from .diff import Segment, korean_diff
+from .models import PaperState, Revision
+from .source import paper_input, seen_by_model
+
+
+@dataclass
+class SectionView:
+    name: str
+    label: str
+    text: str
+
+
+@dataclass
+class RevisionView:
+    revision: Revision
+    diffs: list[tuple[str, list[Segment]]]
+    """Per section label, the diff from the current text to this revision's text."""
+
+
+@dataclass
+class Card:
+    paper: PaperState
+    sections: list[SectionView]
+    provenance: Provenance | None
+    flags: list[Flag]
+    candidates: list[RevisionView]
+    history: list[RevisionView]
+    source: PaperInput | None
+    source_matches: bool | None
+    links: dict[str, str] = field(default_factory=dict)
+
+
+def section_diffs(old: Revision | None, new: Revision) -> list[tuple[str, list[Segment]]]:
+    diffs = []
+    for name, label in SECTIONS:
+        before = getattr(old.summary, name) if old else ""
+        after = getattr(new.summary, name)
+        if before != after:
+            diffs.append((label, korean_diff(before, after)))
+    return diffs
+
+
+def card(store: Store, paper: PaperState, model: str, token_budget: int) -> Card:
+    current = paper.current_revision
+    sections = [
+        SectionView(name, label, getattr(current.summary, name) if current else "")
+        for name, label in SECTIONS
+    ]
+    record = store.load_record(paper.date, paper.arxiv_id)
+    source = paper_input(store, record, model, token_budget) if record else None
+    pdf = store.load_arxiv(paper.arxiv_id)
+    links = {"arXiv": abs_url(paper.arxiv_id)}
+    if pdf is not None:
+        links["PDF"] = pdf.pdf_url
+    return Card(
+        paper=paper,
+        sections=sections,
+        provenance=current.provenance if current else None,
+        flags=paper.flags,
+        candidates=[RevisionView(r, section_diffs(current, r)) for r in paper.pending_candidates],
+        history=[
+            RevisionView(r, section_diffs(current, r))
+            for r in reversed(paper.revisions)
+            if r.candidate is None or r.candidate.value == "accepted"
+        ],
+        source=source,
+        source_matches=seen_by_model(source, record) if source and record else None,
+        links=links,
+    )
