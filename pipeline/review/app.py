@@ -29,7 +29,7 @@ from .models import SECTION_NAMES, PaperState
 from .publish import publish_day
 from .regenerate import regenerate
 from .security import Guard, GuardMiddleware
-from .views import card
+from .views import card, flag_extras
 
 HERE = Path(__file__).resolve().parent
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -69,6 +69,7 @@ def create_app(review: ReviewApp) -> Starlette:
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     env.globals["csrf_token"] = review.guard.csrf_token
+    env.filters["flag_extras"] = flag_extras
 
     def page(name: str, **context: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**context))
@@ -101,6 +102,7 @@ def create_app(review: ReviewApp) -> Starlette:
         if action is None:
             raise BadRequest(f"unknown action {request.path_params['action'][:20]!r}")
         body = await _json_body(request)
+        review.editorial.import_day(date)
         paper = await action(review, date, arxiv_id, body)
         return JSONResponse({"ok": True, "paper": _paper_json(paper)})
 

@@ -39,6 +39,12 @@ class Card:
     links: dict[str, str] = field(default_factory=dict)
 
 
+def flag_extras(flag: Flag) -> list[tuple[str, object]]:
+    """Whatever a flag carries beyond code and detail (page, section, span, ...), generically."""
+    extra = flag.model_dump(mode="json", exclude={"code", "detail"}, exclude_none=True)
+    return list(extra.items())
+
+
 def section_diffs(old: Revision | None, new: Revision) -> list[tuple[str, list[Segment]]]:
     diffs = []
     for name, label in SECTIONS:
