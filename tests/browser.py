@@ -5,20 +5,26 @@ chromium per test session. Playwright's own browser download is never used (it n
 internet): the test is skipped, with the reason shown by ``-ra``, when chromium or the
 playwright package is missing. ``save_screenshot`` keeps what a person would see under
 ``tests/artifacts/`` (git-ignored) for a human to look at.
+
+Playwright's sync API keeps an asyncio loop running on the test's thread, so code that calls
+``asyncio.run`` (a night through ``World``) must run elsewhere: ``in_thread(world.night)``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
+
+T = TypeVar("T")
 
 CHROMIUM = os.environ.get("DIGEST_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -67,3 +73,9 @@ def save_screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = ARTIFACTS / f"{name.removesuffix('.png')}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` on a worker thread and return its result (see the module's docstring)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()

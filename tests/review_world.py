@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import socket
+import threading
+import time
+from collections.abc import Iterator
 
 from pipeline.review.editorial import Editorial
 from pipeline.store import Store
@@ -42,3 +47,33 @@ def editorial_for(world: World) -> Editorial:
     editorial = Editorial(Store(world.data))
     editorial.import_day(DAY)
     return editorial
+
+
+@contextlib.contextmanager
+def live_review(world: World, editor: str = "tester") -> Iterator[str]:
+    """The review app under a real uvicorn on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    from pipeline.config import Settings
+    from pipeline.review.app import ReviewApp, create_app
+    from pipeline.review.security import Guard
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    editorial = Editorial(Store(world.data))
+    settings = Settings(data_dir=world.data, **{"OPENAI_BASE_URL": world.llm.url + "/v1"})
+    guard = Guard.for_bind("127.0.0.1", port, None)
+    app = create_app(ReviewApp(editorial, settings, editor, guard))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        editorial.close()
