@@ -71,8 +71,12 @@ class SummaryError(PaperError):
 class ReviewRefused(DigestError):
     """An editor's action was refused; nothing changed. ``problems`` lists why, one per line."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    def __init__(
+        self, message: str, problems: list[str] | None = None, *, not_found: bool = False
+    ) -> None:
         self.problems = problems or []
+        self.not_found = not_found
+        self.message = message
         full = f"{message}: {'; '.join(self.problems)}" if self.problems else message
         super().__init__(full)
 

@@ -76,9 +76,11 @@ def test_edit_conflict_and_refusal_over_the_api(
     stale = post(http, guard, url, {"base": 1, "sections": {"whats_new": "다른 문장입니다."}})
     assert stale.status_code == 409  # type: ignore[attr-defined]
     body = stale.json()  # type: ignore[attr-defined]
-    assert body["theirs"]["whats_new"] == KOREAN_EDIT and body["yours"]["whats_new"] == "다른 문장입니다."
+    assert body["theirs"]["whats_new"] == KOREAN_EDIT
+    assert body["yours"]["whats_new"] == "다른 문장입니다."
     english = post(http, guard, url, {"base": 2, "sections": {"whats_new": ENGLISH}})
     assert english.status_code == 422  # type: ignore[attr-defined]
+    assert english.json()["error"] == f"paper {FIRST}: edit refused, nothing saved"  # type: ignore[attr-defined]
     assert "What's New is not written in Korean" in english.json()["problems"][0]  # type: ignore[attr-defined]
     assert editorial.paper(DAY, FIRST).current == 2
 
@@ -106,7 +108,8 @@ def test_publish_is_refused_until_every_paper_is_decided_then_matches_the_golden
     assert "2406.20002" not in text and "2406.20002" in reviewed.digest()
     again = post(http, guard, f"/api/{DATE}/publish", {})
     assert again.json()["unchanged"] is True  # type: ignore[attr-defined]
-    post(http, guard, f"/api/{DATE}/{FIRST}/edit", {"base": 1, "sections": {"whats_new": KOREAN_EDIT}})
+    edit = {"base": 1, "sections": {"whats_new": KOREAN_EDIT}}
+    post(http, guard, f"/api/{DATE}/{FIRST}/edit", edit)
     post(http, guard, f"/api/{DATE}/{FIRST}/approve", {"base": 2})
     second = post(http, guard, f"/api/{DATE}/publish", {})
     assert second.json()["version"] == 2  # type: ignore[attr-defined]
@@ -147,7 +150,7 @@ def test_bind_guard_allows_loopback_names_with_the_port() -> None:
 
 
 def test_non_loopback_needs_the_access_token(reviewed: World) -> None:
-    http, editorial, guard = make_client(reviewed, token="s3cret")
+    http, editorial, _ = make_client(reviewed, token="s3cret")
     assert http.get(f"/day/{DATE}").status_code == 401
     assert http.get("/?token=wrong").status_code == 401
     login = http.get("/?token=s3cret", follow_redirects=False)
@@ -197,3 +200,9 @@ def test_dates_ids_and_actions_are_validated(
     http, _, guard = client
     answer = http.get(url) if url.startswith("/day") else post(http, guard, url, {"base": 1})
     assert answer.status_code in (400, 404)  # type: ignore[attr-defined]
+
+
+def test_an_unknown_paper_is_404(client: tuple[TestClient, Editorial, Guard]) -> None:
+    http, _, guard = client
+    answer = post(http, guard, f"/api/{DATE}/2406.99999/approve", {"base": 1})
+    assert answer.status_code == 404  # type: ignore[attr-defined]

@@ -268,7 +268,8 @@ async def _conflict(request: Request, exc: Exception) -> Response:
 
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ReviewRefused)
-    return JSONResponse({"error": str(exc), "problems": exc.problems}, status_code=422)
+    status = 404 if exc.not_found else 422
+    return JSONResponse({"error": exc.message, "problems": exc.problems}, status_code=status)
 
 
 async def _failed(request: Request, exc: Exception) -> Response:

@@ -84,7 +84,9 @@ class Editorial:
             "SELECT * FROM papers WHERE date = ? AND arxiv_id = ?", (date.isoformat(), arxiv_id)
         ).fetchone()
         if row is None:
-            raise ReviewRefused(f"paper {arxiv_id} is not in the editorial state of {date}")
+            raise ReviewRefused(
+                f"paper {arxiv_id} is not in the editorial state of {date}", not_found=True
+            )
         revisions = [
             _revision(r)
             for r in self.conn.execute(

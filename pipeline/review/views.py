@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..models import Flag, PaperInput, Provenance
 from ..render import SECTIONS, abs_url
 from ..store import Store
-from .diff import Segment, korean_diff
+from .diff import Segment, diff_text
 from .models import PaperState, Revision
 from .source import paper_input, seen_by_model
 
@@ -51,7 +51,7 @@ def section_diffs(old: Revision | None, new: Revision) -> list[tuple[str, list[S
         before = getattr(old.summary, name) if old else ""
         after = getattr(new.summary, name)
         if before != after:
-            diffs.append((label, korean_diff(before, after)))
+            diffs.append((label, diff_text(before, after)))
     return diffs
 
 

@@ -112,6 +112,11 @@ function wire(card) {
   card.querySelectorAll(".history .restore").forEach((b) => b.addEventListener("click", () =>
     act(card, "restore", { number: Number(b.closest("li").dataset.number) })));
   card.addEventListener("click", () => select(card, false));
+  // An unreachable thumbnail (offline, moved) leaves no broken-image box.
+  card.querySelectorAll("img.thumb").forEach((img) => {
+    img.addEventListener("error", () => { img.hidden = true; });
+    if (img.complete && img.naturalWidth === 0) img.hidden = true;
+  });
 }
 
 let cards = [];
