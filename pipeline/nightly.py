@@ -41,6 +41,7 @@ from .pricing import Price, cost, load_prices, price_for
 from .progress import StageProgress
 from .prompts import PromptTemplate, load_prompt
 from .render import build_digest, render_json, render_markdown
+from .review.editorial import record_night
 from .store import Store, atomic_write, sha256_bytes
 from .summarize import Summarizer, paper_messages, sha256_text
 from .tokens import count_tokens
@@ -434,6 +435,7 @@ async def _night_body(
     if llm is not None:
         report.llm_calls, report.usage = llm.calls, llm.usage
         report.cost_usd = round(cost(night.price, llm.usage) or 0.0, 6)
+    record_night(night.store, options.date, records)
     started = time.perf_counter()
     _publish(night, records, lines)
     _timed(report.stage_timings, "render", started)

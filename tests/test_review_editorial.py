@@ -106,7 +106,7 @@ def test_a_rerun_never_replaces_editor_work_it_becomes_a_candidate(world: World)
     for title in PAPERS.values():
         world.llm.script_for(title, Behaviour.CJK, Behaviour.CJK, Behaviour.CJK)
     assert world.night("--force").exit_code == 3
-    editorial.import_day(DAY)
+    # No import here: the night itself recorded its output in the editorial state.
     approved = editorial.paper(DAY, FIRST)
     assert (approved.state, approved.current) == (State.APPROVED, 1)
     [candidate] = approved.pending_candidates

@@ -411,3 +411,14 @@ def _revision(row: sqlite3.Row) -> Revision:
         candidate=CandidateState(row["candidate"]) if row["candidate"] else None,
         note=row["note"],
     )
+
+
+def record_night(store: Store, date: dt.date, records: list[PaperRecord]) -> None:
+    """The nightly job's hook: its records enter the editorial state (as candidates where an
+    editor has acted), so no run, --force or new prompt version replaces an editor's work."""
+    editorial = Editorial(store)
+    try:
+        for position, record in enumerate(records):
+            editorial.import_record(date, record, position)
+    finally:
+        editorial.close()
