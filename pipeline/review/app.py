@@ -87,7 +87,7 @@ def create_app(review: ReviewApp) -> Starlette:
         return page(
             "day.html",
             date=date,
-            cards=[card(review.editorial.store, p, s.model, s.token_budget) for p in papers],
+            cards=[await card(review.editorial.store, p, s) for p in papers],
             counts=_counts(papers),
             prompts=_prompt_specs(s.prompts_dir),
             default_prompt=s.prompt,

@@ -6,7 +6,6 @@ action prints one line and exits 1.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 from collections.abc import Iterator
@@ -16,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import DigestError, UsageError
+from .. import cliopts as o
+from ..errors import UsageError
 
 if TYPE_CHECKING:
     from .editorial import Editorial
@@ -28,54 +28,41 @@ review_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="Where everything is kept [default: ./data].")
-]
 Editor = Annotated[
     str | None, typer.Option("--editor", help="Your name in the history [default: OS user].")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+@review_app.callback()
+def review(ctx: typer.Context, data_dir: o.DataDir = None, verbose: o.Verbose = False) -> None:
+    """Review the night's drafts and publish the day."""
+    # Options given here (or before 'review') reach every review command.
+    given = dict((ctx.obj or {}).get("given", {}))
+    for name, value in (("data_dir", data_dir), ("verbose", verbose)):
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name == "COMMANDLINE":
+            given[name] = value
+    ctx.obj = {"given": given}
+
+
 def _editor(name: str | None) -> str:
     return name or getpass.getuser()
 
 
-def _data_dir(ctx: typer.Context, value: Path | None) -> Path | None:
-    """``--data-dir`` after ``review``, or the one given before it."""
-    root = ctx.find_root()
-    parent = root.obj.get("data_dir") if isinstance(root.obj, dict) else None
-    return value or parent
-
-
-def _date(value: str) -> dt.date:
-    from ..cli import parse_date
-
-    return parse_date(value)
-
-
 @contextmanager
-def _editorial(ctx: typer.Context, data_dir: Path | None) -> Iterator[Editorial]:
-    from ..cli import make_settings
+def _editorial(ctx: typer.Context, data_dir: Path | None, verbose: bool) -> Iterator[Editorial]:
+    """The editorial state for a command; a DigestError becomes one line and its exit code."""
     from ..store import Store
     from .editorial import Editorial
 
-    settings = make_settings(data_dir=_data_dir(ctx, data_dir))
-    try:
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir)
         editorial = Editorial(Store(settings.data_dir))
-    except DigestError as exc:
-        _fail(exc)
-    try:
-        yield editorial
-    except DigestError as exc:
-        _fail(exc)
-    finally:
-        editorial.close()
-
-
-def _fail(exc: DigestError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(exc.exit_code)
+        try:
+            yield editorial
+        finally:
+            editorial.close()
 
 
 def paper_summary(p: PaperState) -> dict[str, Any]:
@@ -102,11 +89,15 @@ def paper_detail(p: PaperState) -> dict[str, Any]:
 
 @review_app.command("list")
 def list_(
-    ctx: typer.Context, date: str, as_json: AsJson = False, data_dir: DataDir = None
+    ctx: typer.Context,
+    date: str,
+    as_json: AsJson = False,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
 ) -> None:
     """The day's papers in vote order with their editorial state."""
-    with _editorial(ctx, data_dir) as editorial:
-        day = _date(date)
+    with _editorial(ctx, data_dir, verbose) as editorial:
+        day = o.parse_date(date)
         editorial.import_day(day)
         papers = editorial.day(day)
     if as_json:
@@ -121,11 +112,16 @@ def list_(
 
 @review_app.command()
 def show(
-    ctx: typer.Context, date: str, arxiv_id: str, as_json: AsJson = False, data_dir: DataDir = None
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    as_json: AsJson = False,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
 ) -> None:
     """One paper: state, current sections and its revisions."""
-    with _editorial(ctx, data_dir) as editorial:
-        day = _date(date)
+    with _editorial(ctx, data_dir, verbose) as editorial:
+        day = o.parse_date(date)
         editorial.import_day(day)
         p = editorial.paper(day, arxiv_id)
     detail = paper_detail(p)
@@ -137,11 +133,14 @@ def show(
         typer.echo(f"reason: {p.reason}")
     for name, text in (detail["sections"] or {}).items():
         typer.echo(f"\n[{name}]\n{text}")
-    typer.echo("\nrevisions: " + ", ".join(
-        f"{r.number} {r.origin.value} by {r.author}"
-        + (f" ({r.candidate.value} candidate)" if r.candidate else "")
-        for r in p.revisions
-    ))
+    typer.echo(
+        "\nrevisions: "
+        + ", ".join(
+            f"{r.number} {r.origin.value} by {r.author}"
+            + (f" ({r.candidate.value} candidate)" if r.candidate else "")
+            for r in p.revisions
+        )
+    )
 
 
 @review_app.command()
@@ -157,12 +156,13 @@ def edit(
         int | None, typer.Option(help="Refuse if the current revision is no longer this one.")
     ] = None,
     editor: Editor = None,
-    data_dir: DataDir = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
 ) -> None:
     """Replace one section's text (checked like the model's output)."""
-    with _editorial(ctx, data_dir) as editorial:
+    with _editorial(ctx, data_dir, verbose) as editorial:
         text = _read_text(text_file)
-        day = _date(date)
+        day = o.parse_date(date)
         editorial.import_day(day)
         p = editorial.edit(day, arxiv_id, {section: text}, base, _editor(editor))
     typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value})")
@@ -183,11 +183,12 @@ def approve(
     date: str,
     arxiv_id: str,
     editor: Editor = None,
-    data_dir: DataDir = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
 ) -> None:
     """Approve the current text for publication."""
-    with _editorial(ctx, data_dir) as editorial:
-        day = _date(date)
+    with _editorial(ctx, data_dir, verbose) as editorial:
+        day = o.parse_date(date)
         editorial.import_day(day)
         p = editorial.approve(day, arxiv_id, None, _editor(editor))
     typer.echo(f"{arxiv_id}: approved revision {p.current}")
@@ -200,11 +201,12 @@ def exclude(
     arxiv_id: str,
     reason: Annotated[str, typer.Option(help="Why it is left out.")] = "",
     editor: Editor = None,
-    data_dir: DataDir = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
 ) -> None:
     """Leave a paper out of the published digest."""
-    with _editorial(ctx, data_dir) as editorial:
-        day = _date(date)
+    with _editorial(ctx, data_dir, verbose) as editorial:
+        day = o.parse_date(date)
         editorial.import_day(day)
         p = editorial.exclude(day, arxiv_id, reason, None, _editor(editor))
     typer.echo(f"{arxiv_id}: excluded ({p.reason})")
@@ -212,13 +214,17 @@ def exclude(
 
 @review_app.command()
 def publish(
-    ctx: typer.Context, date: str, editor: Editor = None, data_dir: DataDir = None
+    ctx: typer.Context,
+    date: str,
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
 ) -> None:
     """Write published.md/.json from the approved papers; refused while any is undecided."""
     from .publish import publish_day
 
-    with _editorial(ctx, data_dir) as editorial:
-        pub = publish_day(editorial, _date(date), _editor(editor))
+    with _editorial(ctx, data_dir, verbose) as editorial:
+        pub = publish_day(editorial, o.parse_date(date), _editor(editor))
     verb = "unchanged, still" if pub.unchanged else "published"
     typer.echo(f"{pub.date}: {verb} version {pub.version} ({pub.papers} papers): {pub.path}")
 
@@ -240,14 +246,17 @@ def serve(
         bool, typer.Option("--new-token", help="Replace the access token (non-loopback).")
     ] = False,
     editor: Editor = None,
-    data_dir: DataDir = None,
+    model: o.Model = None,
+    prompt: o.Prompt = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
 ) -> None:
-    """The review web app (default http://127.0.0.1:8765/)."""
-    from ..cli import make_settings
+    """The review web app (default http://127.0.0.1:8765/); --model/--prompt are the
+    defaults offered for regeneration."""
     from .serve import serve as run_server
 
-    try:
-        settings = make_settings(data_dir=_data_dir(ctx, data_dir))
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir, model=model, prompt=prompt)
         run_server(
             settings,
             _editor(editor),
@@ -258,5 +267,3 @@ def serve(
             new_token_=new_token,
             echo=typer.echo,
         )
-    except DigestError as exc:
-        _fail(exc)

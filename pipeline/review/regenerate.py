@@ -10,10 +10,10 @@ import datetime as dt
 
 from ..config import Settings
 from ..errors import ReviewRefused, SummaryError
-from ..llm import LLMClient
+from ..llm import OpenAILLM
 from ..pricing import load_prices, price_for
 from ..prompts import load_prompt
-from ..summarize import Summarizer
+from ..summarize import summarize_paper
 from .editorial import Editorial
 from .models import SECTION_NAMES, Origin, Revision
 from .source import paper_input
@@ -36,20 +36,23 @@ async def regenerate(
     record = editorial.store.load_record(date, arxiv_id)
     if record is None:
         raise ReviewRefused(f"paper {arxiv_id} has no night record on {date} to regenerate from")
-    settings = settings.model_copy(update={"model": model})
     template = load_prompt(settings.prompts_dir, prompt)
     price = price_for(load_prices(settings.price_file), model)
-    inp = paper_input(editorial.store, record, model, settings.token_budget)
-    llm = LLMClient(settings)
+    inp = await paper_input(editorial.store, record, settings, download=True)
     try:
-        summarizer = Summarizer(
-            llm, template, editorial.store, price, settings.reasks, use_cache=False
-        )
-        outcome = await summarizer.summarize(record.paper, inp)
+        async with OpenAILLM.from_settings(settings, model=model) as llm:
+            outcome = await summarize_paper(
+                record.paper,
+                inp,
+                llm,
+                template,
+                store=editorial.store,
+                price=price,
+                reasks=settings.reasks,
+                use_cache=False,
+            )
     except SummaryError as exc:
         raise ReviewRefused(f"paper {arxiv_id}: regeneration failed: {exc.problem}") from exc
-    finally:
-        await llm.close()
     text = outcome.summary or outcome.draft
     if text is None:
         raise ReviewRefused(f"paper {arxiv_id}: the model gave no usable text ({outcome.reason})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..config import Settings
 from ..models import Flag, PaperInput, Provenance
 from ..render import SECTIONS, abs_url
 from ..store import Store
@@ -55,14 +56,14 @@ def section_diffs(old: Revision | None, new: Revision) -> list[tuple[str, list[S
     return diffs
 
 
-def card(store: Store, paper: PaperState, model: str, token_budget: int) -> Card:
+async def card(store: Store, paper: PaperState, settings: Settings) -> Card:
     current = paper.current_revision
     sections = [
         SectionView(name, label, getattr(current.summary, name) if current else "")
         for name, label in SECTIONS
     ]
     record = store.load_record(paper.date, paper.arxiv_id)
-    source = paper_input(store, record, model, token_budget) if record else None
+    source = await paper_input(store, record, settings, download=False) if record else None
     pdf = store.load_arxiv(paper.arxiv_id)
     links = {"arXiv": abs_url(paper.arxiv_id)}
     if pdf is not None:
