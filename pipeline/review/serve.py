@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import webbrowser
 from collections.abc import Callable, Sequence
@@ -46,7 +47,11 @@ def serve(
 
     editorial = Editorial(Store(settings.data_dir))
     token_hash, token = access_token(editorial, host, new_token_)
-    guard = Guard.for_bind(host, port, token_hash, allow_hosts)
+    names = list(allow_hosts)
+    if host in ("0.0.0.0", "::"):
+        # Bound to every interface: this machine's own names are how others will reach it.
+        names += [socket.gethostname(), socket.getfqdn()]
+    guard = Guard.for_bind(host, port, token_hash, names)
     app = create_app(ReviewApp(editorial, settings, editor, guard))
     shown = "localhost" if host in LOOPBACK else host
     url = f"http://{shown}:{port}/"
