@@ -72,8 +72,14 @@ def test_an_editor_reviews_and_publishes_a_night(world: World, browser_page: Pag
         save_screenshot(page, "review-refused-edit")
         page.keyboard.press("Escape")  # leaves the textarea; shortcuts work again
 
-        # Approve with the keyboard: the first card is the current one.
+        # ? shows the keys; Esc hides them.
         page.click(f"{first} h4")
+        page.keyboard.press("?")
+        assert page.is_visible("#help")
+        page.keyboard.press("Escape")
+        assert not page.is_visible("#help")
+
+        # Approve with the keyboard: the first card is the current one.
         page.keyboard.press("a")
         page.wait_for_selector(f"{first} .badge.state-approved")
 

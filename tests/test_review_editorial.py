@@ -114,7 +114,10 @@ def test_a_rerun_never_replaces_editor_work_it_becomes_a_candidate(world: World)
     edited = editorial.paper(DAY, "2406.20003")
     current = edited.current_revision
     assert current is not None and current.summary.whats_new == KOREAN_EDIT
-    assert len(edited.pending_candidates) == 1
+    [offered] = edited.pending_candidates
+    kept = editorial.discard(DAY, "2406.20003", offered.number, base=2, editor="mina")
+    assert (kept.state, kept.current, kept.pending_candidates) == (State.EDITED, 2, [])
+    assert kept.revisions[-1].candidate is CandidateState.DISCARDED
     untouched = editorial.paper(DAY, "2406.20002")
     assert (untouched.state, untouched.current, untouched.pending_candidates) == (
         State.NEEDS_REVIEW,

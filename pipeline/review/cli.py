@@ -6,6 +6,7 @@ action prints one line and exits 1.
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 from collections.abc import Iterator
@@ -51,16 +52,21 @@ def _editor(name: str | None) -> str:
 
 
 @contextmanager
-def _editorial(ctx: typer.Context, data_dir: Path | None, verbose: bool) -> Iterator[Editorial]:
-    """The editorial state for a command; a DigestError becomes one line and its exit code."""
+def _day(
+    ctx: typer.Context, data_dir: Path | None, verbose: bool, date: str
+) -> Iterator[tuple[Editorial, dt.date]]:
+    """The editorial state with the day's night records imported; a DigestError becomes one
+    line and its exit code."""
     from ..store import Store
     from .editorial import Editorial
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
+        day = o.parse_date(date)
         editorial = Editorial(Store(settings.data_dir))
         try:
-            yield editorial
+            editorial.import_day(day)
+            yield editorial, day
         finally:
             editorial.close()
 
@@ -96,9 +102,7 @@ def list_(
     verbose: o.Verbose = False,
 ) -> None:
     """The day's papers in vote order with their editorial state."""
-    with _editorial(ctx, data_dir, verbose) as editorial:
-        day = o.parse_date(date)
-        editorial.import_day(day)
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
         papers = editorial.day(day)
     if as_json:
         out = {"date": day.isoformat(), "papers": [paper_summary(p) for p in papers]}
@@ -120,9 +124,7 @@ def show(
     verbose: o.Verbose = False,
 ) -> None:
     """One paper: state, current sections and its revisions."""
-    with _editorial(ctx, data_dir, verbose) as editorial:
-        day = o.parse_date(date)
-        editorial.import_day(day)
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
         p = editorial.paper(day, arxiv_id)
     detail = paper_detail(p)
     if as_json:
@@ -160,10 +162,8 @@ def edit(
     verbose: o.Verbose = False,
 ) -> None:
     """Replace one section's text (checked like the model's output)."""
-    with _editorial(ctx, data_dir, verbose) as editorial:
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
         text = _read_text(text_file)
-        day = o.parse_date(date)
-        editorial.import_day(day)
         p = editorial.edit(day, arxiv_id, {section: text}, base, _editor(editor))
     typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value})")
 
@@ -187,9 +187,7 @@ def approve(
     verbose: o.Verbose = False,
 ) -> None:
     """Approve the current text for publication."""
-    with _editorial(ctx, data_dir, verbose) as editorial:
-        day = o.parse_date(date)
-        editorial.import_day(day)
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
         p = editorial.approve(day, arxiv_id, None, _editor(editor))
     typer.echo(f"{arxiv_id}: approved revision {p.current}")
 
@@ -205,9 +203,7 @@ def exclude(
     verbose: o.Verbose = False,
 ) -> None:
     """Leave a paper out of the published digest."""
-    with _editorial(ctx, data_dir, verbose) as editorial:
-        day = o.parse_date(date)
-        editorial.import_day(day)
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
         p = editorial.exclude(day, arxiv_id, reason, None, _editor(editor))
     typer.echo(f"{arxiv_id}: excluded ({p.reason})")
 
@@ -223,8 +219,8 @@ def publish(
     """Write published.md/.json from the approved papers; refused while any is undecided."""
     from .publish import publish_day
 
-    with _editorial(ctx, data_dir, verbose) as editorial:
-        pub = publish_day(editorial, o.parse_date(date), _editor(editor))
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+        pub = publish_day(editorial, day, _editor(editor))
     verb = "unchanged, still" if pub.unchanged else "published"
     typer.echo(f"{pub.date}: {verb} version {pub.version} ({pub.papers} papers): {pub.path}")
 
