@@ -206,3 +206,28 @@ def test_an_unknown_paper_is_404(client: tuple[TestClient, Editorial, Guard]) ->
     http, _, guard = client
     answer = post(http, guard, f"/api/{DATE}/2406.99999/approve", {"base": 1})
     assert answer.status_code == 404  # type: ignore[attr-defined]
+
+
+def test_regenerate_the_whole_paper_is_a_candidate_with_provenance(
+    client: tuple[TestClient, Editorial, Guard], reviewed: World
+) -> None:
+    http, editorial, guard = client
+    calls = reviewed.llm.calls
+    url = f"/api/{DATE}/2406.20002/regenerate"
+    answer = post(http, guard, url, {"prompt": "summarize@v1", "model": "gpt-4.1-mini"})
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert reviewed.llm.calls == calls + 1  # asked again, not replayed from the cache
+    paper = editorial.paper(DAY, "2406.20002")
+    [candidate] = paper.pending_candidates
+    assert candidate.origin.value == "regenerate" and candidate.provenance is not None
+    assert candidate.provenance.prompt_version == "v1" and paper.current == 1
+    unknown = post(http, guard, url, {"prompt": "summarize@v99"})
+    assert unknown.status_code == 400 and "v99" in unknown.json()["error"]  # type: ignore[attr-defined]
+
+
+def test_any_flag_shows_its_code_detail_and_extra_fields() -> None:
+    from pipeline.models import Flag
+    from pipeline.review.views import flag_extras
+
+    assert flag_extras(Flag(code="hidden_text", detail="white text", page=3)) == [("page", 3)]
+    assert flag_extras(Flag(code="abstract_fallback", detail="no PDF")) == []

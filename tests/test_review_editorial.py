@@ -3,7 +3,13 @@ restore, atomicity."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -153,4 +159,48 @@ def test_a_failing_save_leaves_the_previous_revision_intact(world: World) -> Non
     other = Editorial(Store(world.data))
     assert len(other.paper(DAY, FIRST).revisions) == 1
     other.close()
+    editorial.close()
+
+
+CRASHING_EDITOR = """
+import pathlib, sys, time
+from pipeline.review.editorial import DEFAULT_CHECKERS, Editorial
+from pipeline.store import Store
+from tests.review_world import DAY, KOREAN_EDIT
+
+def hangs_mid_save(summary, sections, paper):
+    if len(sections) == 3:  # the new revision row is written, the transaction still open
+        pathlib.Path(sys.argv[2]).write_text("mid-save")
+        time.sleep(60)
+    return []
+
+editorial = Editorial(Store(pathlib.Path(sys.argv[1])), [*DEFAULT_CHECKERS, hangs_mid_save])
+editorial.edit(DAY, "2406.20001", {"whats_new": KOREAN_EDIT}, 1, "mina")
+"""
+
+
+def test_a_process_killed_mid_save_leaves_the_previous_revision(
+    world: World, tmp_path: Path
+) -> None:
+    night_world(world)
+    editorial_for(world).close()
+    marker = tmp_path / "marker"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_EDITOR, str(world.data), str(marker)],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the child never reached the middle of its save"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(10)
+    editorial = Editorial(Store(world.data))
+    assert editorial.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    paper = editorial.paper(DAY, FIRST)
+    assert (paper.current, len(paper.revisions), paper.state) == (1, 1, State.DRAFT)
+    # The database is not left locked: the next save goes through.
+    assert editorial.edit(DAY, FIRST, {"whats_new": KOREAN_EDIT}, 1, "jun").current == 2
     editorial.close()

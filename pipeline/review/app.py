@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..config import Settings
-from ..errors import DigestError, EditConflict, ReviewRefused
+from ..errors import DigestError, EditConflict, ReviewRefused, UsageError
 from ..prompts import list_names, list_versions
 from .editorial import Editorial
 from .models import SECTION_NAMES, PaperState
@@ -273,4 +273,7 @@ async def _refused(request: Request, exc: Exception) -> Response:
 
 
 async def _failed(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"error": str(exc)}, status_code=502)
+    # A bad choice (unknown prompt version) is the request's fault; anything else (the LLM
+    # endpoint down, the store unreadable) is a failure behind the app.
+    status = 400 if isinstance(exc, UsageError) else 502
+    return JSONResponse({"error": str(exc)}, status_code=status)

@@ -9,7 +9,7 @@ from ..models import Flag, PaperInput, Provenance
 from ..render import SECTIONS, abs_url
 from ..store import Store
 from .diff import Segment, diff_text
-from .models import PaperState, Revision
+from .models import CandidateState, PaperState, Revision
 from .source import paper_input, seen_by_model
 
 
@@ -46,6 +46,17 @@ def flag_extras(flag: Flag) -> list[tuple[str, object]]:
     return list(extra.items())
 
 
+def model_provenance(paper: PaperState) -> Provenance | None:
+    """The model behind the current text: its own, or for an edit the model draft it started
+    from (the newest model revision up to the current one)."""
+    lineage = [r for r in paper.revisions if r.number <= paper.current and _was_current(r)]
+    return next((r.provenance for r in reversed(lineage) if r.provenance is not None), None)
+
+
+def _was_current(revision: Revision) -> bool:
+    return revision.candidate in (None, CandidateState.ACCEPTED)
+
+
 def section_diffs(old: Revision | None, new: Revision) -> list[tuple[str, list[Segment]]]:
     diffs = []
     for name, label in SECTIONS:
@@ -71,13 +82,13 @@ async def card(store: Store, paper: PaperState, settings: Settings) -> Card:
     return Card(
         paper=paper,
         sections=sections,
-        provenance=current.provenance if current else None,
+        provenance=model_provenance(paper),
         flags=paper.flags,
         candidates=[RevisionView(r, section_diffs(current, r)) for r in paper.pending_candidates],
         history=[
             RevisionView(r, section_diffs(current, r))
             for r in reversed(paper.revisions)
-            if r.candidate is None or r.candidate.value == "accepted"
+            if _was_current(r)
         ],
         source=source,
         source_matches=seen_by_model(source, record) if source and record else None,
