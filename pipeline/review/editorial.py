@@ -63,9 +63,14 @@ class Editorial:
 
     # ---- reading ------------------------------------------------------------------------------
     def days(self) -> list[tuple[dt.date, dict[str, int]]]:
-        """Every date the store or the editorial state knows, newest first, with state counts."""
+        """Every date the store or the editorial state knows, newest first, with state counts.
+
+        Days not seen before are imported here; known days are kept current by the nightly
+        hook and by opening them (a full re-import of every day would read every record)."""
+        known = {row[0] for row in self.conn.execute("SELECT DISTINCT date FROM papers")}
         for date in self.store.list_days():
-            self.import_day(date)
+            if date.isoformat() not in known:
+                self.import_day(date)
         counts: dict[str, dict[str, int]] = {}
         for row in self.conn.execute(
             "SELECT date, state, COUNT(*) AS n FROM papers GROUP BY date, state"
