@@ -32,14 +32,14 @@ def _pdf(title: str, columns: int = 1) -> bytes:
     return pdfs.paper_pdf(title, abstract, columns=columns)
 
 
-def night_world(world: World) -> World:
-    """Three papers on the fakes and one finished night."""
+def night_world(world: World, exit_code: int = 0) -> World:
+    """Three papers on the fakes and one finished night (3: some paper needs review)."""
     one, two, three = PAPERS.items()
     world.add(*one, 52, pdf=_pdf(one[1]), authors=["Yuna Park", "Aaron Zhu"])
     world.add(*two, 17, pdf=_pdf(two[1], 2))
     world.add(*three, 30, pdf=_pdf(three[1]), thumbnail="https://cdn.example/t.png")
     outcome = world.night()
-    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.exit_code == exit_code, outcome.stderr
     return world
 
 

@@ -231,3 +231,26 @@ def test_any_flag_shows_its_code_detail_and_extra_fields() -> None:
 
     assert flag_extras(Flag(code="hidden_text", detail="white text", page=3)) == [("page", 3)]
     assert flag_extras(Flag(code="abstract_fallback", detail="no PDF")) == []
+
+
+def test_a_paper_the_model_gave_no_text_for_is_written_by_hand(world: World) -> None:
+    from tests.fakes.llm import Behaviour
+    from tests.review_world import PAPERS
+
+    world.llm.script_for(PAPERS["2406.20002"], *[Behaviour.MALFORMED] * 3)
+    night_world(world, exit_code=3)
+    http, editorial, guard = make_client(world)
+    paper = editorial.paper(DAY, "2406.20002")
+    assert (paper.state.value, paper.current, paper.revisions) == ("needs_review", 0, [])
+    html = http.get(f"/day/{DATE}").text
+    assert "not a JSON object" in html  # the reason is shown with the (empty) card
+    assert "모델의 마지막 답" in html  # and what the model did say
+    url = f"/api/{DATE}/2406.20002/edit"
+    first = post(http, guard, url, {"base": 0, "sections": {"whats_new": KOREAN_EDIT}})
+    assert first.json()["paper"]["state"] == "needs_review"  # type: ignore[attr-defined]
+    assert post(http, guard, f"/api/{DATE}/2406.20002/approve", {"base": 1}).status_code == 422  # type: ignore[attr-defined]
+    rest = {"technical_details": KOREAN_EDIT, "performance_highlights": KOREAN_EDIT}
+    done = post(http, guard, url, {"base": 1, "sections": rest})
+    assert done.json()["paper"]["state"] == "edited"  # type: ignore[attr-defined]
+    assert post(http, guard, f"/api/{DATE}/2406.20002/approve", {"base": 2}).status_code == 200  # type: ignore[attr-defined]
+    editorial.close()

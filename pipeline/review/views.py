@@ -37,6 +37,8 @@ class Card:
     history: list[RevisionView]
     source: PaperInput | None
     source_matches: bool | None
+    last_reply: str | None = None
+    """The model's raw answer when it could not be read as a draft: something to start from."""
     links: dict[str, str] = field(default_factory=dict)
 
 
@@ -92,5 +94,6 @@ async def card(store: Store, paper: PaperState, settings: Settings) -> Card:
         ],
         source=source,
         source_matches=seen_by_model(source, record) if source and record else None,
+        last_reply=record.last_reply if record and current is None else None,
         links=links,
     )
