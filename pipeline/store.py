@@ -233,7 +233,10 @@ class Store:
     # ---- editorial state ----------------------------------------------------------------------
     def editorial_db_path(self) -> Path:
         """The SQLite file holding revisions, states and publications (pipeline/review/db.py)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.root}: {exc.strerror}", self.root) from exc
         return self.root / "editorial.sqlite3"
 
     def save_published(self, date: dt.date, version: int, markdown: str, json_text: str) -> Path:
