@@ -26,7 +26,7 @@ from ..errors import DigestError, EditConflict, ReviewRefused, UsageError
 from ..prompts import list_names, list_versions
 from .editorial import Editorial
 from .models import SECTION_NAMES, PaperState
-from .publish import publish_day
+from .publish import last_publication, publish_day
 from .regenerate import regenerate
 from .security import Guard, GuardMiddleware
 from .views import card, flag_extras
@@ -92,7 +92,7 @@ def create_app(review: ReviewApp) -> Starlette:
             prompts=_prompt_specs(s.prompts_dir),
             default_prompt=s.prompt,
             default_model=s.model,
-            published=_last_publication(review.editorial, date),
+            published=last_publication(review.editorial, date),
         )
 
     async def paper_action(request: Request) -> Response:
@@ -243,15 +243,6 @@ def _prompt_specs(prompts_dir: Path) -> list[str]:
         for name in list_names(prompts_dir)
         for version in reversed(list_versions(prompts_dir, name))
     ]
-
-
-def _last_publication(editorial: Editorial, date: dt.date) -> dict[str, Any] | None:
-    row = editorial.conn.execute(
-        "SELECT version, published_at, editor FROM publications WHERE date = ? "
-        "ORDER BY version DESC LIMIT 1",
-        (date.isoformat(),),
-    ).fetchone()
-    return dict(row) if row else None
 
 
 async def _bad_request(request: Request, exc: Exception) -> Response:

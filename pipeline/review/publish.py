@@ -7,6 +7,7 @@ that changes the text is a new version; earlier versions stay on disk and in the
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from ..errors import ReviewRefused
 from ..models import Digest, PaperRecord, Status
@@ -45,6 +46,15 @@ def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
     return build_digest(date, records)
 
 
+def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = editorial.conn.execute(
+        "SELECT version, published_at, editor, markdown FROM publications WHERE date = ? "
+        "ORDER BY version DESC LIMIT 1",
+        (date.isoformat(),),
+    ).fetchone()
+    return row
+
+
 def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication:
     editorial.import_day(date)
     papers = editorial.day(date)
@@ -57,11 +67,7 @@ def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication
     digest = approved_digest(date, papers)
     markdown = render_markdown(digest)
     conn = editorial.conn
-    last = conn.execute(
-        "SELECT version, published_at, editor, markdown FROM publications WHERE date = ? "
-        "ORDER BY version DESC LIMIT 1",
-        (date.isoformat(),),
-    ).fetchone()
+    last = last_publication(editorial, date)
     path = editorial.store.day(date) / "published.md"
     if last is not None and last["markdown"] == markdown:
         return Publication(
