@@ -5,6 +5,7 @@ diff, publish. Screenshots land in tests/artifacts/."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.browser import in_thread, save_screenshot
@@ -127,3 +128,31 @@ def test_an_editor_reviews_and_publishes_a_night(world: World, browser_page: Pag
     published = (world.day / "published.md").read_text(encoding="utf-8")
     assert KOREAN_EDIT in published and REGENERATED in published
     assert "2406.20002" not in published
+
+
+def test_a_save_from_a_stale_page_shows_both_texts(
+    world: World, browser_page: Page, tmp_path: Path
+) -> None:
+    in_thread(night_world, world)
+    page = browser_page
+    theirs = "다른 편집자가 먼저 저장한 문장입니다. 음성 인식을 위한 라우팅을 설명합니다."
+    their_file = tmp_path / "theirs.txt"
+    their_file.write_text(theirs, encoding="utf-8")
+    with live_review(world) as url:
+        page.goto(f"{url}/day/{DATE}")
+        first = card(page, "2406.20001")
+        page.click(f"{first} .section[data-section=whats_new] .edit")
+        page.fill(f"{first} textarea", KOREAN_EDIT)
+        # Meanwhile another editor saves the same paper from the command line.
+        other = in_thread(
+            world.run, "review", "edit", DATE, "2406.20001", "--section", "whats_new",
+            "--text-file", str(their_file), "--editor", "jun",
+        )
+        assert other.exit_code == 0, other.stderr
+        page.click(f"{first} .save")
+        message = page.wait_for_selector(f"{first} .entry > .message:not([hidden])")
+        assert message is not None
+        shown = message.inner_text()
+        assert "revision 2 was saved since you loaded revision 1" in shown
+        assert KOREAN_EDIT in shown and theirs in shown
+        save_screenshot(page, "review-conflict")
