@@ -64,5 +64,7 @@ def test_unknown_paper_and_bad_date_are_one_line_errors(world: World) -> None:
     night_world(world)
     missing = world.run("review", "approve", DATE, "2406.99999")
     assert missing.exit_code == 1 and missing.stderr.startswith("error: paper 2406.99999")
+    empty = world.run("review", "list", "2024-06-01")
+    assert empty.exit_code == 1 and "no papers for 2024-06-01" in empty.stderr
     bad = world.run("review", "list", "2024-13-01")
     assert bad.exit_code == 2 and bad.stderr.count("\n") == 1

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .. import cliopts as o
-from ..errors import UsageError
+from ..errors import ReviewRefused, UsageError
 
 if TYPE_CHECKING:
     from .editorial import Editorial
@@ -104,6 +104,10 @@ def list_(
     """The day's papers in vote order with their editorial state."""
     with _day(ctx, data_dir, verbose, date) as (editorial, day):
         papers = editorial.day(day)
+        if not papers:
+            raise ReviewRefused(
+                f"no papers for {day} in {editorial.store.root}: run the night first"
+            )
     if as_json:
         out = {"date": day.isoformat(), "papers": [paper_summary(p) for p in papers]}
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
