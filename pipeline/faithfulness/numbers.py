@@ -1,0 +1,190 @@
+"""Numbers: find each quantity in a Korean section, normalise it to a value, and look the value
+up among the numbers of the paper in any of their forms.
+
+One value has many spellings: 236B = 236 billion = 2,360억 = 236,000,000,000; 6.2 million =
+620만; 52.3% = 52.30%; 14x = 14× = 14 times = 14배. Both sides are reduced to plain floats, so a
+summary's "2,360억" is found through the paper's "236B", while a unit slip ("236억", ten times
+too small) is not. Numbers that are part of a name (GPT-4o, CIFAR-10) never reach this module:
+the caller masks names first.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+
+_KOREAN_BIG = {"만": 1e4, "억": 1e8, "조": 1e12}
+_KOREAN_SMALL = {"십": 10.0, "백": 100.0, "천": 1000.0}
+_ENGLISH_LETTER = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+_ENGLISH_WORD = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Korean units sit right after the digits; 조 and 만 also start ordinary words (조건, 만큼).
+_BIG = r"(?:억|조(?![건합정사각작절직])|만(?!큼|들|약|족|나|난))"
+_SMALL = r"[십백천]"
+_KO_BIG_GROUP = rf"(?:{_DIGITS}){_SMALL}?{_BIG}"
+# "8조 1천억", "2,360억", "1억 2천만", "6천억", "5천", "620만".
+_KOREAN = rf"{_KO_BIG_GROUP}(?:\s?{_KO_BIG_GROUP})*(?:\s?(?:{_DIGITS}){_SMALL})?|(?:{_DIGITS}){_SMALL}"
+_KO_GROUP_RE = re.compile(rf"({_DIGITS})({_SMALL})?({_BIG})?")
+
+_MENTION = re.compile(
+    rf"(?<![\w.,])(?P<num>{_KOREAN}|{_DIGITS})"
+    r"(?:\s?(?P<eng>[kKMBT](?![A-Za-z0-9])|(?:thousand|million|billion|trillion)\b))?"
+    r"\s?(?P<unit>%\s?p(?![A-Za-z])|%\s?포인트|퍼센트\s?포인트|%|퍼센트|배(?![치포경])"
+    r"|[x×](?![A-Za-z0-9])|times\b|-?fold\b|포인트)?"
+)
+_RANGE_LINK = re.compile(r"^\s*(?:~|∼|-|–|—|에서|부터|to|and|,)\s*$")
+
+# A number in the paper's (English) text, with its scale.
+_SOURCE_NUMBER = re.compile(
+    rf"(?<![\d.])({_DIGITS})"
+    r"(?:\s?([kKMBT])(?![a-z])|\s(thousand|million|billion|trillion)\b)?"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A number as the summary writes it, with every value it may mean."""
+
+    span: str
+    start: int
+    end: int
+    values: tuple[float, ...]
+    unit: str  # "", "%", "%p" or "x"
+    decimals: int
+    scaled: bool
+
+
+def _float(digits: str) -> float:
+    return float(digits.replace(",", ""))
+
+
+def _decimals(digits: str) -> int:
+    return len(digits.split(".", 1)[1]) if "." in digits else 0
+
+
+def _korean_value(text: str) -> tuple[float, bool, bool]:
+    """Value of "8조 1천억" style text; whether it carried a unit; whether 만 ends it (the
+    particle 만, "only", reads the same: "32만으로도" may mean "only 32")."""
+    total, scaled, pending = 0.0, False, 0.0
+    for match in _KO_GROUP_RE.finditer(text):
+        digits, small, big = match.groups()
+        value = _float(digits) * (_KOREAN_SMALL[small] if small else 1.0)
+        scaled = scaled or bool(small or big)
+        if big:
+            total += (pending + value) * _KOREAN_BIG[big]
+            pending = 0.0
+        else:
+            pending += value
+    return total + pending, scaled, text.rstrip().endswith("만")
+
+
+def _unit(raw: str | None) -> str:
+    if not raw:
+        return ""
+    raw = raw.replace(" ", "")
+    if raw in ("%p", "%포인트", "퍼센트포인트", "포인트"):
+        return "%p"
+    if raw in ("%", "퍼센트"):
+        return "%"
+    return "x"
+
+
+def find_numbers(text: str) -> list[Mention]:
+    """Every quantity in ``text`` (a Korean section, names already masked out)."""
+    mentions: list[Mention] = []
+    for match in _MENTION.finditer(text):
+        num, eng = match.group("num"), match.group("eng")
+        if not re.search(r"\d", num):
+            continue
+        mentions.append(_mention(match, num, eng, text))
+    return _spread_range_scales(mentions, text)
+
+
+def _mention(match: re.Match[str], num: str, eng: str | None, text: str) -> Mention:
+    value, scaled, ends_in_man = _korean_value(num)
+    values = [value]
+    if ends_in_man and re.match(r"\s?(?:으로|이|을|도|큼|에|의|보다)", text[match.end("num") :]):
+        values.append(_korean_value(num.rstrip()[:-1])[0])
+    if eng:
+        factor = _ENGLISH_LETTER.get(eng) or _ENGLISH_WORD[eng.lower()]
+        values = [v * factor for v in values]
+        scaled = True
+    first = _KO_GROUP_RE.match(num)
+    decimals = _decimals(first.group(1)) if first and len(_KO_GROUP_RE.findall(num)) == 1 else 0
+    span = match.group(0).rstrip()
+    return Mention(
+        span=span,
+        start=match.start(),
+        end=match.start() + len(span),
+        values=tuple(values),
+        unit=_unit(match.group("unit")),
+        decimals=decimals,
+        scaled=scaled,
+    )
+
+
+def _spread_range_scales(mentions: list[Mention], text: str) -> list[Mention]:
+    """"16~128K" and "1에서 3B": the scale written once applies to both ends."""
+    out = list(mentions)
+    for i in range(len(out) - 1):
+        low, high = out[i], out[i + 1]
+        if low.scaled or not high.scaled or not _RANGE_LINK.match(text[low.end : high.start]):
+            continue
+        factor = high.values[0] / _float_of_span(high)
+        if factor > 1:
+            out[i] = Mention(
+                low.span, low.start, low.end, (*low.values, low.values[0] * factor),
+                low.unit or high.unit, low.decimals, False,
+            )
+    return out
+
+
+def _float_of_span(mention: Mention) -> float:
+    digits = re.search(_DIGITS, mention.span)
+    return _float(digits.group(0)) if digits else 1.0
+
+
+class NumberPool:
+    """Every value the paper states, sorted for tolerant lookup."""
+
+    def __init__(self, text: str) -> None:
+        values: set[float] = set()
+        for match in _SOURCE_NUMBER.finditer(text):
+            digits, letter, word = match.groups()
+            value = _float(digits)
+            values.add(value)
+            if "," in digits:  # "100,200" may be a list, not a number
+                values.update(_float(part) for part in digits.split(",") if part)
+            if letter or word:
+                values.add(value * (_ENGLISH_LETTER[letter] if letter else _ENGLISH_WORD[word]))
+        self._values = sorted(values)
+        # 0.523 in a table is 52.3% in a summary.
+        self._fractions = sorted(v * 100 for v in values if 0 < v <= 1)
+
+    def supports(self, mention: Mention) -> bool:
+        loose = mention.decimals > 0 or mention.unit in ("%", "%p", "x") and not mention.scaled
+        for value in mention.values:
+            tolerance = _tolerance(value, mention, loose)
+            if _near(self._values, value, tolerance):
+                return True
+            if mention.unit in ("%", "%p") and _near(self._fractions, value, tolerance):
+                return True
+        return False
+
+
+def _tolerance(value: float, mention: Mention, loose: bool) -> float:
+    """A summary may drop digits the paper gives (52.34 -> 52.3, 52.36 -> 52.3), never add."""
+    if not loose:
+        return abs(value) * 1e-9
+    step = 10.0 ** -mention.decimals
+    if mention.scaled:  # 1.5B from 1.54B: the step is in the written unit
+        step *= value / _float_of_span(mention) if _float_of_span(mention) else 1.0
+    return step * 0.999
+
+
+def _near(values: list[float], target: float, tolerance: float) -> bool:
+    i = bisect.bisect_left(values, target - tolerance)
+    return i < len(values) and values[i] <= target + tolerance and math.isfinite(values[i])
