@@ -11,11 +11,23 @@ paper     does the summary as a whole talk about this paper at all?
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import re
 from dataclasses import dataclass
 
 from pipeline.models import Flag, Summary
 
-from .names import NameIndex, initials, is_acronym, is_name_like, latin_tokens, squash
+from .names import (
+    Name,
+    NameIndex,
+    initials,
+    is_acronym,
+    is_name_like,
+    latin_tokens,
+    squash,
+    to_ascii,
+)
 from .numbers import Mention, NumberPool, find_numbers
 from .paper import PaperTerms, wrong_paper_problem
 
@@ -35,6 +47,17 @@ NUMBER, NAME, PAPER = "faithfulness_number", "faithfulness_name", "faithfulness_
 CODES = {NUMBER: "number", NAME: "name", PAPER: "paper"}
 """Flag code -> the ``kind`` that ``run.py check --json`` prints."""
 
+CONTEXT_CHARS = 300
+"""How close (in characters of the paper) a number must be to a name its sentence pairs it with.
+Wide enough for a table row between its label and its cells."""
+PAIR_CHARS = 120
+"""How close the two numbers of a pair ("from 13% to 100%") must be in the paper."""
+# What joins the two numbers of a pair: a from-to, a range or a two-item list.
+_PAIR_LINK = re.compile(
+    r"^\s*(?:개|명|점|번|회|배|층|단계|가지)?\s*(?:에서|부터|~|∼|-|–|와|과|및|,|그리고)\s*$"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
 SECTIONS = ("whats_new", "technical_details", "performance_highlights")
 
 
@@ -48,7 +71,7 @@ class SourceIndex:
 
 
 def index_source(full_text: str, title: str = "", abstract: str = "") -> SourceIndex:
-    text = "\n".join(part for part in (title, abstract, full_text) if part)
+    text = to_ascii("\n".join(part for part in (title, abstract, full_text) if part))
     return SourceIndex(NumberPool(text), NameIndex(text), PaperTerms(title, abstract))
 
 
@@ -69,24 +92,71 @@ def check_summary(summary: Summary | str, source: SourceIndex) -> list[Flag]:
 
 
 def check_section(text: str, source: SourceIndex, section: str | None = None) -> list[Flag]:
+    """Unsupported names and numbers of one section, each flagged once."""
     flags: list[Flag] = []
-    seen: set[tuple[str, str]] = set()
 
     def add(code: str, span: str, detail: str) -> None:
-        if (code, span) not in seen:
-            seen.add((code, span))
+        if all((f.code, f.span) != (code, span) for f in flags):
             flags.append(Flag(code=code, detail=detail, section=section, span=span))
 
-    masked = text
+    masked, known = text, []
     for name in latin_tokens(text):
         masked = masked[: name.start] + " " * (name.end - name.start) + masked[name.end :]
-        if is_name_like(name.span) and not _name_supported(name.span, name.start, text, source):
-            add(NAME, name.span, f"the name {name.span!r} does not occur in the paper")
-    for mention in find_numbers(masked):
-        if source.numbers.supports(mention) or _part_of_name(mention, text, source):
+        if not is_name_like(name.span):
             continue
-        add(NUMBER, mention.span, _number_detail(mention))
+        if _name_supported(name.span, name.start, text, source):
+            known.append(name)
+        else:
+            add(NAME, name.span, f"the name {name.span!r} does not occur in the paper")
+    for start, end in _sentences(text):
+        sentence = masked[start:end]
+        mentions = find_numbers(sentence)
+        for mention in mentions:
+            # The names a sentence ties a number to come before it: "HumanEval에서 90.2%".
+            anchors = [n.span for n in known if start <= n.start < start + mention.start]
+            problem = _number_problem(mention, anchors, text[start:end], source)
+            if problem:
+                add(NUMBER, mention.span, problem)
+        for low, high in itertools.pairwise(mentions):
+            if _PAIR_LINK.match(sentence[low.end : high.start]) and not _together(low, high, source):
+                span = sentence[low.start : high.end]
+                add(NUMBER, span, f"{low.span} and {high.span} are both in the paper, but never "
+                    "together as this sentence pairs them")
     return flags
+
+
+def _number_problem(
+    mention: Mention, anchors: list[str], sentence: str, source: SourceIndex
+) -> str | None:
+    """Why the paper does not back this number: absent, or only far from everything the
+    sentence ties it to (a swapped digit often yields another number of the same paper)."""
+    found = source.numbers.positions(mention)
+    if not found:
+        return None if _part_of_name(mention, sentence, source) else _absent(mention)
+    places = sorted(p for name in anchors for p in source.names.positions(name))
+    if not places or any(_within(places, p, CONTEXT_CHARS) for p in found):
+        return None
+    names = ", ".join(dict.fromkeys(anchors))
+    return f"the number {mention.span} occurs in the paper, but nowhere near {names}"
+
+
+def _together(low: Mention, high: Mention, source: SourceIndex) -> bool:
+    """"13%에서 100%로", "37.2%와 48.2%": a pair the paper states side by side."""
+    highs = sorted(source.numbers.positions(high))
+    lows = source.numbers.positions(low)
+    if not highs or not lows:
+        return True  # an absent number is flagged on its own
+    return any(_within(highs, p, PAIR_CHARS) for p in lows)
+
+
+def _within(places: list[int], at: int, distance: int) -> bool:
+    i = bisect.bisect_left(places, at - distance)
+    return i < len(places) and places[i] <= at + distance
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
 
 
 def _sections(summary: Summary | str) -> list[tuple[str | None, str]]:
@@ -118,10 +188,11 @@ def _part_of_name(mention: Mention, text: str, source: SourceIndex) -> bool:
     return source.names.contains(f"{words[-1]} {mention.span}")
 
 
-def _number_detail(mention: Mention) -> str:
+def _absent(mention: Mention) -> str:
     value = mention.values[0]
     shown = f"{value:,.0f}" if value >= 1000 and value == int(value) else f"{value:g}"
     same = "" if shown.replace(",", "") == mention.span.replace(",", "").rstrip("%xp배") else (
         f" (= {shown})"
     )
     return f"the number {mention.span}{same} does not occur in the paper in any form"
+

@@ -9,9 +9,12 @@ never uses is still fine when it is an acronym the summary introduces for the pa
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate
 
 # A Latin token with its joined parts: GPT-4o, Llama-3-70B, Qwen2.5-7B, pass@1, 4M-21, SWE-bench.
 _TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:[-_./@+][A-Za-z0-9]+)*(?![A-Za-z0-9])")
@@ -19,9 +22,13 @@ _TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:[-_./@+][A-Za-z0-9]+)*(?![A
 _QUANTITY = re.compile(r"^\d+(?:\.\d+)?(?:[kKMBT]|x)?$")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,7}s?$")
-_STOPWORDS = frozenset(
-    "a an and as at by for from in into of on or the to via with without".split()
-)
+_WORD = re.compile(r"[a-z0-9]+")
+_TIMES = re.compile(r"(?<=\d) ?x ?(?=\d)")
+_PLAIN = str.maketrans("–—−‐‑∼～×’‘“”", "---" + "--~~x''" + '""')
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_STOPWORDS = "a an and as at by for from in into of on or the to via with without".split()
+_STOP_RUN = re.compile(rf"(?<= )(?:{'|'.join(_STOPWORDS)})(?= )")
+_INITIAL = re.compile(r" ([a-z])")
 
 
 @dataclass(frozen=True)
@@ -52,51 +59,67 @@ def is_name_like(token: str) -> bool:
 
 def squash(text: str) -> list[str]:
     """Lowercase alphanumeric words of ``text``, accents dropped, "16×16" read as "16x16"."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"(?<=\d)\s?[x×]\s?(?=\d)", "x", text.lower())
-    return re.findall(r"[a-z0-9]+", text)
+    return _WORD.findall(to_ascii(text).lower())
+
+
+def to_ascii(text: str) -> str:
+    """``text`` in ASCII: accents dropped ("Fréchet" -> "Frechet"), dashes and the times sign
+    made plain, anything else non-ASCII (Hangul, Greek, symbols) turned into "?", a separator."""
+    text = text.translate(_PLAIN)
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+        text = text.encode("ascii", "replace").decode()
+    return _TIMES.sub("x", text)
 
 
 class NameIndex:
     """The paper's words, joined without separators, with word edges remembered."""
 
-    def __init__(self, text: str) -> None:
-        words = squash(text)
+    def __init__(self, ascii_text: str) -> None:
+        self._text = ascii_text.lower()
+        words = _WORD.findall(self._text)
         self._joined = "".join(words)
-        self._starts: set[int] = set()
-        self._ends: set[int] = set()
-        position = 0
-        for word in words:
-            self._starts.add(position)
-            position += len(word)
-            self._ends.add(position)
-        latin = re.findall(r"[A-Za-z]+", text)
-        self._initials = "".join(w[0] for w in latin).lower()
-        self._content_initials = "".join(w[0] for w in latin if w.lower() not in _STOPWORDS)
-        self._content_initials = self._content_initials.lower()
+        self._spaced = " ".join(words)
+        # Words are contiguous in _joined: every word ends where the next one starts.
+        self._offsets = [0, *accumulate(map(len, words))]
+        self._edges = set(self._offsets)
+
+    @cached_property
+    def _initials(self) -> tuple[str, str]:
+        """First letters of the paper's words, with and without stopwords (built on demand:
+        only an unknown acronym needs them)."""
+        content = _STOP_RUN.sub(" ", f" {self._spaced} ")
+        return "".join(_INITIAL.findall(f" {self._spaced}")), "".join(_INITIAL.findall(content))
+
+    @cached_property
+    def _word_starts(self) -> list[int]:
+        return [m.start() for m in _WORD.finditer(self._text)]
 
     def contains(self, name: str) -> bool:
         """Whether the paper uses ``name`` (case, hyphen, spacing insensitive; a plural s is
         optional on either side)."""
-        key = "".join(squash(name))
-        if not key:
-            return True
-        candidates = {key}
-        if key.endswith("s") and len(key) > 3:
-            candidates.add(key[:-1])
-        return any(self._find(candidate) for candidate in candidates)
+        return bool(self._matches(name, first_only=True)) or not squash(name)
 
-    def _find(self, key: str) -> bool:
-        start = self._joined.find(key)
-        while start != -1:
-            end = start + len(key)
-            if start in self._starts and (
-                end in self._ends or (self._joined[end : end + 1] == "s" and end + 1 in self._ends)
-            ):
-                return True
-            start = self._joined.find(key, start + 1)
-        return False
+    def positions(self, name: str) -> list[int]:
+        """Where the paper uses ``name``: character offsets in the ASCII text."""
+        starts = self._word_starts
+        return [starts[bisect.bisect_left(self._offsets, m)] for m in self._matches(name)]
+
+    def _matches(self, name: str, first_only: bool = False) -> list[int]:
+        key = "".join(squash(name))
+        keys = [key, key[:-1]] if key.endswith("s") and len(key) > 3 else [key]
+        found: list[int] = []
+        for candidate in filter(None, keys):
+            start = self._joined.find(candidate)
+            while start != -1:
+                end = start + len(candidate)
+                plural = self._joined[end : end + 1] == "s" and end + 1 in self._edges
+                if start in self._edges and (end in self._edges or plural):
+                    found.append(start)
+                    if first_only:
+                        return found
+                start = self._joined.find(candidate, start + 1)
+        return found
 
     def expands(self, acronym: str) -> bool:
         """Whether the paper has words whose initials spell ``acronym`` (KD: knowledge
@@ -104,7 +127,7 @@ class NameIndex:
         letters = acronym.rstrip("s").lower()
         if not letters.isalpha() or len(letters) < 2:
             return False
-        return letters in self._initials or letters in self._content_initials
+        return any(letters in initials for initials in self._initials)
 
 
 def is_acronym(token: str) -> bool:

@@ -11,8 +11,8 @@ the caller masks names first.
 from __future__ import annotations
 
 import bisect
-import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 _KOREAN_BIG = {"만": 1e4, "억": 1e8, "조": 1e12}
@@ -39,7 +39,7 @@ _RANGE_LINK = re.compile(r"^\s*(?:~|∼|-|–|—|에서|부터|to|and|,)\s*$")
 
 # A number in the paper's (English) text, with its scale.
 _SOURCE_NUMBER = re.compile(
-    rf"(?<![\d.])({_DIGITS})"
+    r"(\d[\d,]*(?:\.\d+)?)"
     r"(?:\s?([kKMBT])(?![a-z])|\s(thousand|million|billion|trillion)\b)?"
 )
 
@@ -147,32 +147,58 @@ def _float_of_span(mention: Mention) -> float:
     return _float(digits.group(0)) if digits else 1.0
 
 
-class NumberPool:
-    """Every value the paper states, sorted for tolerant lookup."""
+_NUMBER_WORDS = {
+    word: float(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "hundred": 100.0, "twice": 2.0, "double": 2.0}
+_WORD_NUMBER = re.compile(rf"\b({'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
+# "1-20 k actions", "8K-1M": a scale written once after a range applies to both ends.
+_SOURCE_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s?[-~]\s?\d+(?:\.\d+)?\s?([kKMBT])(?![a-z])")
 
-    def __init__(self, text: str) -> None:
-        values: set[float] = set()
-        for match in _SOURCE_NUMBER.finditer(text):
+
+class NumberPool:
+    """Every value the paper states, with where it states it, sorted for tolerant lookup."""
+
+    def __init__(self, ascii_text: str) -> None:
+        where: dict[float, list[int]] = defaultdict(list)
+        for match in _WORD_NUMBER.finditer(ascii_text):
+            where[_NUMBER_WORDS[match.group(1).lower()]].append(match.start())
+        for match in _SOURCE_RANGE.finditer(ascii_text):
+            where[_float(match.group(1)) * _ENGLISH_LETTER[match.group(2)]].append(match.start())
+        for match in _SOURCE_NUMBER.finditer(ascii_text):
             digits, letter, word = match.groups()
-            value = _float(digits)
-            values.add(value)
+            value, at = _float(digits), match.start()
+            where[value].append(at)
             if "," in digits:  # "100,200" may be a list, not a number
-                values.update(_float(part) for part in digits.split(",") if part)
+                for part in filter(None, digits.split(",")):
+                    where[_float(part)].append(at)
             if letter or word:
-                values.add(value * (_ENGLISH_LETTER[letter] if letter else _ENGLISH_WORD[word]))
-        self._values = sorted(values)
+                factor = _ENGLISH_LETTER[letter] if letter else _ENGLISH_WORD[word]
+                where[value * factor].append(at)
+        self._where = dict(where)
+        self._values = sorted(where)
         # 0.523 in a table is 52.3% in a summary.
-        self._fractions = sorted(v * 100 for v in values if 0 < v <= 1)
+        self._fractions = {v * 100: v for v in self._values if 0 < v <= 1}
+        self._fraction_values = sorted(self._fractions)
 
     def supports(self, mention: Mention) -> bool:
+        return bool(self.positions(mention))
+
+    def positions(self, mention: Mention) -> list[int]:
+        """Where the paper states the mention's value, in any spelling; [] when it never does."""
         loose = mention.decimals > 0 or mention.unit in ("%", "%p", "x") and not mention.scaled
+        found: list[int] = []
         for value in mention.values:
             tolerance = _tolerance(value, mention, loose)
-            if _near(self._values, value, tolerance):
-                return True
-            if mention.unit in ("%", "%p") and _near(self._fractions, value, tolerance):
-                return True
-        return False
+            for hit in _near(self._values, value, tolerance):
+                found += self._where[hit]
+            if mention.unit in ("%", "%p"):
+                for hit in _near(self._fraction_values, value, tolerance):
+                    found += self._where[self._fractions[hit]]
+        return found
 
 
 def _tolerance(value: float, mention: Mention, loose: bool) -> float:
@@ -185,6 +211,7 @@ def _tolerance(value: float, mention: Mention, loose: bool) -> float:
     return step * 0.999
 
 
-def _near(values: list[float], target: float, tolerance: float) -> bool:
-    i = bisect.bisect_left(values, target - tolerance)
-    return i < len(values) and values[i] <= target + tolerance and math.isfinite(values[i])
+def _near(values: list[float], target: float, tolerance: float) -> list[float]:
+    low = bisect.bisect_left(values, target - tolerance)
+    high = bisect.bisect_right(values, target + tolerance)
+    return values[low:high]
