@@ -32,6 +32,20 @@ SECTIONS = ("whats_new", "technical_details", "performance_highlights")
 class Paper:
     index: SourceIndex
     index_ms: float
+    index_wall_ms: float
+
+
+class Clock:
+    """CPU time of this process (what the check costs; other jobs on a shared machine stretch
+    wall time) and wall time, in milliseconds."""
+
+    def __enter__(self) -> Clock:
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.cpu_ms = (time.process_time() - self.cpu) * 1000
+        self.wall_ms = (time.perf_counter() - self.wall) * 1000
 
 
 def load_jsonl(path: pathlib.Path) -> list[dict[str, Any]]:
@@ -49,9 +63,9 @@ def load_papers(corpus: pathlib.Path, names: set[str]) -> dict[str, Paper]:
     for name in sorted(names):
         extraction = extract_pdf(corpus / f"{name}.pdf", budget_tokens=12_000, label=name)
         full = extraction.full_text
-        started = time.perf_counter()
-        index = index_source(full, extraction.title or "", abstract_of(full))
-        papers[name] = Paper(index, (time.perf_counter() - started) * 1000)
+        with Clock() as clock:
+            index = index_source(full, extraction.title or "", abstract_of(full))
+        papers[name] = Paper(index, clock.cpu_ms, clock.wall_ms)
     return papers
 
 
@@ -102,9 +116,9 @@ def main() -> None:
     check_ms: list[float] = []
 
     def check(summary: dict[str, str], paper: str) -> list[Flag]:
-        started = time.perf_counter()
-        flags = check_summary(Summary(**summary), papers[paper].index)
-        check_ms.append((time.perf_counter() - started) * 1000)
+        with Clock() as clock:
+            flags = check_summary(Summary(**summary), papers[paper].index)
+        check_ms.append(clock.cpu_ms)
         return flags
 
     # Correct sections: every flag on them is a false flag.
@@ -161,11 +175,13 @@ def main() -> None:
     print(f"false flags: {false}/{sections} correct sections = {false / sections:.1%}   "
           f"(target <= 2%)")
     index_ms = [p.index_ms for p in papers.values()]
-    per_paper = statistics.mean(index_ms) + 2 * statistics.mean(check_ms)
-    print(f"time: index a paper mean {statistics.mean(index_ms):.1f} ms, max {max(index_ms):.1f} ms;"
-          f" check a summary mean {statistics.mean(check_ms):.2f} ms, max {max(check_ms):.2f} ms")
-    print(f"per paper in the night (index + check + one re-check): {per_paper:.1f} ms "
-          f"(target < 50 ms)")
+    wall_ms = [p.index_wall_ms for p in papers.values()]
+    per_paper = [ms + 2 * statistics.mean(check_ms) for ms in index_ms]
+    print(f"CPU time: index a paper mean {statistics.mean(index_ms):.1f} ms, max {max(index_ms):.1f}"
+          f" ms (wall mean {statistics.mean(wall_ms):.1f} ms); check a summary mean "
+          f"{statistics.mean(check_ms):.2f} ms, max {max(check_ms):.2f} ms")
+    print(f"per paper in the night (index + check + one re-check): mean "
+          f"{statistics.mean(per_paper):.1f} ms, max {max(per_paper):.1f} ms (target < 50 ms)")
     if miss_lines:
         print("missed:", *miss_lines, sep="\n")
     if false_lines:

@@ -20,11 +20,13 @@ from itertools import accumulate
 _TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:[-_./@+][A-Za-z0-9]+)*(?![A-Za-z0-9])")
 # A token that is a quantity, not a name: 7B, 128K, 14x, 1.5M.
 _QUANTITY = re.compile(r"^\d+(?:\.\d+)?(?:[kKMBT]|x)?$")
+# Words that belong to a number ("6 billion", "14 times"), not names.
+_NUMBER_WORDS = frozenset({"thousand", "million", "billion", "trillion", "times", "fold"})
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,7}s?$")
 _WORD = re.compile(r"[a-z0-9]+")
 _TIMES = re.compile(r"(?<=\d) ?x ?(?=\d)")
-_PLAIN = str.maketrans("–—−‐‑∼～×’‘“”", "---" + "--~~x''" + '""')
+_PLAIN = tuple(zip("–—−‐‑∼～×’‘“”", "-----~~x''\"\"", strict=True))
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _STOPWORDS = "a an and as at by for from in into of on or the to via with without".split()
 _STOP_RUN = re.compile(rf"(?<= )(?:{'|'.join(_STOPWORDS)})(?= )")
@@ -43,7 +45,9 @@ def latin_tokens(text: str) -> list[Name]:
     return [
         Name(m.group(0).rstrip("."), m.start(), m.start() + len(m.group(0).rstrip(".")))
         for m in _TOKEN.finditer(text)
-        if _HAS_LETTER.search(m.group(0)) and not _QUANTITY.match(m.group(0))
+        if _HAS_LETTER.search(m.group(0))
+        and not _QUANTITY.match(m.group(0))
+        and m.group(0).lower() not in _NUMBER_WORDS
     ]
 
 
@@ -65,7 +69,8 @@ def squash(text: str) -> list[str]:
 def to_ascii(text: str) -> str:
     """``text`` in ASCII: accents dropped ("Fréchet" -> "Frechet"), dashes and the times sign
     made plain, anything else non-ASCII (Hangul, Greek, symbols) turned into "?", a separator."""
-    text = text.translate(_PLAIN)
+    for fancy, plain in _PLAIN:
+        text = text.replace(fancy, plain)
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
         text = text.encode("ascii", "replace").decode()

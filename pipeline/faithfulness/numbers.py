@@ -154,7 +154,9 @@ _NUMBER_WORDS = {
         "fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
 } | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "hundred": 100.0, "twice": 2.0, "double": 2.0}
-_WORD_NUMBER = re.compile(rf"\b({'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
+# Run on lowercased text; the lookahead on first letters spares trying every word everywhere.
+_WORD_NUMBER = re.compile(rf"(?<![a-z])(?=[{''.join(set(w[0] for w in _NUMBER_WORDS))}])"
+                          rf"({'|'.join(_NUMBER_WORDS)})(?![a-z])")
 # "1-20 k actions", "8K-1M": a scale written once after a range applies to both ends.
 _SOURCE_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s?[-~]\s?\d+(?:\.\d+)?\s?([kKMBT])(?![a-z])")
 
@@ -164,8 +166,8 @@ class NumberPool:
 
     def __init__(self, ascii_text: str) -> None:
         where: dict[float, list[int]] = defaultdict(list)
-        for match in _WORD_NUMBER.finditer(ascii_text):
-            where[_NUMBER_WORDS[match.group(1).lower()]].append(match.start())
+        for match in _WORD_NUMBER.finditer(ascii_text.lower()):
+            where[_NUMBER_WORDS[match.group(1)]].append(match.start())
         for match in _SOURCE_RANGE.finditer(ascii_text):
             where[_float(match.group(1)) * _ENGLISH_LETTER[match.group(2)]].append(match.start())
         for match in _SOURCE_NUMBER.finditer(ascii_text):
