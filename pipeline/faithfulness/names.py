@@ -48,6 +48,7 @@ def latin_tokens(text: str) -> list[Name]:
         if _HAS_LETTER.search(m.group(0))
         and not _QUANTITY.match(m.group(0))
         and m.group(0).lower() not in _NUMBER_WORDS
+        and not (m.group(0) == "p" and text[m.start() - 1 : m.start()] == "%")  # 3.2%p
     ]
 
 

@@ -194,26 +194,29 @@ class NumberPool:
         loose = mention.decimals > 0 or mention.unit in ("%", "%p", "x") and not mention.scaled
         found: list[int] = []
         for value in mention.values:
-            tolerance = _tolerance(value, mention, loose)
-            for hit in _near(self._values, value, tolerance):
+            window = _window(value, mention, loose)
+            for hit in _near(self._values, window):
                 found += self._where[hit]
             if mention.unit in ("%", "%p"):
-                for hit in _near(self._fraction_values, value, tolerance):
+                for hit in _near(self._fraction_values, window):
                     found += self._where[self._fractions[hit]]
         return found
 
 
-def _tolerance(value: float, mention: Mention, loose: bool) -> float:
-    """A summary may drop digits the paper gives (52.34 -> 52.3, 52.36 -> 52.3), never add."""
+def _window(value: float, mention: Mention, loose: bool) -> tuple[float, float]:
+    """The paper's values this mention may stand for. A summary may round or cut digits the
+    paper gives (52.34 -> 52.3, 52.36 -> 52.4 or 52.3), never add or change them: 53% is not
+    the paper's 52.34%."""
     if not loose:
-        return abs(value) * 1e-9
+        return value - abs(value) * 1e-9, value + abs(value) * 1e-9
     step = 10.0 ** -mention.decimals
-    if mention.scaled:  # 1.5B from 1.54B: the step is in the written unit
-        step *= value / _float_of_span(mention) if _float_of_span(mention) else 1.0
-    return step * 0.999
+    written = _float_of_span(mention)
+    if mention.scaled and written:  # 1.5B from 1.54B: the step is in the written unit
+        step *= value / written
+    return value - step / 2, value + step * 0.999
 
 
-def _near(values: list[float], target: float, tolerance: float) -> list[float]:
-    low = bisect.bisect_left(values, target - tolerance)
-    high = bisect.bisect_right(values, target + tolerance)
+def _near(values: list[float], window: tuple[float, float]) -> list[float]:
+    low = bisect.bisect_left(values, window[0])
+    high = bisect.bisect_right(values, window[1])
     return values[low:high]
