@@ -95,8 +95,13 @@ def reference_sections(folder: pathlib.Path) -> list[tuple[str, dict[str, str]]]
     for path in sorted(folder.glob("*.md")):
         for block in path.read_text().split("\n### ")[1:]:
             title = block.split("](", 1)[0].lstrip("[")
-            found = dict(re.findall(r"- \*\*(What's New|Technical Details|Performance "
-                                    r"Highlights)\*\*: (.+)", block))
+            found = dict(
+                re.findall(
+                    r"- \*\*(What's New|Technical Details|Performance "
+                    r"Highlights)\*\*: (.+)",
+                    block,
+                )
+            )
             if len(found) == 3:
                 papers.append((title, dict(zip(SECTIONS, found.values(), strict=True))))
     return papers
@@ -126,13 +131,16 @@ def main() -> None:
     false_lines = []
     controls = [p for p in plants if p["kind"] == "none"]
     correct = [(row["id"], row["summary"], row["paper"]) for row in summaries.values()]
-    correct += [(p["id"], damaged(summaries[p["base"]]["summary"], p),
-                 summaries[p["base"]]["paper"]) for p in controls]
+    correct += [
+        (p["id"], damaged(summaries[p["base"]]["summary"], p), summaries[p["base"]]["paper"])
+        for p in controls
+    ]
     for ident, summary, paper in correct:
         flags = check(summary, paper)
         sections += 3
-        flagged = {f.section for f in flags} | ({s for s in SECTIONS} if any(
-            f.section is None for f in flags) else set())
+        flagged = {f.section for f in flags} | (
+            {s for s in SECTIONS} if any(f.section is None for f in flags) else set()
+        )
         false += len(flagged)
         false_lines += [f"  {ident}: {f.code} {f.section} {f.span!r}: {f.detail}" for f in flags]
 
@@ -170,18 +178,26 @@ def main() -> None:
         print(f"  {kind:<7} caught {sum(results)}/{len(results)}")
     print(f"caught/planted: {hits}/{planted} = {hits / planted:.1%}   (target >= 95%)")
     if moved:
-        print(f"published summaries moved onto a corpus paper, flagged as wrong paper: "
-              f"{sum(moved)}/{len(moved)} = {sum(moved) / len(moved):.1%}")
-    print(f"false flags: {false}/{sections} correct sections = {false / sections:.1%}   "
-          f"(target <= 2%)")
+        print(
+            f"published summaries moved onto a corpus paper, flagged as wrong paper: "
+            f"{sum(moved)}/{len(moved)} = {sum(moved) / len(moved):.1%}"
+        )
+    print(
+        f"false flags: {false}/{sections} correct sections = {false / sections:.1%}   "
+        f"(target <= 2%)"
+    )
     index_ms = [p.index_ms for p in papers.values()]
     wall_ms = [p.index_wall_ms for p in papers.values()]
     per_paper = [ms + 2 * statistics.mean(check_ms) for ms in index_ms]
-    print(f"CPU time: index a paper mean {statistics.mean(index_ms):.1f} ms, max {max(index_ms):.1f}"
-          f" ms (wall mean {statistics.mean(wall_ms):.1f} ms); check a summary mean "
-          f"{statistics.mean(check_ms):.2f} ms, max {max(check_ms):.2f} ms")
-    print(f"per paper in the night (index + check + one re-check): mean "
-          f"{statistics.mean(per_paper):.1f} ms, max {max(per_paper):.1f} ms (target < 50 ms)")
+    print(
+        f"CPU time: index a paper mean {statistics.mean(index_ms):.1f} ms, max {max(index_ms):.1f}"
+        f" ms (wall mean {statistics.mean(wall_ms):.1f} ms); check a summary mean "
+        f"{statistics.mean(check_ms):.2f} ms, max {max(check_ms):.2f} ms"
+    )
+    print(
+        f"per paper in the night (index + check + one re-check): mean "
+        f"{statistics.mean(per_paper):.1f} ms, max {max(per_paper):.1f} ms (target < 50 ms)"
+    )
     if miss_lines:
         print("missed:", *miss_lines, sep="\n")
     if false_lines:

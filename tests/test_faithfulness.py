@@ -12,6 +12,7 @@ from pipeline.faithfulness import (
     NAME,
     NUMBER,
     PAPER,
+    SourceIndex,
     check_section,
     check_summary,
     flag_kind,
@@ -34,12 +35,14 @@ PAPER_TEXT = (
 
 
 @pytest.fixture(scope="module")
-def source():  # type: ignore[no-untyped-def]
+def source() -> SourceIndex:
     return index_source(PAPER_TEXT, "OrcaCoder-V2: Open Code Models", "We present OrcaCoder-V2.")
 
 
-def flagged(text: str, source, code: str = NUMBER) -> list[str]:  # type: ignore[no-untyped-def]
-    return [f.span or "" for f in check_section(text, source, "technical_details") if f.code == code]
+def flagged(text: str, source: SourceIndex, code: str = NUMBER) -> list[str]:
+    return [
+        f.span or "" for f in check_section(text, source, "technical_details") if f.code == code
+    ]
 
 
 # ---- numbers: each spelling of a value -----------------------------------------------------------
@@ -70,7 +73,7 @@ def flagged(text: str, source, code: str = NUMBER) -> list[str]:  # type: ignore
         "성공률이 13%에서 100%로 올랐습니다.",  # a from-to pair the paper states together
     ],
 )
-def test_each_faithful_spelling_passes(text: str, source) -> None:  # type: ignore[no-untyped-def]
+def test_each_faithful_spelling_passes(text: str, source: SourceIndex) -> None:
     assert flagged(text, source) == []
 
 
@@ -87,11 +90,11 @@ def test_each_faithful_spelling_passes(text: str, source) -> None:  # type: igno
         ("정확도가 2.3%p 올랐습니다.", "2.3%p"),
     ],
 )
-def test_a_slip_is_flagged_with_its_span(text: str, span: str, source) -> None:  # type: ignore[no-untyped-def]
+def test_a_slip_is_flagged_with_its_span(text: str, span: str, source: SourceIndex) -> None:
     assert flagged(text, source) == [span]
 
 
-def test_a_flag_names_section_span_and_the_value_it_looked_for(source) -> None:  # type: ignore[no-untyped-def]
+def test_a_flag_names_section_span_and_the_value_it_looked_for(source: SourceIndex) -> None:
     [flag] = check_section("총 236억 개의 파라미터입니다.", source, "technical_details")
     assert (flag.code, flag.section, flag.span) == (NUMBER, "technical_details", "236억")
     assert "23,600,000,000" in flag.detail
@@ -100,7 +103,10 @@ def test_a_flag_names_section_span_and_the_value_it_looked_for(source) -> None: 
 
 
 def test_korean_unit_values() -> None:
-    values = {m.span: m.values[0] for m in find_numbers("2,360억, 6천억, 8조 1천억, 1억 2천만, 5천, 3.5만")}
+    values = {
+        m.span: m.values[0]
+        for m in find_numbers("2,360억, 6천억, 8조 1천억, 1억 2천만, 5천, 3.5만")
+    }
     assert values == {
         "2,360억": 2.36e11, "6천억": 6e11, "8조 1천억": 8.1e12, "1억 2천만": 1.2e8,
         "5천": 5e3, "3.5만": 3.5e4,
@@ -137,7 +143,7 @@ def test_percent_and_percentage_points_match_the_papers_figures() -> None:
     assert not pool.supports(find_numbers("45%p")[0])
 
 
-# ---- names with digits -----------------------------------------------------------------------------
+# ---- names with digits ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -152,27 +158,27 @@ def test_percent_and_percentage_points_match_the_papers_figures() -> None:
         "GSM8K에서 71.4%입니다.",
     ],
 )
-def test_names_with_digits_are_matched_as_names(text: str, source) -> None:  # type: ignore[no-untyped-def]
+def test_names_with_digits_are_matched_as_names(text: str, source: SourceIndex) -> None:
     flags = check_section(text, source)
     assert flags == []
 
 
-def test_a_wrong_model_size_inside_a_name_is_a_name_flag_not_a_number(source) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_model_size_inside_a_name_is_a_name_flag_not_a_number(source: SourceIndex) -> None:
     flags = check_section("Llama-3-8B와 비교했습니다.", source)
     assert [(f.code, f.span) for f in flags] == [(NAME, "Llama-3-8B")]
 
 
-def test_names_respect_word_edges(source) -> None:  # type: ignore[no-untyped-def]
+def test_names_respect_word_edges(source: SourceIndex) -> None:
     # "ARC" is inside "search"-like words of any paper; only a whole word counts.
     assert flagged("ARC와 HellaSwag에서 평가했습니다.", source, NAME) == ["ARC", "HellaSwag"]
 
 
-def test_an_acronym_the_summary_introduces_is_fine(source) -> None:  # type: ignore[no-untyped-def]
+def test_an_acronym_the_summary_introduces_is_fine(source: SourceIndex) -> None:
     assert flagged("지식 증류(KD)를 사용합니다.", source, NAME) == []
     assert flagged("지식 증류(QZ)를 사용합니다.", source, NAME) == ["QZ"]
 
 
-def test_vocabulary_is_not_checked_as_a_name(source) -> None:  # type: ignore[no-untyped-def]
+def test_vocabulary_is_not_checked_as_a_name(source: SourceIndex) -> None:
     # English words glossing Korean ones need not be verbatim in the paper.
     assert flagged("잠재 표현(latent representation)과 Transformer를 씁니다.", source, NAME) == []
 
@@ -180,13 +186,13 @@ def test_vocabulary_is_not_checked_as_a_name(source) -> None:  # type: ignore[no
 # ---- context: a number of this paper, but not the one the sentence means -------------------------
 
 
-def test_a_number_far_from_the_name_it_is_given_for_is_flagged(source) -> None:  # type: ignore[no-untyped-def]
+def test_a_number_far_from_the_name_it_is_given_for_is_flagged(source: SourceIndex) -> None:
     # 64.8 is in the paper, as the baseline's GSM8K score, not as HumanEval's.
     assert flagged("HumanEval에서 64.8%를 기록했습니다.", source) == ["64.8%"]
     assert flagged("GSM8K에서 64.8%를 기록했습니다.", source) == []
 
 
-def test_a_pair_the_paper_never_states_together_is_flagged(source) -> None:  # type: ignore[no-untyped-def]
+def test_a_pair_the_paper_never_states_together_is_flagged(source: SourceIndex) -> None:
     spans = flagged("성공률이 13%에서 90.2%로 올랐습니다.", source)
     assert spans == ["13%에서 90.2%"]
 
@@ -198,24 +204,27 @@ def _summary(text: str) -> Summary:
     return Summary(whats_new=text, technical_details=text, performance_highlights=text)
 
 
-def test_a_summary_of_this_paper_is_not_a_wrong_paper(source) -> None:  # type: ignore[no-untyped-def]
+def test_a_summary_of_this_paper_is_not_a_wrong_paper(source: SourceIndex) -> None:
     summary = _summary("OrcaCoder-V2는 HumanEval에서 90.2%를 기록했습니다.")
     assert [f for f in check_summary(summary, source) if f.code == PAPER] == []
 
 
-def test_a_generic_paragraph_is_a_wrong_paper(source) -> None:  # type: ignore[no-untyped-def]
-    flags = check_summary(_summary("새로운 인공지능 모델이 소개되었습니다. LLM의 성능이 좋아졌습니다."), source)
+def test_a_generic_paragraph_is_a_wrong_paper(source: SourceIndex) -> None:
+    generic = _summary("새로운 인공지능 모델이 소개되었습니다. LLM의 성능이 좋아졌습니다.")
+    flags = check_summary(generic, source)
     [paper] = [f for f in flags if f.code == PAPER]
     assert paper.section is None and flag_kind(paper) == "paper"
     assert "names nothing" in paper.detail
 
 
-def test_another_papers_summary_is_a_wrong_paper(source) -> None:  # type: ignore[no-untyped-def]
-    other = _summary("TiTok은 ViT 인코더로 이미지를 32개 토큰으로 줄이며 MaskGIT에서 FID 2.77을 냅니다.")
+def test_another_papers_summary_is_a_wrong_paper(source: SourceIndex) -> None:
+    other = _summary(
+        "TiTok은 ViT 인코더로 이미지를 32개 토큰으로 줄이며 MaskGIT에서 FID 2.77을 얻습니다."
+    )
     kinds = [flag_kind(f) for f in check_summary(other, source)]
     assert "paper" in kinds and "name" in kinds
 
 
-def test_a_plain_string_summary_is_checked_without_sections(source) -> None:  # type: ignore[no-untyped-def]
+def test_a_plain_string_summary_is_checked_without_sections(source: SourceIndex) -> None:
     flags = check_summary("OrcaCoder-V2는 236억 개의 파라미터를 가집니다.", source)
     assert [(f.section, f.span) for f in flags] == [(None, "236억")]

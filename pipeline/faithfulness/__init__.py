@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pipeline.models import Flag, Summary
 
 from .names import (
-    Name,
     NameIndex,
     initials,
     is_acronym,
@@ -76,7 +75,7 @@ def index_source(full_text: str, title: str = "", abstract: str = "") -> SourceI
 
 
 def flag_kind(flag: Flag) -> str | None:
-    """"number", "name" or "paper" for a faithfulness flag; None for any other flag."""
+    """ "number", "name" or "paper" for a faithfulness flag; None for any other flag."""
     return CODES.get(flag.code)
 
 
@@ -84,8 +83,9 @@ def check_summary(summary: Summary | str, source: SourceIndex) -> list[Flag]:
     """Every unsupported number and name, section by section, then the right-paper verdict."""
     sections = _sections(summary)
     flags = [flag for field, text in sections for flag in check_section(text, source, field)]
-    problem = wrong_paper_problem(" ".join(text for _, text in sections), source.names,
-                                  source.numbers, source.terms)
+    problem = wrong_paper_problem(
+        " ".join(text for _, text in sections), source.names, source.numbers, source.terms
+    )
     if problem:
         flags.append(Flag(code=PAPER, detail=problem))
     return flags
@@ -118,10 +118,16 @@ def check_section(text: str, source: SourceIndex, section: str | None = None) ->
             if problem:
                 add(NUMBER, mention.span, problem)
         for low, high in itertools.pairwise(mentions):
-            if _PAIR_LINK.match(sentence[low.end : high.start]) and not _together(low, high, source):
+            if _PAIR_LINK.match(sentence[low.end : high.start]) and not _together(
+                low, high, source
+            ):
                 span = sentence[low.start : high.end]
-                add(NUMBER, span, f"{low.span} and {high.span} are both in the paper, but never "
-                    "together as this sentence pairs them")
+                add(
+                    NUMBER,
+                    span,
+                    f"{low.span} and {high.span} are both in the paper, but never "
+                    "together as this sentence pairs them",
+                )
     return flags
 
 
@@ -141,7 +147,7 @@ def _number_problem(
 
 
 def _together(low: Mention, high: Mention, source: SourceIndex) -> bool:
-    """"13%에서 100%로", "37.2%와 48.2%": a pair the paper states side by side."""
+    """ "13%에서 100%로", "37.2%와 48.2%": a pair the paper states side by side."""
     highs = sorted(source.numbers.positions(high))
     lows = source.numbers.positions(low)
     if not highs or not lows:
@@ -178,7 +184,7 @@ def _name_supported(span: str, start: int, text: str, source: SourceIndex) -> bo
 
 
 def _part_of_name(mention: Mention, text: str, source: SourceIndex) -> bool:
-    """"AIME 2024", "Llama 3": a bare number after a name is part of it when the paper says so."""
+    """ "AIME 2024", "Llama 3": a bare number after a name is part of it when the paper says so."""
     if mention.unit or mention.scaled:
         return False
     before = text[: mention.start].rstrip()
@@ -191,8 +197,9 @@ def _part_of_name(mention: Mention, text: str, source: SourceIndex) -> bool:
 def _absent(mention: Mention) -> str:
     value = mention.values[0]
     shown = f"{value:,.0f}" if value >= 1000 and value == int(value) else f"{value:g}"
-    same = "" if shown.replace(",", "") == mention.span.replace(",", "").rstrip("%xp배") else (
-        f" (= {shown})"
+    same = (
+        ""
+        if shown.replace(",", "") == mention.span.replace(",", "").rstrip("%xp배")
+        else (f" (= {shown})")
     )
     return f"the number {mention.span}{same} does not occur in the paper in any form"
-

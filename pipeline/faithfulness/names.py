@@ -28,7 +28,26 @@ _WORD = re.compile(r"[a-z0-9]+")
 _TIMES = re.compile(r"(?<=\d) ?x ?(?=\d)")
 _PLAIN = tuple(zip("–—−‐‑∼～×’‘“”", "-----~~x''\"\"", strict=True))
 _COMBINING = re.compile(r"[\u0300-\u036f]")
-_STOPWORDS = "a an and as at by for from in into of on or the to via with without".split()
+_STOPWORDS = [
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "into",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "via",
+    "with",
+    "without",
+]
 _STOP_RUN = re.compile(rf"(?<= )(?:{'|'.join(_STOPWORDS)})(?= )")
 _INITIAL = re.compile(r" ([a-z])")
 

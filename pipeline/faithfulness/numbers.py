@@ -26,7 +26,9 @@ _BIG = r"(?:억|조(?![건합정사각작절직])|만(?!큼|들|약|족|나|난)
 _SMALL = r"[십백천]"
 _KO_BIG_GROUP = rf"(?:{_DIGITS}){_SMALL}?{_BIG}"
 # "8조 1천억", "2,360억", "1억 2천만", "6천억", "5천", "620만".
-_KOREAN = rf"{_KO_BIG_GROUP}(?:\s?{_KO_BIG_GROUP})*(?:\s?(?:{_DIGITS}){_SMALL})?|(?:{_DIGITS}){_SMALL}"
+_KOREAN = (
+    rf"{_KO_BIG_GROUP}(?:\s?{_KO_BIG_GROUP})*(?:\s?(?:{_DIGITS}){_SMALL})?|(?:{_DIGITS}){_SMALL}"
+)
 _KO_GROUP_RE = re.compile(rf"({_DIGITS})({_SMALL})?({_BIG})?")
 
 _MENTION = re.compile(
@@ -127,7 +129,7 @@ def _mention(match: re.Match[str], num: str, eng: str | None, text: str) -> Ment
 
 
 def _spread_range_scales(mentions: list[Mention], text: str) -> list[Mention]:
-    """"16~128K" and "1에서 3B": the scale written once applies to both ends."""
+    """ "16~128K" and "1에서 3B": the scale written once applies to both ends."""
     out = list(mentions)
     for i in range(len(out) - 1):
         low, high = out[i], out[i + 1]
@@ -136,8 +138,13 @@ def _spread_range_scales(mentions: list[Mention], text: str) -> list[Mention]:
         factor = high.values[0] / _float_of_span(high)
         if factor > 1:
             out[i] = Mention(
-                low.span, low.start, low.end, (*low.values, low.values[0] * factor),
-                low.unit or high.unit, low.decimals, False,
+                low.span,
+                low.start,
+                low.end,
+                (*low.values, low.values[0] * factor),
+                low.unit or high.unit,
+                low.decimals,
+                False,
             )
     return out
 
@@ -150,13 +157,36 @@ def _float_of_span(mention: Mention) -> float:
 _NUMBER_WORDS = {
     word: float(value)
     for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 } | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "hundred": 100.0, "twice": 2.0, "double": 2.0}
 # Run on lowercased text; the lookahead on first letters spares trying every word everywhere.
-_WORD_NUMBER = re.compile(rf"(?<![a-z])(?=[{''.join(set(w[0] for w in _NUMBER_WORDS))}])"
-                          rf"({'|'.join(_NUMBER_WORDS)})(?![a-z])")
+_WORD_NUMBER = re.compile(
+    rf"(?<![a-z])(?=[{''.join(set(w[0] for w in _NUMBER_WORDS))}])"
+    rf"({'|'.join(_NUMBER_WORDS)})(?![a-z])"
+)
 # "1-20 k actions", "8K-1M": a scale written once after a range applies to both ends.
 _SOURCE_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s?[-~]\s?\d+(?:\.\d+)?\s?([kKMBT])(?![a-z])")
 
@@ -191,7 +221,7 @@ class NumberPool:
 
     def positions(self, mention: Mention) -> list[int]:
         """Where the paper states the mention's value, in any spelling; [] when it never does."""
-        loose = mention.decimals > 0 or mention.unit in ("%", "%p", "x") and not mention.scaled
+        loose = mention.decimals > 0 or (mention.unit in ("%", "%p", "x") and not mention.scaled)
         found: list[int] = []
         for value in mention.values:
             window = _window(value, mention, loose)
@@ -209,7 +239,7 @@ def _window(value: float, mention: Mention, loose: bool) -> tuple[float, float]:
     the paper's 52.34%."""
     if not loose:
         return value - abs(value) * 1e-9, value + abs(value) * 1e-9
-    step = 10.0 ** -mention.decimals
+    step = 10.0**-mention.decimals
     written = _float_of_span(mention)
     if mention.scaled and written:  # 1.5B from 1.54B: the step is in the written unit
         step *= value / written

@@ -17,8 +17,47 @@ paper's own terms."""
 
 # Names so common that sharing them says nothing about which paper a summary describes.
 _GENERIC = frozenset(
-    "ai agi api cnn cot gpu gpt gpt3 gpt35 gpt4 gpt4o llm lm mllm nlp nli qa rl sota vlm ml dnn "
-    "rag sft rlhf moe ppo dpo lora vit mlp rnn lstm gan vae bert kd asr ocr".split()
+    [
+        "ai",
+        "agi",
+        "api",
+        "cnn",
+        "cot",
+        "gpu",
+        "gpt",
+        "gpt3",
+        "gpt35",
+        "gpt4",
+        "gpt4o",
+        "llm",
+        "lm",
+        "mllm",
+        "nlp",
+        "nli",
+        "qa",
+        "rl",
+        "sota",
+        "vlm",
+        "ml",
+        "dnn",
+        "rag",
+        "sft",
+        "rlhf",
+        "moe",
+        "ppo",
+        "dpo",
+        "lora",
+        "vit",
+        "mlp",
+        "rnn",
+        "lstm",
+        "gan",
+        "vae",
+        "bert",
+        "kd",
+        "asr",
+        "ocr",
+    ]
 )
 
 
@@ -56,7 +95,9 @@ def wrong_paper_problem(
     if total and found / total >= MIN_SUPPORTED:
         return None
     if not total:
-        return "the summary names nothing from the paper (no method, model, dataset or exact figure)"
+        return (
+            "the summary names nothing from the paper (no method, model, dataset or exact figure)"
+        )
     return (
         f"the summary does not look like this paper: it names none of the paper's own terms "
         f"and only {found} of the {total} names and exact figures it mentions occur in the paper"
