@@ -118,3 +118,6 @@ __all__ = ["ExitCode", "app", "main"]
 from .extract_cli import extract  # noqa: E402
 
 app.command()(extract)
+from .check_cli import check  # noqa: E402
+
+app.command()(check)
