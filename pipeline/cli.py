@@ -59,6 +59,7 @@ def nightly(
     max_cost: o.MaxCost = None,
     structured_output: o.StructuredOutput = None,
     budget: o.Budget = None,
+    faithfulness: o.Faithfulness = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""

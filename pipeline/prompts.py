@@ -23,6 +23,8 @@ from pipeline.hashing import sha256_bytes
 
 VARIABLES = frozenset({"title", "authors", "abstract", "text", "arxiv_id"})
 """What the summarize stage can fill in; a template may use any subset."""
+REASK_VARIABLES = frozenset({"problems"})
+"""What a faithfulness re-ask can fill in."""
 
 # No leading zeros: "v02" next to "v2" would make "newest" ambiguous.
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
@@ -41,6 +43,9 @@ class PromptFile(BaseModel):
     user: str = Field(min_length=1)
     params: dict[str, Any]
     """Model parameters the template was tuned with (temperature, max_tokens, ...)."""
+    faithfulness_reask: str | None = None
+    """The re-ask for numbers and names the paper does not contain, in the prompt's language;
+    ``{problems}`` is replaced by the list of them. Without it, no such re-ask is made."""
 
 
 class PromptTemplate(BaseModel):
@@ -52,6 +57,7 @@ class PromptTemplate(BaseModel):
     system: str
     user: str
     params: dict[str, Any]
+    faithfulness_reask: str | None = None
     path: Path
     content_hash: str
     """sha256 hex of the file's bytes: what provenance and the lock file record."""
@@ -89,6 +95,8 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
     parsed = _parse(path, raw)
     for role, text in (("system", parsed.system), ("user", parsed.user)):
         _check_placeholders(path, role, text)
+    if parsed.faithfulness_reask is not None:
+        _check_placeholders(path, "faithfulness_reask", parsed.faithfulness_reask, REASK_VARIABLES)
     return PromptTemplate(
         name=name,
         version=version,
@@ -96,6 +104,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
         system=parsed.system,
         user=parsed.user,
         params=parsed.params,
+        faithfulness_reask=parsed.faithfulness_reask,
         path=path,
         content_hash=sha256_bytes(raw),
     )
@@ -159,7 +168,9 @@ def _parse(path: Path, raw: bytes) -> PromptFile:
         raise UsageError(f"prompt file {path} is invalid: {problems}") from exc
 
 
-def _check_placeholders(path: Path, role: str, text: str) -> None:
+def _check_placeholders(
+    path: Path, role: str, text: str, known: frozenset[str] = VARIABLES
+) -> None:
     """Every ``{...}`` must be a plain known variable; literal braces must be doubled."""
     try:
         fields = list(string.Formatter().parse(text))
@@ -171,9 +182,9 @@ def _check_placeholders(path: Path, role: str, text: str) -> None:
     for _, field, spec, conversion in fields:
         if field is None:
             continue
-        if field not in VARIABLES or spec or conversion:
+        if field not in known or spec or conversion:
             raise UsageError(
                 f"prompt file {path}: {role} message uses unknown variable "
                 f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}; "
-                f"known: {', '.join(sorted(VARIABLES))} (literal braces are written {{{{ and }}}})"
+                f"known: {', '.join(sorted(known))} (literal braces are written {{{{ and }}}})"
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import ExtractionError
-from pipeline.models import DailyPaper, Extraction, PaperRecord
+from pipeline.models import DailyPaper, Extraction, PaperInput, PaperRecord
 from pipeline.store import Store
 
 from . import SourceIndex, index_source
@@ -68,6 +68,21 @@ def file_source(path: Path, settings: Settings) -> SourceIndex:
         raise ExtractionError(
             str(path), f"the source file cannot be read as UTF-8 text ({exc})"
         ) from exc
+
+
+def input_source(
+    store: Store, settings: Settings, paper: DailyPaper, inp: PaperInput
+) -> SourceIndex:
+    """The night's source for a paper whose input was just built (its extraction is cached)."""
+    from pipeline.inputs import tokenizer_name
+
+    extraction = None
+    if inp.source == "pdf" and inp.pdf_sha256 and inp.extractor_version:
+        extraction = store.load_extraction(
+            inp.pdf_sha256, inp.extractor_version, settings.token_budget,
+            tokenizer_name(settings.model),
+        )  # fmt: skip
+    return paper_source(paper, extraction)
 
 
 def stored_extraction(store: Store, settings: Settings, record: PaperRecord) -> Extraction | None:
