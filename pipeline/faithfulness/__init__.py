@@ -57,7 +57,7 @@ _PAIR_LINK = re.compile(
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
-SECTIONS = ("whats_new", "technical_details", "performance_highlights")
+SECTIONS = tuple(Summary.model_fields)
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,9 @@ from enum import StrEnum
 
 from pipeline.models import Flag, PaperRecord, Status, Summary
 from pipeline.prompts import PromptTemplate
+from pipeline.validate import SECTION_TITLES
 
 from . import PAPER, SourceIndex, check_summary
-
-SECTION_TITLES = {
-    "whats_new": "What's New",
-    "technical_details": "Technical Details",
-    "performance_highlights": "Performance Highlights",
-}
 
 
 class Policy(StrEnum):
