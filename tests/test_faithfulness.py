@@ -105,11 +105,11 @@ def test_a_flag_names_section_span_and_the_value_it_looked_for(source: SourceInd
 def test_korean_unit_values() -> None:
     values = {
         m.span: m.values[0]
-        for m in find_numbers("2,360억, 6천억, 8조 1천억, 1억 2천만, 5천, 3.5만")
+        for m in find_numbers("2,360억, 6천억, 8조 1천억, 1억 2천만, 5천, 3.5만, 2천360억, 1만 2000")
     }
     assert values == {
         "2,360억": 2.36e11, "6천억": 6e11, "8조 1천억": 8.1e12, "1억 2천만": 1.2e8,
-        "5천": 5e3, "3.5만": 3.5e4,
+        "5천": 5e3, "3.5만": 3.5e4, "2천360억": 2.36e11, "1만 2000": 1.2e4,
     }  # fmt: skip
 
 
@@ -180,7 +180,12 @@ def test_an_acronym_the_summary_introduces_is_fine(source: SourceIndex) -> None:
 
 def test_vocabulary_is_not_checked_as_a_name(source: SourceIndex) -> None:
     # English words glossing Korean ones need not be verbatim in the paper.
-    assert flagged("잠재 표현(latent representation)과 Transformer를 씁니다.", source, NAME) == []
+    text = "잠재 표현(latent representation), Transformer, 양방향 생성(Code-to-Natural-Language)."
+    assert flagged(text, source, NAME) == []
+
+
+def test_a_compound_with_a_lone_capital_is_a_name(source: SourceIndex) -> None:
+    assert flagged("Wiki-C와 Q-Former를 씁니다.", source, NAME) == ["Wiki-C", "Q-Former"]
 
 
 # ---- context: a number of this paper, but not the one the sentence means -------------------------

@@ -25,6 +25,7 @@ _NUMBER_WORDS = frozenset({"thousand", "million", "billion", "trillion", "times"
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,7}s?$")
 _WORD = re.compile(r"[a-z0-9]+")
+_PART_SPLIT = re.compile(r"[-_./@+]")
 _TIMES = re.compile(r"(?<=\d) ?x ?(?=\d)")
 _PLAIN = tuple(zip("–—−‐‑∼～×’‘“”", "-----~~x''\"\"", strict=True))
 _COMBINING = re.compile(r"[\u0300-\u036f]")
@@ -72,13 +73,20 @@ def latin_tokens(text: str) -> list[Name]:
 
 
 def is_name_like(token: str) -> bool:
-    """Names, not words: a digit (CIFAR-10), two capitals (MMLU, ViT) or a capital inside
-    (mOSCAR). "Transformer" or "fine-tuning" are vocabulary; a Korean summary may gloss them
-    in English words the paper does not use verbatim."""
-    letters = [c for c in token if c.isalpha()]
-    if any(c.isdigit() for c in token):
+    """Names, not words: a digit (CIFAR-10), two capitals (MMLU, ViT), a capital inside (mOSCAR),
+    or a lone capital as part of a compound (Wiki-C, Q-Former). "Transformer", "fine-tuning"
+    and a Title-Case gloss like "Code-to-Natural-Language" are vocabulary: a Korean summary may
+    gloss its terms in English words the paper does not use verbatim."""
+    parts = _PART_SPLIT.split(token)
+    return any(_name_part(part, compound=len(parts) > 1) for part in parts)
+
+
+def _name_part(part: str, compound: bool) -> bool:
+    if any(c.isdigit() for c in part):
         return True
-    return sum(c.isupper() for c in letters) >= 2 or any(c.isupper() for c in letters[1:])
+    capitals = sum(c.isupper() for c in part)
+    inner = any(c.isupper() for c in part[1:])
+    return capitals >= 2 or inner or (compound and len(part) == 1 and part.isupper())
 
 
 def squash(text: str) -> list[str]:

@@ -24,12 +24,13 @@ _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # Korean units sit right after the digits; 조 and 만 also start ordinary words (조건, 만큼).
 _BIG = r"(?:억|조(?![건합정사각작절직])|만(?!큼|들|약|족|나|난))"
 _SMALL = r"[십백천]"
-_KO_BIG_GROUP = rf"(?:{_DIGITS}){_SMALL}?{_BIG}"
-# "8조 1천억", "2,360억", "1억 2천만", "6천억", "5천", "620만".
+_KO_UNIT = rf"(?:{_SMALL}|{_BIG})"
+# Digits with a Korean unit right after them, then more such parts: "2,360억", "6천억", "5천",
+# "8조 1천억", "2천360억", "1억 2천만", "1만 2000".
 _KOREAN = (
-    rf"{_KO_BIG_GROUP}(?:\s?{_KO_BIG_GROUP})*(?:\s?(?:{_DIGITS}){_SMALL})?|(?:{_DIGITS}){_SMALL}"
+    rf"(?:{_DIGITS}){_KO_UNIT}(?:\s?(?:{_DIGITS})?{_KO_UNIT})*(?:\s(?:{_DIGITS})(?![\d.,]))?"
 )
-_KO_GROUP_RE = re.compile(rf"({_DIGITS})({_SMALL})?({_BIG})?")
+_KO_PART = re.compile(rf"({_DIGITS})?\s?({_KO_UNIT})?")
 
 _MENTION = re.compile(
     rf"(?<![\w.,])(?P<num>{_KOREAN}|{_DIGITS})"
@@ -68,19 +69,27 @@ def _decimals(digits: str) -> int:
 
 
 def _korean_value(text: str) -> tuple[float, bool, bool]:
-    """Value of "8조 1천억" style text; whether it carried a unit; whether 만 ends it (the
-    particle 만, "only", reads the same: "32만으로도" may mean "only 32")."""
-    total, scaled, pending = 0.0, False, 0.0
-    for match in _KO_GROUP_RE.finditer(text):
-        digits, small, big = match.groups()
-        value = _float(digits) * (_KOREAN_SMALL[small] if small else 1.0)
-        scaled = scaled or bool(small or big)
-        if big:
-            total += (pending + value) * _KOREAN_BIG[big]
-            pending = 0.0
+    """Value of Korean numerals with digits ("8조 1천억", "2천360억"); whether it carried a unit;
+    whether 만 ends it (the particle 만, "only", reads the same: "32만으로도" may mean "only
+    32"). As Korean counts: 천/백/십 multiply within a group of four digits, 만/억/조 close
+    the group."""
+    total = group = 0.0
+    scaled = False
+    for match in _KO_PART.finditer(text):
+        digits, unit = match.groups()
+        if not digits and not unit:
+            continue
+        number = _float(digits) if digits else None
+        if unit in _KOREAN_SMALL:
+            group += (1.0 if number is None else number) * _KOREAN_SMALL[unit]
+        elif unit:  # 만, 억, 조
+            group += number or 0.0
+            total += (group or 1.0) * _KOREAN_BIG[unit[0]]
+            group = 0.0
         else:
-            pending += value
-    return total + pending, scaled, text.rstrip().endswith("만")
+            group += number or 0.0
+        scaled = scaled or bool(unit)
+    return total + group, scaled, text.rstrip().endswith("만")
 
 
 def _unit(raw: str | None) -> str:
@@ -114,8 +123,8 @@ def _mention(match: re.Match[str], num: str, eng: str | None, text: str) -> Ment
         factor = _ENGLISH_LETTER.get(eng) or _ENGLISH_WORD[eng.lower()]
         values = [v * factor for v in values]
         scaled = True
-    first = _KO_GROUP_RE.match(num)
-    decimals = _decimals(first.group(1)) if first and len(_KO_GROUP_RE.findall(num)) == 1 else 0
+    parts = re.findall(_DIGITS, num)
+    decimals = _decimals(parts[0]) if len(parts) == 1 else 0
     span = match.group(0).rstrip()
     return Mention(
         span=span,
