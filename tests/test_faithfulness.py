@@ -103,10 +103,8 @@ def test_a_flag_names_section_span_and_the_value_it_looked_for(source: SourceInd
 
 
 def test_korean_unit_values() -> None:
-    values = {
-        m.span: m.values[0]
-        for m in find_numbers("2,360억, 6천억, 8조 1천억, 1억 2천만, 5천, 3.5만, 2천360억, 1만 2000")
-    }
+    text = "2,360억, 6천억, 8조 1천억, 1억 2천만, 5천, 3.5만, 2천360억, 1만 2000"
+    values = {m.span: m.values[0] for m in find_numbers(text)}
     assert values == {
         "2,360억": 2.36e11, "6천억": 6e11, "8조 1천억": 8.1e12, "1억 2천만": 1.2e8,
         "5천": 5e3, "3.5만": 3.5e4, "2천360억": 2.36e11, "1만 2000": 1.2e4,
