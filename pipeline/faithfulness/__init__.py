@@ -195,11 +195,9 @@ def _part_of_name(mention: Mention, text: str, source: SourceIndex) -> bool:
 
 
 def _absent(mention: Mention) -> str:
+    """The message, with the value spelled out when the span hides it: 236억 (= 23,600,000,000)."""
     value = mention.values[0]
     shown = f"{value:,.0f}" if value >= 1000 and value == int(value) else f"{value:g}"
-    same = (
-        ""
-        if shown.replace(",", "") == mention.span.replace(",", "").rstrip("%xp배")
-        else (f" (= {shown})")
-    )
-    return f"the number {mention.span}{same} does not occur in the paper in any form"
+    written = mention.span.replace(",", "").rstrip("%xp배")
+    value_note = "" if shown.replace(",", "") == written else f" (= {shown})"
+    return f"the number {mention.span}{value_note} does not occur in the paper in any form"

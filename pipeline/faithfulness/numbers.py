@@ -27,9 +27,7 @@ _SMALL = r"[십백천]"
 _KO_UNIT = rf"(?:{_SMALL}|{_BIG})"
 # Digits with a Korean unit right after them, then more such parts: "2,360억", "6천억", "5천",
 # "8조 1천억", "2천360억", "1억 2천만", "1만 2000".
-_KOREAN = (
-    rf"(?:{_DIGITS}){_KO_UNIT}(?:\s?(?:{_DIGITS})?{_KO_UNIT})*(?:\s(?:{_DIGITS})(?![\d.,]))?"
-)
+_KOREAN = rf"(?:{_DIGITS}){_KO_UNIT}(?:\s?(?:{_DIGITS})?{_KO_UNIT})*(?:\s(?:{_DIGITS})(?![\d.,]))?"
 _KO_PART = re.compile(rf"({_DIGITS})?\s?({_KO_UNIT})?")
 
 _MENTION = re.compile(
@@ -163,34 +161,18 @@ def _float_of_span(mention: Mention) -> float:
     return _float(digits.group(0)) if digits else 1.0
 
 
-_NUMBER_WORDS = {
-    word: float(value)
-    for value, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-} | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "hundred": 100.0, "twice": 2.0, "double": 2.0}
+_ONE_TO_TWENTY = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+_NUMBER_WORDS = {word: float(value) for value, word in enumerate(_ONE_TO_TWENTY.split())} | {
+    "thirty": 30.0,
+    "forty": 40.0,
+    "fifty": 50.0,
+    "hundred": 100.0,
+    "twice": 2.0,
+    "double": 2.0,
+}
 # Run on lowercased text; the lookahead on first letters spares trying every word everywhere.
 _WORD_NUMBER = re.compile(
     rf"(?<![a-z])(?=[{''.join(set(w[0] for w in _NUMBER_WORDS))}])"

@@ -16,49 +16,11 @@ MIN_SUPPORTED = 0.5
 paper's own terms."""
 
 # Names so common that sharing them says nothing about which paper a summary describes.
-_GENERIC = frozenset(
-    [
-        "ai",
-        "agi",
-        "api",
-        "cnn",
-        "cot",
-        "gpu",
-        "gpt",
-        "gpt3",
-        "gpt35",
-        "gpt4",
-        "gpt4o",
-        "llm",
-        "lm",
-        "mllm",
-        "nlp",
-        "nli",
-        "qa",
-        "rl",
-        "sota",
-        "vlm",
-        "ml",
-        "dnn",
-        "rag",
-        "sft",
-        "rlhf",
-        "moe",
-        "ppo",
-        "dpo",
-        "lora",
-        "vit",
-        "mlp",
-        "rnn",
-        "lstm",
-        "gan",
-        "vae",
-        "bert",
-        "kd",
-        "asr",
-        "ocr",
-    ]
-)
+_GENERIC = frozenset((
+    "ai", "agi", "api", "cnn", "cot", "gpu", "gpt", "gpt3", "gpt35", "gpt4", "gpt4o", "llm", "lm",
+    "mllm", "nlp", "nli", "qa", "rl", "sota", "vlm", "ml", "dnn", "rag", "sft", "rlhf", "moe",
+    "ppo", "dpo", "lora", "vit", "mlp", "rnn", "lstm", "gan", "vae", "bert", "kd", "asr", "ocr",
+))  # fmt: skip
 
 
 class PaperTerms:

@@ -30,8 +30,7 @@ def reask_message(template: PromptTemplate, flags: list[Flag]) -> str | None:
     if template.faithfulness_reask is None or not flags:
         return None
     listed = "\n".join(
-        f"- {flag.span} ({SECTION_TITLES.get(flag.section or '', 'summary')})"
-        for flag in flags
+        f"- {flag.span} ({SECTION_TITLES.get(flag.section or '', 'summary')})" for flag in flags
     )
     return template.faithfulness_reask.format(problems=listed)
 
