@@ -135,3 +135,29 @@ def test_off_does_not_check(world: World) -> None:
 def test_an_unknown_policy_is_a_usage_error(world: World) -> None:
     outcome = world.night("--faithfulness", "strict")
     assert outcome.exit_code == 2 and "faithfulness" in outcome.stderr
+
+
+def test_an_extraction_cached_without_full_text_is_checked_against_the_llms_text(
+    world: World,
+) -> None:
+    # A cache entry written before extractions kept the full text: the check falls back to the
+    # text the LLM was given, so the body's figures (71.4%, 14x) are still found.
+    from pipeline.extract import EXTRACTOR_VERSION, extract_pdf
+    from pipeline.inputs import tokenizer_name
+    from pipeline.store import Store
+
+    pdf = pdfs.paper_pdf(TITLE, ABSTRACT, SECTIONS)
+    world.add(ID, TITLE, 40, pdf=pdf)
+    old = extract_pdf(pdf, budget_tokens=12_000, model="gpt-4.1-mini").model_copy(
+        update={
+            "full_text": "",
+            "budget_tokens": 12_000,
+            "tokenizer": tokenizer_name("gpt-4.1-mini"),
+        }
+    )
+    assert old.extractor_version == EXTRACTOR_VERSION
+    Store(world.data).save_extraction(old)
+    world.llm.script_for(TITLE, summary_reply(GOOD))
+    outcome = world.night(env=REVIEW)
+    assert outcome.exit_code == 0, outcome.stdout
+    assert world.record(ID)["flags"] == [] and world.llm.calls == 1

@@ -23,7 +23,7 @@ from pipeline.tokens import count_tokens
 
 __all__ = ["EXTRACTOR_VERSION", "extract_pdf", "extraction_report", "format_report"]
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.0.2"
 
 
 def extract_pdf(

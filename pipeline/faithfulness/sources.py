@@ -73,16 +73,19 @@ def file_source(path: Path, settings: Settings) -> SourceIndex:
 def input_source(
     store: Store, settings: Settings, paper: DailyPaper, inp: PaperInput
 ) -> SourceIndex:
-    """The night's source for a paper whose input was just built (its extraction is cached)."""
+    """The night's source for a paper whose input was just built (its extraction is cached).
+    An extraction cached before extractions kept the full text falls back to the text the LLM
+    was given: every figure the model could have read is still there."""
     from pipeline.inputs import tokenizer_name
 
-    extraction = None
-    if inp.source == "pdf" and inp.pdf_sha256 and inp.extractor_version:
-        extraction = store.load_extraction(
-            inp.pdf_sha256, inp.extractor_version, settings.token_budget,
-            tokenizer_name(settings.model),
-        )  # fmt: skip
-    return paper_source(paper, extraction)
+    if inp.source != "pdf" or not inp.pdf_sha256 or not inp.extractor_version:
+        return paper_source(paper, None)
+    extraction = store.load_extraction(
+        inp.pdf_sha256, inp.extractor_version, settings.token_budget,
+        tokenizer_name(settings.model),
+    )  # fmt: skip
+    full = extraction.full_text if extraction is not None else ""
+    return index_source(full or inp.text, paper.title, paper.abstract)
 
 
 def stored_extraction(store: Store, settings: Settings, record: PaperRecord) -> Extraction | None:
