@@ -178,8 +178,7 @@ _WORD_NUMBER = re.compile(
     rf"(?<![a-z])(?=[{''.join(set(w[0] for w in _NUMBER_WORDS))}])"
     rf"({'|'.join(_NUMBER_WORDS)})(?![a-z])"
 )
-# "1-20 k actions", "8K-1M": a scale written once after a range applies to both ends.
-_SOURCE_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s?[-~]\s?\d+(?:\.\d+)?\s?([kKMBT])(?![a-z])")
+_RANGE_GAP = re.compile(r"\s?[-~]\s?")
 
 
 class NumberPool:
@@ -189,8 +188,7 @@ class NumberPool:
         where: dict[float, list[int]] = defaultdict(list)
         for match in _WORD_NUMBER.finditer(ascii_text.lower()):
             where[_NUMBER_WORDS[match.group(1)]].append(match.start())
-        for match in _SOURCE_RANGE.finditer(ascii_text):
-            where[_float(match.group(1)) * _ENGLISH_LETTER[match.group(2)]].append(match.start())
+        previous: re.Match[str] | None = None
         for match in _SOURCE_NUMBER.finditer(ascii_text):
             digits, letter, word = match.groups()
             value, at = _float(digits), match.start()
@@ -201,6 +199,10 @@ class NumberPool:
             if letter or word:
                 factor = _ENGLISH_LETTER[letter] if letter else _ENGLISH_WORD[word]
                 where[value * factor].append(at)
+                # "1-20 k actions", "8K-1M": a scale written once after a range.
+                if previous and _RANGE_GAP.fullmatch(ascii_text, previous.end(), at):
+                    where[_float(previous.group(1)) * factor].append(previous.start())
+            previous = match
         self._where = dict(where)
         self._values = sorted(where)
         # 0.523 in a table is 52.3% in a summary.
