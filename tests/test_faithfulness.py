@@ -123,6 +123,10 @@ def test_man_that_means_only_reads_both_ways() -> None:
     assert NumberPool("only 32 tokens").supports(mention)
 
 
+def test_a_number_glued_to_hangul_is_still_read() -> None:
+    assert [m.values for m in find_numbers("총1,000개를 약2배로")] == [(1000.0,), (2.0,)]
+
+
 def test_korean_words_that_start_like_units_are_not_units() -> None:
     assert [m.values for m in find_numbers("3조건에서 32 백본을 비교합니다.")] == [(3.0,), (32.0,)]
 

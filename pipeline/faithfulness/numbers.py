@@ -31,7 +31,7 @@ _KOREAN = rf"(?:{_DIGITS}){_KO_UNIT}(?:\s?(?:{_DIGITS})?{_KO_UNIT})*(?:\s(?:{_DI
 _KO_PART = re.compile(rf"({_DIGITS})?\s?({_KO_UNIT})?")
 
 _MENTION = re.compile(
-    rf"(?<![\w.,])(?P<num>{_KOREAN}|{_DIGITS})"
+    rf"(?<![A-Za-z0-9_.,])(?P<num>{_KOREAN}|{_DIGITS})"
     r"(?:\s?(?P<eng>[kKMBT](?![A-Za-z0-9])|(?:thousand|million|billion|trillion)\b))?"
     r"\s?(?P<unit>%\s?p(?![A-Za-z])|%\s?포인트|퍼센트\s?포인트|%|퍼센트|배(?![치포경])"
     r"|[x×](?![A-Za-z0-9])|times\b|-?fold\b|포인트)?"
