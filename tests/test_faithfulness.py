@@ -30,7 +30,7 @@ PAPER_TEXT = (
     "and training 3 times cheaper. Accuracy rises by 3.2 points over CIFAR-10 baselines; the "
     "retrieval precision is 0.523. We use knowledge distillation throughout. Ablations reach "
     "71.4% on GSM8K while the baseline stays at 64.8%, and success rises from 13% to 100%. "
-    "Each pass takes 1-20 k steps; we train for fifteen epochs."
+    "Each pass takes 1-20 k steps; we train for fifteen epochs and rank on Codeforces."
 )
 
 
@@ -180,10 +180,16 @@ def test_an_acronym_the_summary_introduces_is_fine(source: SourceIndex) -> None:
     assert flagged("지식 증류(QZ)를 사용합니다.", source, NAME) == ["QZ"]
 
 
-def test_vocabulary_is_not_checked_as_a_name(source: SourceIndex) -> None:
+def test_a_gloss_in_parentheses_is_not_checked_as_a_name(source: SourceIndex) -> None:
     # English words glossing Korean ones need not be verbatim in the paper.
-    text = "잠재 표현(latent representation), Transformer, 양방향 생성(Code-to-Natural-Language)."
+    text = "잠재 표현(latent representation)과 양방향 생성(Code-to-Natural-Language)을 씁니다."
     assert flagged(text, source, NAME) == []
+
+
+def test_a_capitalised_word_standing_in_the_korean_text_is_a_name(source: SourceIndex) -> None:
+    # The prompt keeps names as the paper writes them; a gloss goes in parentheses.
+    assert flagged("Codeforces와 Kaggle에서 평가했습니다.", source, NAME) == ["Kaggle"]
+    assert flagged("지식 증류(Knowledge Distillation)를 씁니다.", source, NAME) == []
 
 
 def test_a_compound_with_a_lone_capital_is_a_name(source: SourceIndex) -> None:

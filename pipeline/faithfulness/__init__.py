@@ -102,7 +102,7 @@ def check_section(text: str, source: SourceIndex, section: str | None = None) ->
     masked, known = text, []
     for name in latin_tokens(text):
         masked = masked[: name.start] + " " * (name.end - name.start) + masked[name.end :]
-        if not is_name_like(name.span):
+        if not (is_name_like(name.span) or _proper_noun(name.span, name.start, text)):
             continue
         if _name_supported(name.span, name.start, text, source):
             known.append(name)
@@ -181,6 +181,16 @@ def _name_supported(span: str, start: int, text: str, source: SourceIndex) -> bo
     before = [w for w in squash(text[max(0, start - 80) : start]) if not w.isdigit()]
     letters = span.rstrip("s").lower()
     return source.names.expands(span) or initials(before[-len(letters) :]) == letters
+
+
+def _proper_noun(span: str, start: int, text: str) -> bool:
+    """A capitalised word standing in the Korean text (Codeforces에서, Kimi의) is a name the
+    paper must use; inside parentheses it is a gloss of the Korean before it ("벡터
+    양자화기(Vector Quantizer)"), which the paper may word differently."""
+    if len(span) < 3 or not span[0].isupper():
+        return False
+    opened = text.rfind("(", 0, start)
+    return opened == -1 or text.rfind(")", opened, start) != -1
 
 
 def _part_of_name(mention: Mention, text: str, source: SourceIndex) -> bool:
