@@ -175,7 +175,7 @@ _NUMBER_WORDS = {word: float(value) for value, word in enumerate(_ONE_TO_TWENTY.
 }
 # Run on lowercased text; the lookahead on first letters spares trying every word everywhere.
 _WORD_NUMBER = re.compile(
-    rf"(?<![a-z])(?=[{''.join(set(w[0] for w in _NUMBER_WORDS))}])"
+    rf"(?<![a-z])(?=[{''.join(sorted({w[0] for w in _NUMBER_WORDS}))}])"
     rf"({'|'.join(_NUMBER_WORDS)})(?![a-z])"
 )
 _RANGE_GAP = re.compile(r"\s?[-~]\s?")
