@@ -177,7 +177,10 @@ def main() -> None:
 
     planted = sum(len(v) for v in by_kind.values())
     hits = sum(sum(v) for v in by_kind.values())
-    print(f"papers: {len(papers)}   correct summaries: {len(correct)}   plants: {planted}")
+    print(
+        f"papers: {len(papers)}   correct summaries: {len(correct)} (controls included)   "
+        f"plants: {planted}"
+    )
     for kind, results in sorted(by_kind.items()):
         print(f"  {kind:<7} caught {sum(results)}/{len(results)}")
     print(f"caught/planted: {hits}/{planted} = {hits / planted:.1%}   (target >= 95%)")
