@@ -94,7 +94,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
     raw = path.read_bytes()
     parsed = _parse(path, raw)
     for role, text in (("system", parsed.system), ("user", parsed.user)):
-        _check_placeholders(path, role, text)
+        _check_placeholders(path, role, text, VARIABLES)
     if parsed.faithfulness_reask is not None:
         _check_placeholders(path, "faithfulness_reask", parsed.faithfulness_reask, REASK_VARIABLES)
     return PromptTemplate(
@@ -168,9 +168,7 @@ def _parse(path: Path, raw: bytes) -> PromptFile:
         raise UsageError(f"prompt file {path} is invalid: {problems}") from exc
 
 
-def _check_placeholders(
-    path: Path, role: str, text: str, known: frozenset[str] = VARIABLES
-) -> None:
+def _check_placeholders(path: Path, role: str, text: str, known: frozenset[str]) -> None:
     """Every ``{...}`` must be a plain known variable; literal braces must be doubled."""
     try:
         fields = list(string.Formatter().parse(text))
