@@ -23,14 +23,15 @@ from pipeline.hashing import sha256_bytes
 
 VARIABLES = frozenset({"title", "authors", "abstract", "text", "arxiv_id"})
 """What the summarize stage can fill in; a template may use any subset."""
-REASK_VARIABLES = frozenset({"problems"})
-"""What a faithfulness re-ask can fill in."""
 
 # No leading zeros: "v02" next to "v2" would make "newest" ambiguous.
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 _VERSION = re.compile(r"^v[1-9][0-9]*$")
 # A plain folder name: "../x" must not reach outside prompts_dir.
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+REASK_VARIABLES = frozenset({"problems"})
+"""What a faithfulness re-ask can fill in."""
 
 
 class PromptFile(BaseModel):
