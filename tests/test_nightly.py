@@ -47,14 +47,14 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     assert [f["code"] for f in locked["flags"]] == ["abstract_fallback"]
     assert locked["provenance"]["input_source"] == "abstract"
     prov = world.record("2406.10001")["provenance"]
-    assert prov["prompt_name"] == "summarize" and prov["prompt_version"] == "v1"
+    assert prov["prompt_name"] == "summarize" and prov["prompt_version"] == "v2"
     assert len(prov["prompt_hash"]) == 64 and prov["model"] == "gpt-4.1-mini"
     assert prov["usage"]["prompt_tokens"] > 0 and prov["input_source"] == "pdf"
     assert "Abstract" in " ".join(prov["input_sections"])
     report = world.run_json()
     assert report["exit_status"] == 0 and report["llm_calls"] == 4
     assert report["counts"]["ok"] == 4 and report["usage"]["prompt_tokens"] > 0
-    assert report["prompts"] == [f"summarize@v1#{prov['prompt_hash'][:12]}"]
+    assert report["prompts"] == [f"summarize@{prov['prompt_version']}#{prov['prompt_hash'][:12]}"]
     assert report["models"] == ["gpt-4.1-mini"] and report["schema_version"] == 1
     assert len(prov["pdf_sha256"]) == 64 and prov["extractor_version"]
 
