@@ -3,12 +3,12 @@ and the app, over a real night (fake HF, arXiv and LLM; the paper says 236B = 2,
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from pipeline.config import Settings
@@ -123,31 +123,47 @@ def test_a_flag_the_text_already_had_does_not_block_and_goes_when_fixed(
     assert show(world)["flags"] == []
 
 
-@pytest.fixture
-def app_client(world: World) -> Iterator[tuple[TestClient, Guard]]:
-    """The app as ``review serve`` builds it, under the flag policy."""
-    good_night(world)
+@contextlib.contextmanager
+def app_client(world: World, name: str) -> Iterator[tuple[TestClient, Guard]]:
+    """The app as ``review serve`` builds it, under the policy ``name``."""
     settings = Settings(
-        data_dir=world.data, faithfulness="flag", **{"OPENAI_BASE_URL": world.llm.url + "/v1"}
+        data_dir=world.data, faithfulness=name, **{"OPENAI_BASE_URL": world.llm.url + "/v1"}
     )
     editorial = open_editorial(Store(world.data), settings)
     editorial.import_day(DAY)
     guard = Guard.for_bind("testserver", 80, None)
     guard = Guard(frozenset({"testserver"}), guard.token_hash)
-    yield TestClient(create_app(ReviewApp(editorial, settings, "tester", guard))), guard
-    editorial.close()
+    try:
+        yield TestClient(create_app(ReviewApp(editorial, settings, "tester", guard))), guard
+    finally:
+        editorial.close()
 
 
-def test_the_day_view_shows_an_edit_flag_by_section_and_span(
-    app_client: tuple[TestClient, Guard],
-) -> None:
-    http, guard = app_client
+def post_edit(http: TestClient, guard: Guard, text: str) -> Any:
     headers = {"Origin": "http://testserver", "X-CSRF-Token": guard.csrf_token}
-    body = {"base": 1, "sections": {"whats_new": SLIP["whats_new"]}}
-    saved = http.post(f"/api/{DATE}/{ID}/edit", json=body, headers=headers)
-    assert saved.status_code == 200, saved.text
-    assert flag_keys(saved.json()["paper"]["flags"]) == [NUMBER]
-    html = http.get(f"/day/{DATE}").text
+    body = {"base": 1, "sections": {"whats_new": text}}
+    return http.post(f"/api/{DATE}/{ID}/edit", json=body, headers=headers)
+
+
+def test_the_app_refuses_the_edit_under_review_with_the_span(world: World) -> None:
+    good_night(world)
+    with app_client(world, "review") as (http, guard):
+        refused = post_edit(http, guard, SLIP["whats_new"])
+        assert refused.status_code == 422, refused.text
+        problems = refused.json()["problems"]
+        assert len(problems) == 1 and problems[0].startswith("What's New «236억»: the number")
+        html = http.get(f"/day/{DATE}").text
+    assert "236억" not in html and GOOD["whats_new"] in html
+    assert show(world)["revision"] == 1
+
+
+def test_the_day_view_shows_an_edit_flag_by_section_and_span(world: World) -> None:
+    good_night(world)
+    with app_client(world, "flag") as (http, guard):
+        saved = post_edit(http, guard, SLIP["whats_new"])
+        assert saved.status_code == 200, saved.text
+        assert flag_keys(saved.json()["paper"]["flags"]) == [NUMBER]
+        html = http.get(f"/day/{DATE}").text
     flags = html[html.index('<ul class="flags">') : html.index("</ul>", html.index('"flags"'))]
     assert "faithfulness_number" in flags and "does not occur in the paper" in flags
     assert "section: What&#39;s New" in flags and "span: 236억" in flags
