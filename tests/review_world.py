@@ -10,8 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-from pipeline.config import Settings
-from pipeline.prompts import list_versions
 from pipeline.review.editorial import Editorial
 from pipeline.store import Store
 from tests import pdfs
@@ -24,8 +22,6 @@ PAPERS = {
     "2406.20003": "Retrieval Heads in Long Context Models",
 }
 ENGLISH = "This section was rewritten in English by someone who forgot the newsletter is Korean."
-NIGHT_PROMPT = list_versions(Settings().prompts_dir, "summarize")[-1]
-"""The version the night uses by default: the newest."""
 KOREAN_EDIT = "편집자가 고친 문장입니다. 새로운 희소 어댑터 라우팅 방법을 음성 인식에 적용했습니다."
 
 

@@ -19,15 +19,7 @@ from pipeline.review.editorial import DEFAULT_CHECKERS, Editorial
 from pipeline.review.models import CandidateState, Origin, PaperState, State
 from pipeline.store import Store
 from tests.fakes.llm import Behaviour
-from tests.review_world import (
-    DAY,
-    ENGLISH,
-    KOREAN_EDIT,
-    NIGHT_PROMPT,
-    PAPERS,
-    editorial_for,
-    night_world,
-)
+from tests.review_world import DAY, ENGLISH, KOREAN_EDIT, PAPERS, editorial_for, night_world
 from tests.world import World
 
 FIRST = "2406.20001"
@@ -55,7 +47,7 @@ def test_import_is_idempotent_and_keeps_vote_order(editorial: Editorial) -> None
     assert {p.state for p in day} == {State.DRAFT}
     first = day[0].current_revision
     assert first is not None and first.origin is Origin.NIGHT
-    assert first.provenance is not None and first.provenance.prompt_version == NIGHT_PROMPT
+    assert first.provenance is not None and first.provenance.prompt_version == "v2"
     assert first.author == first.provenance.model == "gpt-4.1-mini"
 
 
