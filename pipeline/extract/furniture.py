@@ -1,0 +1,138 @@
+"""Page furniture out: running headers and footers, page numbers, line-number gutters, rotated
+stamps and contents pages.
+
+Headers are found by repetition across pages near the top or bottom edge, not by a fixed margin:
+Springer sets "2 Author et al." and the title about 12% down the page, where a fixed band would
+cut body text on other layouts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from itertools import pairwise
+
+from pipeline.extract.pdftext import Line, Page
+
+_EDGE = 0.085  # lone page numbers live this close to the top or bottom
+_BAND = 0.16  # repeated running headers and footers may sit this far in
+_REPEAT_SHARE = 0.3
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+(?:of|/)\s+\d{1,4})?$", re.I)
+_DIGITS = re.compile(r"\d+")
+_MIN_KEY_LETTERS = 3
+_GUTTER_MIN = 8
+# "2.1 Data . . . . . . 4" or "Data ........ 4" or "Data … 4"
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}$|…\s*\d{1,4}$")
+_ENDS_IN_NUMBER = re.compile(r"\s\d{1,4}$")
+_ENTRY = re.compile(r"^(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?\s+\S")
+_CONTENTS_TITLE = re.compile(r"^(?:table\s+of\s+)?contents$", re.I)
+_MIN_LEADERS = 5
+_MAX_ENTRY_WORDS = 14
+
+
+def remove_furniture(pages: list[Page]) -> None:
+    """Drop, in place, lines that repeat on the page edges or do not belong to the text."""
+    repeated = _repeated_edge_lines(pages)
+    for page in pages:
+        gutter = _gutter_lines(page)
+        top, bottom = page.height * _BAND, page.height * (1 - _BAND)
+        furniture: list[float] = []  # y centres of repeated lines: a page number sits beside one
+        for block in page.blocks:
+            for line in block.lines:
+                if (line.bbox[3] <= top or line.bbox[1] >= bottom) and _key(line) in repeated:
+                    furniture.append((line.bbox[1] + line.bbox[3]) / 2)
+        contents = _contents_page(page)
+        for block in page.blocks:
+            block.keep(
+                [
+                    line
+                    for line in block.lines
+                    if line.horizontal
+                    and id(line) not in gutter
+                    # Body lines (most of them) are told apart here without a call.
+                    and (
+                        (line.bbox[3] > top and line.bbox[1] < bottom)
+                        or not _is_edge_furniture(line, page, repeated, furniture)
+                    )
+                    and not (contents and _is_contents_line(line.text.strip()))
+                ]
+            )
+        page.blocks = [b for b in page.blocks if b.lines]
+
+
+def _key(line: Line) -> str:
+    return _DIGITS.sub("#", " ".join(line.text.lower().split()))
+
+
+def _repeated_edge_lines(pages: list[Page]) -> set[str]:
+    counts: Counter[str] = Counter()
+    for page in pages:
+        top, bottom = page.height * _BAND, page.height * (1 - _BAND)
+        keys = {
+            _key(line)
+            for b in page.blocks
+            for line in b.lines
+            if line.bbox[3] <= top or line.bbox[1] >= bottom
+        }
+        counts.update(keys)
+    least = max(2, int(len(pages) * _REPEAT_SHARE))
+    return {
+        key
+        for key, n in counts.items()
+        # "#.#" (a table cell at the top of several pages) is not a header: it needs words.
+        if n >= least and sum(c.isalpha() for c in key) >= _MIN_KEY_LETTERS
+    }
+
+
+def _is_edge_furniture(line: Line, page: Page, repeated: set[str], beside: list[float]) -> bool:
+    if _key(line) in repeated:
+        return True
+    if not _PAGE_NUMBER.match(line.text.strip()):
+        return False
+    at_edge = line.bbox[3] <= page.height * _EDGE or line.bbox[1] >= page.height * (1 - _EDGE)
+    centre = (line.bbox[1] + line.bbox[3]) / 2
+    return at_edge or any(abs(centre - y) < 4 for y in beside)
+
+
+def _gutter_lines(page: Page) -> set[int]:
+    """Review copies number their lines in the margin: many integers stacked at one x."""
+    stacks: dict[tuple[int, int], list[tuple[float, int, Line]]] = {}
+    for block in page.blocks:
+        for line in block.lines:
+            text = line.text.strip()
+            if text.isdigit() and len(text) <= 4:
+                # Numbers are aligned left or right: stack them by either edge.
+                for edge in (0, 2):
+                    stacks.setdefault((edge, round(line.bbox[edge] / 6)), []).append(
+                        (line.bbox[1], int(text), line)
+                    )
+    gutter: set[int] = set()
+    for stack in stacks.values():
+        stack.sort(key=lambda item: item[0])
+        numbers = [n for _, n, _ in stack]
+        rising = sum(b > a for a, b in pairwise(numbers))
+        if len(stack) >= _GUTTER_MIN and rising >= 0.8 * (len(stack) - 1):
+            gutter.update(id(line) for _, _, line in stack)
+    return gutter
+
+
+def _contents_page(page: Page) -> bool:
+    """A table of contents: several entries ending in dot leaders and a page number."""
+    leaders = 0
+    for block in page.blocks:
+        for line in block.lines:
+            if line.text.rstrip()[-1:].isdigit() and _LEADER.search(line.text.rstrip()):
+                leaders += 1
+                if leaders >= _MIN_LEADERS:
+                    return True
+    return False
+
+
+def _is_contents_line(text: str) -> bool:
+    """On a contents page: the title, leader lines, and entries or page numbers standing alone
+    (section entries are often set without leaders, their page number right-aligned)."""
+    if _CONTENTS_TITLE.match(text) or _LEADER.search(text) or text.isdigit():
+        return True
+    if len(text.split()) > _MAX_ENTRY_WORDS:
+        return False
+    return bool(_ENDS_IN_NUMBER.search(text) or _ENTRY.match(text))

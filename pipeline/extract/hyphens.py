@@ -1,0 +1,65 @@
+"""Words split with a hyphen at a line end, joined the way the paper spells them.
+
+MuPDF's own dehyphenation drops every line-end hyphen, real compounds included
+("DeepSeek-R1" -> "DeepSeekR1", "human-written" -> "humanwritten"). Here the paper itself is the
+dictionary: a form it spells elsewhere wins; otherwise a few spelling rules decide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_COMPOUND = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_LEAD = re.compile(r"[A-Za-z0-9]+")
+_TAIL = re.compile(r"[A-Za-z0-9-]+$")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# First parts that make compounds rather than syllables ("self-attention", "fine-tuning").
+_PREFIXES = frozenset(
+    "self cross fine non multi pre post semi co state-of well high low long short zero few "
+    "one two three open closed end real large small sub-word in-context out-of".split()
+)
+_MIN_PART = 3  # both parts at least this long to count as words of their own
+
+
+class Vocabulary:
+    """Which hyphenated and plain spellings a paper uses, read from its lines."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        text = "\n".join(texts)
+        # A compound split at a line end is not evidence of itself: only inner hyphens count.
+        inner = re.sub(r"-\n", "\n", text)
+        self.compounds = {m.lower() for m in _COMPOUND.findall(inner)}
+        self.words = {w.lower() for w in _WORD.findall(inner)}
+
+    def join(self, head: str, tail: str) -> str:
+        """``head`` ends with a line-end hyphen; ``tail`` is the next line."""
+        end = _TAIL.search(head[:-1])
+        lead = _LEAD.match(tail)
+        if not end or not lead:
+            return f"{head}{tail}"
+        if lead.group() in ("and", "or", "to"):
+            return f"{head} {tail}"  # "pre- and post-training"
+        if self.keeps_hyphen(end.group(), lead.group()):
+            return f"{head}{tail}"
+        return f"{head[:-1]}{tail}"
+
+    def keeps_hyphen(self, first: str, second: str) -> bool:
+        low_first, low_second = first.lower(), second.lower()
+        if second[0].isupper() or second[0].isdigit():
+            return True  # "DeepSeek-R1", "GPT-4", "Qwen-VL"
+        if f"{low_first}-{low_second}" in self.compounds:
+            return True
+        joined = low_first.rsplit("-", 1)[-1] + low_second
+        if joined in self.words:
+            return False
+        if "-" in first or low_first in _PREFIXES:
+            return True  # "data-to-" + "text", "self-" + "attention"
+        short = min(len(low_first), len(low_second)) < _MIN_PART
+        return not short and low_first in self.words and low_second in self.words
+
+
+def hyphen_end(text: str) -> bool:
+    """Ends in an ASCII letter or digit and a hyphen: a word split at the line end."""
+    return len(text) >= 2 and text[-1] == "-" and (text[-2] in _ASCII_LETTERS or text[-2].isdigit())
