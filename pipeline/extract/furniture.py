@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from itertools import pairwise
 
-from pipeline.extract.pdftext import Line, Page
+from pipeline.extract.pdftext import Block, Line, Page
 
 _EDGE = 0.085  # lone page numbers live this close to the top or bottom
 _BAND = 0.16  # repeated running headers and footers may sit this far in
@@ -21,13 +21,13 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+(?:of|/)\
 _DIGITS = re.compile(r"\d+")
 _MIN_KEY_LETTERS = 3
 _GUTTER_MIN = 8
-# "2.1 Data . . . . . . 4" or "Data ........ 4" or "Data … 4"
-_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}$|…\s*\d{1,4}$")
-_ENDS_IN_NUMBER = re.compile(r"\s\d{1,4}$")
-_ENTRY = re.compile(r"^(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?\s+\S")
+# "2.1 Data . . . . . . 4", "Data ........ 4", "Data …" (the page number may be a line of its own)
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{0,4}$|…\s*\d{0,4}$")
+_NUMBER_ONLY = re.compile(r"^[\dA-Z]{0,2}(?:\.\d{1,2})*\.?$|^\d{1,4}$")
 _CONTENTS_TITLE = re.compile(r"^(?:table\s+of\s+)?contents$", re.I)
 _MIN_LEADERS = 5
 _MAX_ENTRY_WORDS = 14
+_MAX_ENTRY_ROWS = 2  # an entry and its wrapped second line
 
 
 def remove_furniture(pages: list[Page]) -> None:
@@ -54,7 +54,7 @@ def remove_furniture(pages: list[Page]) -> None:
                         (line.bbox[3] > top and line.bbox[1] < bottom)
                         or not _is_edge_furniture(line, page, repeated, furniture)
                     )
-                    and not (contents and _is_contents_line(line.text.strip()))
+                    and not (contents and _is_contents_line(line.text.strip(), block))
                 ]
             )
         page.blocks = [b for b in page.blocks if b.lines]
@@ -121,18 +121,19 @@ def _contents_page(page: Page) -> bool:
     leaders = 0
     for block in page.blocks:
         for line in block.lines:
-            if line.text.rstrip()[-1:].isdigit() and _LEADER.search(line.text.rstrip()):
+            if line.text.rstrip().endswith(
+                (".", "…", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+            ) and _LEADER.search(line.text.rstrip()):
                 leaders += 1
                 if leaders >= _MIN_LEADERS:
                     return True
     return False
 
 
-def _is_contents_line(text: str) -> bool:
-    """On a contents page: the title, leader lines, and entries or page numbers standing alone
-    (section entries are often set without leaders, their page number right-aligned)."""
-    if _CONTENTS_TITLE.match(text) or _LEADER.search(text) or text.isdigit():
+def _is_contents_line(text: str, block: Block) -> bool:
+    """On a contents page: the title, leader lines, numbers standing alone, and entries set in
+    blocks of their own (section entries often have no leaders); not a paragraph beside it."""
+    if _CONTENTS_TITLE.match(text) or _LEADER.search(text) or _NUMBER_ONLY.match(text):
         return True
-    if len(text.split()) > _MAX_ENTRY_WORDS:
-        return False
-    return bool(_ENDS_IN_NUMBER.search(text) or _ENTRY.match(text))
+    rows = 1 + sum(1 for a, b in pairwise(block.lines) if abs(a.bbox[1] - b.bbox[1]) >= 2)
+    return rows <= _MAX_ENTRY_ROWS and len(text.split()) <= _MAX_ENTRY_WORDS

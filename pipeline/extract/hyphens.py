@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_COMPOUND = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
-_WORD = re.compile(r"[A-Za-z]{2,}")
+_PUNCTUATION = ".,;:()[]{}\"'“”‘’!?*†‡§¶"
 _LEAD = re.compile(r"[A-Za-z0-9]+")
 _TAIL = re.compile(r"[A-Za-z0-9-]+$")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 # First parts that make compounds rather than syllables ("self-attention", "fine-tuning").
 _PREFIXES = frozenset(
-    "self cross fine non multi pre post semi co state-of well high low long short zero few "
-    "one two three open closed end real large small sub-word in-context out-of".split()
+    {"self", "cross", "fine", "non", "multi", "pre", "post", "semi", "co", "state-of", "well"}
+    | {"high", "low", "long", "short", "zero", "few", "one", "two", "three", "open", "closed"}
+    | {"end", "real", "large", "small", "in-context", "out-of"}
 )
 _MIN_PART = 3  # both parts at least this long to count as words of their own
 
@@ -27,11 +27,11 @@ class Vocabulary:
     """Which hyphenated and plain spellings a paper uses, read from its lines."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        text = "\n".join(texts)
         # A compound split at a line end is not evidence of itself: only inner hyphens count.
-        inner = re.sub(r"-\n", "\n", text)
-        self.compounds = {m.lower() for m in _COMPOUND.findall(inner)}
-        self.words = {w.lower() for w in _WORD.findall(inner)}
+        # Whitespace tokens stripped of punctuation: several times faster than a word regex.
+        tokens = set("\n".join(texts).replace("-\n", "\n").lower().split())
+        self.words = {token.strip(_PUNCTUATION) for token in tokens}
+        self.compounds = {word for word in self.words if "-" in word[1:-1]}
 
     def join(self, head: str, tail: str) -> str:
         """``head`` ends with a line-end hyphen; ``tail`` is the next line."""
@@ -41,7 +41,8 @@ class Vocabulary:
             return f"{head}{tail}"
         if lead.group() in ("and", "or", "to"):
             return f"{head} {tail}"  # "pre- and post-training"
-        if self.keeps_hyphen(end.group(), lead.group()):
+        if tail[lead.end() : lead.end() + 1] == "-" or self.keeps_hyphen(end.group(), lead.group()):
+            # "Mixture-" + "of-Experts": the compound goes on after the break.
             return f"{head}{tail}"
         return f"{head[:-1]}{tail}"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pipeline.extract.pdftext import Block, Line, Page
 
@@ -22,7 +23,8 @@ CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Algorithm|Listing)\s*[A-Z]?\d+[.:]
 _LABEL = re.compile(r"^(Table|Tab\.|Figure|Fig\.)\s*[A-Z]?\d+\s*[.:|]", re.I)
 _EQUATION_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)$")
 _NUMBER = re.compile(r"^[-+±]?\(?\d+(?:[.,]\d+)?\)?%?$")
-_MATH_FONT = re.compile(r"^(?:CM(?:MI|SY|EX)|MSBM|MSAM|Math|STIX.*Math|Symbol)", re.I)
+_MATH_FONT = re.compile(r"^(?:CM(?:MI|SY|EX)|MSBM|MSAM|rsfs|eufm)|Math|Symbol", re.I)
+_MARKS = frozenset("-–—✓✗✔✘×·*†‡")  # one-character cells a table does have
 _SUBSCRIPT_SHARE = 0.85  # a span this much smaller than its neighbour is a sub/superscript
 _CAPTION_REACH = 0.4  # share of the page height within which a caption claims fragments
 
@@ -56,9 +58,7 @@ def is_grid(block: Block) -> bool:
     lines = block.lines
     if len(lines) < 4:
         return False
-    beside = sum(
-        1 for a, b in zip(lines, lines[1:], strict=False) if abs(a.bbox[1] - b.bbox[1]) < 2
-    )
+    beside = sum(1 for a, b in pairwise(lines) if abs(a.bbox[1] - b.bbox[1]) < 2)
     return beside >= len(lines) / 3
 
 
@@ -163,8 +163,13 @@ def _nearest(found: list[Caption], box: tuple[float, float, float, float], heigh
 
 
 def _is_equation(fragments: list[tuple[Block, int]], grid: list[list[_Cell]]) -> bool:
-    """Display maths: an equation number "(3)" ending a row, or mostly math-font spans."""
+    """Display maths: an equation number "(3)" ending a row, cells of a symbol or two ("θ",
+    ") =", "∼"), or mostly math-font spans."""
     if any(_EQUATION_NUMBER.search(row[-1].text) for row in grid if len(row) >= 2):
+        return True
+    cells = [cell.text.replace(" ", "") for row in grid for cell in row]
+    tiny = sum(1 for text in cells if len(text) <= 2 and text not in _MARKS)
+    if tiny >= 0.4 * len(cells):
         return True
     spans = [s for b, _ in fragments for line in b.lines for s in line.spans]
     math = sum(len(s.text) for s in spans if _MATH_FONT.match(s.font))
