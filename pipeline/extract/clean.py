@@ -60,19 +60,44 @@ def paragraphs(pages: list[Page], body: float) -> list[Para]:
     vocab = Vocabulary(line.text for page in pages for b in page.blocks for line in b.lines)
     out: list[Para] = []
     for page in pages:
-        found = tables.captions(page)
-        ordered = _merge_lines(reading_order(page), body)
-        edges = _prose_edges(ordered)
-        fragments: list[tuple[Block, int]] = []
-        for block, column in ordered:
-            if _is_fragment(block, body) and not _short_prose(block, body, edges, ordered):
-                fragments.append((block, column))
-                continue
-            out.extend(_flush_table(fragments, page, found))
-            fragments = []
-            out.extend(_block_paras(block, body, vocab))
-        out.extend(_flush_table(fragments, page, found))
+        out.extend(_page_paras(page, body, vocab))
     return _rejoin(out, vocab)
+
+
+def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
+    ordered = _merge_lines(reading_order(page), body)
+    edges = _prose_edges(ordered)
+    fragments = [
+        (block, column)
+        for block, column in ordered
+        if _is_fragment(block, body) and not _short_prose(block, body, edges, ordered)
+    ]
+    member = {id(block) for block, _ in fragments}
+    prose = [block for block, _ in ordered if id(block) not in member]
+    groups = tables.clusters(fragments, body)
+    first: dict[int, tables.Found] = {}  # id of a cluster's first block -> what it is
+    figures = []
+    for group, what in zip(groups, tables.classify(groups, page, body, prose), strict=True):
+        first[id(group[0][0])] = what
+        if what.figure:
+            figures.append(what.figure)
+    out: list[Para] = []
+    for block, _ in ordered:
+        if id(block) in first and first[id(block)].rows:
+            text = "\n".join(_normalise(row) for row in first[id(block)].rows)
+            out.append(Para(page.number, text, 0.0, False, "table", block.bbox[1]))
+        if id(block) in member or (figures and _inside(block, figures)):
+            continue
+        out.extend(_block_paras(block, body, vocab))
+    return out
+
+
+def _inside(block: Block, areas: list[tuple[float, float, float, float]]) -> bool:
+    """Within a figure's drawing area (labels, legends, chat bubbles), and not its caption."""
+    x0, y0, x1, y1 = block.bbox
+    return not _CAPTION.match(block.lines[0].text.strip()) and any(
+        x0 >= a[0] - 2 and y0 >= a[1] - 2 and x1 <= a[2] + 2 and y1 <= a[3] + 2 for a in areas
+    )
 
 
 def _rejoin(paras: list[Para], vocab: Vocabulary) -> list[Para]:
@@ -138,7 +163,7 @@ def _is_fragment(block: Block, body: float) -> bool:
     text = block.text.strip()
     if _CAPTION.match(text):
         return False
-    if tables.is_grid(block):
+    if tables.is_grid(block) or tables.is_row(block):
         return True
     words = len(text.split())
     if words >= 8 and len(text) >= 40:
@@ -152,18 +177,6 @@ def _is_fragment(block: Block, body: float) -> bool:
     if max(s.size for s in spans) >= body - 0.5 and _style(block.lines[0], body) == "heading":
         return False
     return words < 8 or max(s.size for s in spans) < body - 1.2
-
-
-def _flush_table(
-    fragments: list[tuple[Block, int]], page: Page, found: list[tables.Caption]
-) -> list[Para]:
-    if not fragments:
-        return []
-    rows = tables.rows(fragments, page, found)
-    if not rows:
-        return []
-    text = "\n".join(_normalise(row) for row in rows)
-    return [Para(page.number, text, 0.0, False, "table", fragments[0][0].bbox[1])]
 
 
 def _prose_edges(ordered: list[tuple[Block, int]]) -> list[float]:

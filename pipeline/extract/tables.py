@@ -26,7 +26,9 @@ _NUMBER = re.compile(r"^[-+±]?\(?\d+(?:[.,]\d+)?\)?%?$")
 _MATH_FONT = re.compile(r"^(?:CM(?:MI|SY|EX)|MSBM|MSAM|rsfs|eufm)|Math|Symbol", re.I)
 _MARKS = frozenset("-–—✓✗✔✘×·*†‡")  # one-character cells a table does have
 _SUBSCRIPT_SHARE = 0.85  # a span this much smaller than its neighbour is a sub/superscript
-_CAPTION_REACH = 0.4  # share of the page height within which a caption claims fragments
+Box = tuple[float, float, float, float]
+_LABELLED = re.compile(r"[A-Za-z]{2}")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -44,6 +46,7 @@ class _Cell:
 
 
 def captions(page: Page) -> list[Caption]:
+    """The page's figure and table captions, found by their label ("Figure 3:", "Table 2 |")."""
     found = []
     for block in page.blocks:
         match = _LABEL.match(block.lines[0].text.strip())
@@ -62,23 +65,134 @@ def is_grid(block: Block) -> bool:
     return beside >= len(lines) / 3
 
 
-def rows(fragments: list[tuple[Block, int]], page: Page, found: list[Caption]) -> list[str]:
-    """The fragments' table rows, or nothing when they are a figure or an equation."""
+@dataclass(slots=True)
+class Found:
+    """What a cluster of fragments is: table rows, or the area of a figure to leave out."""
+
+    rows: list[str]
+    figure: tuple[float, float, float, float] | None = None
+
+
+def clusters(fragments: list[tuple[Block, int]], body: float) -> list[list[tuple[Block, int]]]:
+    """Fragments that touch (same column, at most a line or a few characters apart), in the
+    order they were read: a table beside a chart is two clusters, not one."""
+    parent = list(range(len(fragments)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (a, column_a) in enumerate(fragments):
+        for j in range(i + 1, len(fragments)):
+            b, column_b = fragments[j]
+            if column_a == column_b and _near(a.bbox, b.bbox, body):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[tuple[Block, int]]] = {}
+    for i, item in enumerate(fragments):
+        groups.setdefault(root(i), []).append(item)
+    return list(groups.values())
+
+
+def _near(a: tuple[float, ...], b: tuple[float, ...], body: float) -> bool:
+    vertical = max(b[1] - a[3], a[1] - b[3], 0.0)
+    across = max(b[0] - a[2], a[0] - b[2], 0.0)
+    return vertical < 1.5 * body and across < 4 * body
+
+
+def classify(
+    groups: list[list[tuple[Block, int]]], page: Page, body: float, prose: list[Block]
+) -> list[Found]:
+    """Each cluster's table rows, a figure's area (up to its caption), or nothing.
+
+    A figure's caption sits below it and claims the cluster right above; a table's caption
+    claims the cluster right above it (ACL sets them below) or else the one below. Clusters no
+    caption claims are figure parts when a figure caption follows with no prose between
+    (sub-plots side by side), and otherwise tables only if their rows look like one.
+    """
+    found = captions(page)
+    boxes = [_box(group) for group in groups]
+    owner: dict[int, Caption] = {}
+    for kind in ("figure", "table"):
+        for caption in (c for c in found if c.kind == kind):
+            sides = ("above",) if kind == "figure" else ("above", "below")
+            for side in sides:
+                index = _adjacent(caption, boxes, side, 2 * body, owner)
+                if index is not None:
+                    owner[index] = caption
+                    break
+    out = []
+    for index, (group, box) in enumerate(zip(groups, boxes, strict=True)):
+        caption = owner.get(index)
+        if caption is None:
+            table = rows(group, "")
+            figure = None if table else _figure_below(box, found, prose)
+            out.append(Found(table, _extend(box, figure.bbox) if figure else None))
+        elif caption.kind == "figure":
+            out.append(Found([], _extend(box, caption.bbox)))
+        else:
+            out.append(Found(rows(group, "table")))
+    return out
+
+
+def _adjacent(
+    caption: Caption, boxes: list[Box], side: str, reach: float, taken: dict[int, Caption]
+) -> int | None:
+    best, nearest = reach, None
+    for index, box in enumerate(boxes):
+        if index in taken or not _across(box, caption.bbox):
+            continue
+        gap = caption.bbox[1] - box[3] if side == "above" else box[1] - caption.bbox[3]
+        if -2 <= gap < best:
+            best, nearest = gap, index
+    return nearest
+
+
+def _figure_below(box: Box, found: list[Caption], prose: list[Block]) -> Caption | None:
+    below = [c for c in found if c.bbox[1] >= box[3] - 2 and _across(box, c.bbox)]
+    if not below:
+        return None
+    first = min(below, key=lambda c: c.bbox[1])
+    between = any(
+        b.bbox[1] >= box[3] - 2 and b.bbox[3] <= first.bbox[1] + 2 and _across(box, b.bbox)
+        for b in prose
+    )
+    return first if first.kind == "figure" and not between else None
+
+
+def _across(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2]
+
+
+def _extend(
+    box: tuple[float, float, float, float], caption: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """The figure's area: its fragments' box stretched to the caption below (or above) it."""
+    if caption[1] >= box[3]:
+        return box[0], box[1], box[2], caption[1]
+    return box[0], caption[3], box[2], box[3]
+
+
+def is_row(block: Block) -> bool:
+    """Three or more lines side by side: a row of cells (often a bold header row)."""
+    lines = block.lines
+    return len(lines) >= 3 and all(abs(line.bbox[1] - lines[0].bbox[1]) < 2 for line in lines)
+
+
+def rows(fragments: list[tuple[Block, int]], caption: str) -> list[str]:
+    """The fragments' table rows, or nothing when they are an equation or loose labels."""
     grid = _grid(fragments)
-    if not grid:
-        return []
-    box = _box(fragments)
-    caption = _nearest(found, box, page.height)
-    if caption == "figure" or (caption != "table" and _is_equation(fragments, grid)):
+    if not grid or (caption != "table" and _is_equation(fragments, grid)):
         return []
     texts = [" | ".join(cell.text for cell in row) for row in grid]
     multi = [i for i, row in enumerate(grid) if len(row) >= 2]
     if not multi:
         return []
     if caption != "table":
-        numeric = sum(1 for i in multi if re.search(r"\d", texts[i]))
-        # Without a caption, a table is rows of labelled numbers, as it always was here.
-        if len(multi) < 2 or numeric < len(multi) / 2:
+        # Without a caption, a table is rows of labelled numbers; axis ticks are numbers only.
+        labelled = sum(1 for i in multi if _LABELLED.search(texts[i]) and _DIGIT.search(texts[i]))
+        if len(multi) < 2 or labelled < 0.6 * len(multi):
             return []
     return texts[multi[0] : multi[-1] + 1]
 
@@ -147,19 +261,6 @@ def _box(fragments: list[tuple[Block, int]]) -> tuple[float, float, float, float
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
-
-
-def _nearest(found: list[Caption], box: tuple[float, float, float, float], height: float) -> str:
-    """The kind of the caption closest above or below ``box`` and overlapping it across."""
-    best, kind = height * _CAPTION_REACH, ""
-    for caption in found:
-        x0, y0, x1, y1 = caption.bbox
-        if x1 < box[0] or x0 > box[2]:
-            continue
-        gap = max(y0 - box[3], box[1] - y1, 0.0)
-        if gap < best:
-            best, kind = gap, caption.kind
-    return kind
 
 
 def _is_equation(fragments: list[tuple[Block, int]], grid: list[list[_Cell]]) -> bool:
