@@ -47,14 +47,7 @@ _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_DEHYPHENATE
 class Row:
     name: str
     pages: int
-    heads: tuple[int, int]
-    ctx_ok: bool
-    ctx_share: float
-    tables: tuple[int, int]
-    furniture: int
-    contents: int
-    control: int
-    joined: list[str]
+    q: Quality
     ratio: float
     plain: float
     took: float
@@ -139,75 +132,91 @@ def tables_with_header(context: str) -> tuple[int, int]:
     return tables, headers
 
 
+@dataclass
+class Quality:
+    """What the extraction of one paper leaks or misses; no timings."""
+
+    heads: tuple[int, int]
+    ctx_share: float
+    tables: tuple[int, int]
+    furniture: int
+    contents: int
+    control: int
+    joined: list[str]
+
+    @property
+    def ctx_ok(self) -> bool:
+        return self.ctx_share >= 0.5
+
+
+def quality(data: bytes, ex: Extraction, budget: int, expected: list[str]) -> Quality:
+    """``ex`` is the extraction at ``budget``; the leak checks read the unbudgeted context."""
+    full = extract_pdf(data, budget_tokens=_FULL)
+    body = sum(s.tokens for s in full.sections if s.name in full.kept and s.name != "Abstract")
+    room = min(body, budget)
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        furniture = edge_lines(doc)
+        compounds, plain_words = pdf_compounds(doc)
+    context_words = set(re.findall(r"[A-Za-z]+", full.context))
+    return Quality(
+        heads=(headings_found(ex, expected), len(expected)),
+        ctx_share=ex.context_tokens / room if room else 1.0,
+        tables=tables_with_header(full.context),
+        furniture=sum(1 for line in full.context.split("\n") if line.strip() in furniture),
+        contents=len(_LEADERS.findall(full.context)),
+        control=len(_CONTROL.findall(full.context)),
+        joined=sorted(
+            c
+            for c in compounds
+            if c.replace("-", "") in context_words and c.replace("-", "") not in plain_words
+        ),
+    )
+
+
 def measure(path: pathlib.Path, budget: int, expected: list[str]) -> Row:
     data = path.read_bytes()
     plain = plain_seconds(data)
     took, ex = extract_seconds(data, budget, path.name)
-    full = extract_pdf(data, budget_tokens=_FULL, label=path.name)
-    body = sum(s.tokens for s in full.sections if s.name in full.kept and s.name != "Abstract")
-    room = min(body, budget)
-    share = ex.context_tokens / room if room else 1.0
-    with pymupdf.open(stream=data, filetype="pdf") as doc:
-        furniture = edge_lines(doc)
-        compounds, plain_words = pdf_compounds(doc)
-    lines = full.context.split("\n")
-    joined_words = set(re.findall(r"[A-Za-z]+", full.context))
-    joined = sorted(
-        c
-        for c in compounds
-        if c.replace("-", "") in joined_words and c.replace("-", "") not in plain_words
-    )
-    return Row(
-        name=path.name,
-        pages=ex.pages,
-        heads=(headings_found(ex, expected), len(expected)),
-        ctx_ok=share >= 0.5,
-        ctx_share=share,
-        tables=tables_with_header(full.context),
-        furniture=sum(1 for line in lines if line.strip() in furniture),
-        contents=len(_LEADERS.findall(full.context)),
-        control=len(_CONTROL.findall(full.context)),
-        joined=joined,
-        ratio=took / plain,
-        plain=plain,
-        took=took,
-    )
+    return Row(path.name, ex.pages, quality(data, ex, budget, expected), took / plain, plain, took)
 
 
 def print_row(row: Row) -> None:
     print(
-        f"{row.name[:34]:<34} {row.pages:>3} {row.heads[0]:>3}/{row.heads[1]:<3}"
-        f" {row.ctx_share:>7.2f} {row.tables[0]:>4}/{row.tables[1]:<3} {row.furniture:>3}"
-        f" {row.contents:>3} {row.control:>4} {len(row.joined):>6} {row.ratio:>5.2f}"
-        + (f"  joined: {', '.join(row.joined[:4])}" if row.joined else "")
+        f"{row.name[:34]:<34} {row.pages:>3} {row.q.heads[0]:>3}/{row.q.heads[1]:<3}"
+        f" {row.q.ctx_share:>7.2f} {row.q.tables[0]:>4}/{row.q.tables[1]:<3} {row.q.furniture:>3}"
+        f" {row.q.contents:>3} {row.q.control:>4} {len(row.q.joined):>6} {row.ratio:>5.2f}"
+        + (f"  joined: {', '.join(row.q.joined[:4])}" if row.q.joined else "")
     )
 
 
 def print_totals(rows: list[Row]) -> bool:
-    found = sum(r.heads[0] for r in rows)
-    expected = sum(r.heads[1] for r in rows)
+    found = sum(r.q.heads[0] for r in rows)
+    expected = sum(r.q.heads[1] for r in rows)
     plain = sum(r.plain for r in rows)
     took = sum(r.took for r in rows)
     checks = [
         (f"headings found {found}/{expected} = {found / expected:.1%}", found >= 0.98 * expected),
         (
             f"papers with context under half the body it could hold: "
-            f"{sum(not r.ctx_ok for r in rows)}",
-            all(r.ctx_ok for r in rows),
+            f"{sum(not r.q.ctx_ok for r in rows)}",
+            all(r.q.ctx_ok for r in rows),
         ),
         (
-            f"running-header lines: {sum(r.furniture for r in rows)}",
-            not any(r.furniture for r in rows),
+            f"running-header lines: {sum(r.q.furniture for r in rows)}",
+            not any(r.q.furniture for r in rows),
         ),
-        (f"contents lines: {sum(r.contents for r in rows)}", not any(r.contents for r in rows)),
-        (f"control characters: {sum(r.control for r in rows)}", not any(r.control for r in rows)),
+        (f"contents lines: {sum(r.q.contents for r in rows)}", not any(r.q.contents for r in rows)),
         (
-            f"joined compounds: at most {max(len(r.joined) for r in rows)} per paper",
-            all(len(r.joined) <= 3 for r in rows),
+            f"control characters: {sum(r.q.control for r in rows)}",
+            not any(r.q.control for r in rows),
         ),
         (
-            f"tables with a header row first: {sum(r.tables[1] for r in rows)}"
-            f" of {sum(r.tables[0] for r in rows)}",
+            f"joined compounds: at most {max(len(r.q.joined) for r in rows)} per paper",
+            all(len(r.q.joined) <= 3 for r in rows),
+        ),
+        (
+            f"tables with a header row first: {sum(r.q.tables[1] for r in rows)}"
+            f" of {sum(r.q.tables[0] for r in rows)}",
             True,  # informative: a table whose first row is numbers may have none to give
         ),
         (

@@ -27,10 +27,19 @@ class Vocabulary:
     """Which hyphenated and plain spellings a paper uses, read from its lines."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        # A compound split at a line end is not evidence of itself: only inner hyphens count.
-        # Whitespace tokens stripped of punctuation: several times faster than a word regex.
-        tokens = set("\n".join(texts).replace("-\n", "\n").lower().split())
-        self.words = {token.strip(_PUNCTUATION) for token in tokens}
+        # The two halves of a word split at a line end are not words of the paper: "con-" and
+        # "text" would vouch for "con-text". Whitespace tokens stripped of punctuation are
+        # several times faster than a word regex.
+        tokens: set[str] = set()
+        split = False
+        for text in texts:
+            parts = text.split()
+            if not parts:
+                continue
+            start = 1 if split else 0
+            split = hyphen_end(text.rstrip())
+            tokens.update(parts[start : len(parts) - 1 if split else len(parts)])
+        self.words = {token.strip(_PUNCTUATION).lower() for token in tokens}
         self.compounds = {word for word in self.words if "-" in word[1:-1]}
 
     def join(self, head: str, tail: str) -> str:

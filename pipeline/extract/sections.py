@@ -45,6 +45,8 @@ _MAX_HEADING_CHARS = 90
 # Names nearly every paper has: how they are set tells how the paper sets its headings.
 _CERTAIN_KINDS = frozenset({"introduction", "related_work", "conclusion", "references"})
 _MAX_ABSTRACT_WORDS = 450
+_SHORT_ABSTRACT = 100  # an abstract this short may go on in a second paragraph
+_ABSTRACT_WORDS = 200  # where an abstract run into the body is cut
 _TITLE_ZONE = 350.0  # points from the top of page one
 
 
@@ -79,9 +81,10 @@ def split_sections(
 ) -> Paper:
     paras = _split_run_in(paras)
     title_span = _title_span(paras, meta_title)
-    title = clean_title(_title(paras, title_span, meta_title), paras)
+    title_text = _title(paras, title_span, meta_title)
     outline = _outline(toc)
     paras = [p for i, p in enumerate(paras) if i not in title_span]
+    title = clean_title(title_text, paras)
     styles = _heading_styles(paras, body, outline)
     sections: list[Section] = []
     front: list[Para] = []
@@ -291,20 +294,39 @@ def _long(para: Para) -> bool:
 
 def _ensure_body(sections: list[Section]) -> None:
     """A paper whose headings were not found must not shrink to its abstract: what follows the
-    abstract's first paragraphs becomes one body section."""
+    abstract's first few hundred words becomes one body section."""
     if any(s.kind in BODY_KINDS for s in sections):
         return
     abstract = next((s for s in sections if s.kind == "abstract"), None)
     if abstract is None:
         return
+    kept: list[Para] = []
+    body: list[Para] = []
     words = 0
-    for i, para in enumerate(abstract.paras):
-        words += len(para.text.split())
-        if i and words > _MAX_ABSTRACT_WORDS:
-            rest = abstract.paras[i:]
-            abstract.paras = abstract.paras[:i]
-            sections.insert(sections.index(abstract) + 1, Section("Body", "other", rest))
-            return
+    for para in abstract.paras:
+        count = len(para.text.split())
+        if not body and words < _SHORT_ABSTRACT and words + count <= _MAX_ABSTRACT_WORDS:
+            kept.append(para)
+            words += count
+        elif not body and not kept:
+            # One block holds the abstract and the body: cut after the abstract's usual length.
+            head, rest = _split_words(para, _ABSTRACT_WORDS)
+            kept.append(head)
+            body.extend([rest] if rest else [])
+        else:
+            body.append(para)
+    abstract.paras = kept
+    if body:
+        sections.insert(sections.index(abstract) + 1, Section("Body", "other", body))
+
+
+def _split_words(para: Para, words: int) -> tuple[Para, Para | None]:
+    """``para`` cut at the first sentence end after ``words`` words."""
+    for match in re.finditer(r"[.!?](?=\s+[A-Z])", para.text):
+        if len(para.text[: match.end()].split()) >= words:
+            cut = match.end()
+            return replace(para, text=para.text[:cut]), replace(para, text=para.text[cut:].strip())
+    return para, None
 
 
 def _infer_method(sections: list[Section]) -> None:

@@ -115,12 +115,12 @@ def classify(
     boxes = [_box(group) for group in groups]
     owner: dict[int, Caption] = {}
     for kind in ("figure", "table"):
-        for caption in (c for c in found if c.kind == kind):
+        for label in (c for c in found if c.kind == kind):
             sides = ("above",) if kind == "figure" else ("above", "below")
             for side in sides:
-                index = _adjacent(caption, boxes, side, 2 * body, owner)
+                index = _adjacent(label, boxes, side, 2 * body, owner)
                 if index is not None:
-                    owner[index] = caption
+                    owner[index] = label
                     break
     out = []
     for index, (group, box) in enumerate(zip(groups, boxes, strict=True)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import partial
 
 from pipeline.extract.clean import Para
 
@@ -43,11 +44,15 @@ def _recase(title: str, paras: list[Para]) -> str:
             low = word.lower()
             if low in wanted:
                 seen.setdefault(low, Counter())[word] += 1
-    words = [
-        re.sub(r"[A-Za-z][A-Za-z0-9]*", lambda m, i=i: _spell(m.group(), seen, i == 0), token)
-        for i, token in enumerate(title.split())
-    ]
+    words: list[str] = []
+    for token in title.split():
+        first = not words or words[-1].endswith((":", "?", "!"))  # "...: A Study"
+        words.append(_WORD.sub(partial(_spell_match, seen=seen, first=first), token))
     return " ".join(words)
+
+
+def _spell_match(match: re.Match[str], seen: dict[str, Counter[str]], first: bool) -> str:
+    return _spell(match.group(), seen, first)
 
 
 def _spell(word: str, seen: dict[str, Counter[str]], first: bool) -> str:
