@@ -70,6 +70,7 @@ def test_table_rows_with_header_first_and_separate_cells() -> None:
         "Model | GSM8K | MATH | Avg.",
         "Dense 1.3B | 53.8 | - | 56.5",
         "RouteLM | 61.2 | 25.5 | 91.55 (0.29)",
+        "Sparse 7B | 1128.0 | - | 56.5",
     ]
     caption = ex.context.index("Table 1: Accuracy (%) of the models")
     assert caption < ex.context.index(rows[0]) < ex.context.index("EXPERIMENT-MARKER")

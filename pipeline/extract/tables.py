@@ -233,7 +233,21 @@ def _cells(line: Line) -> list[_Cell]:
             last.text, last.x1 = f"{last.text}{sep}{text}", x1
         else:
             cells.append(_Cell(x0, x1, text, span.size))
-    return cells
+    return [part for cell in cells for part in _split_numbers(cell)]
+
+
+def _split_numbers(cell: _Cell) -> list[_Cell]:
+    """Values set close together read as one cell ("53.8 - 56.5"); numbers and placeholders
+    are cells of their own. Positions are shared out by length, which is all ordering needs."""
+    parts = cell.text.split()
+    if len(parts) < 2 or not all(_NUMBER.match(p) or p in _MARKS for p in parts):
+        return [cell]
+    step = (cell.x1 - cell.x0) / len(cell.text)
+    out, x = [], cell.x0
+    for part in parts:
+        out.append(_Cell(x, x + step * len(part), part, cell.size))
+        x += step * (len(part) + 1)
+    return out
 
 
 def _attach_scripts(cells: list[_Cell]) -> list[_Cell]:
