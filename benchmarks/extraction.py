@@ -12,6 +12,7 @@ One row per PDF, then totals against the targets:
   toc       contents lines (dot leaders) in the full context
   ctrl      control characters in the full context
   joined    hyphenated words of the PDF that appear without their hyphen in the full context
+  split     words of the PDF that appear with a hyphen it never prints ("inter-est")
   ratio     extract_pdf time over plain page.get_text() on the same file in the same run (best
             of three each, both including opening the document)
 """
@@ -143,6 +144,7 @@ class Quality:
     contents: int
     control: int
     joined: list[str]
+    split: list[str]
 
     @property
     def ctx_ok(self) -> bool:
@@ -170,6 +172,11 @@ def quality(data: bytes, ex: Extraction, budget: int, expected: list[str]) -> Qu
             for c in compounds
             if c.replace("-", "") in context_words and c.replace("-", "") not in plain_words
         ),
+        split=sorted(
+            c
+            for c in {f"{a}-{b}" for a, b in _COMPOUND.findall(full.context)}
+            if c not in compounds and c.replace("-", "") in plain_words
+        ),
     )
 
 
@@ -184,8 +191,10 @@ def print_row(row: Row) -> None:
     print(
         f"{row.name[:34]:<34} {row.pages:>3} {row.q.heads[0]:>3}/{row.q.heads[1]:<3}"
         f" {row.q.ctx_share:>7.2f} {row.q.tables[0]:>4}/{row.q.tables[1]:<3} {row.q.furniture:>3}"
-        f" {row.q.contents:>3} {row.q.control:>4} {len(row.q.joined):>6} {row.ratio:>5.2f}"
+        f" {row.q.contents:>3} {row.q.control:>4} {len(row.q.joined):>6} {len(row.q.split):>5}"
+        f" {row.ratio:>5.2f}"
         + (f"  joined: {', '.join(row.q.joined[:4])}" if row.q.joined else "")
+        + (f"  split: {', '.join(row.q.split[:4])}" if row.q.split else "")
     )
 
 
@@ -213,6 +222,10 @@ def print_totals(rows: list[Row]) -> bool:
         (
             f"joined compounds: at most {max(len(r.q.joined) for r in rows)} per paper",
             all(len(r.q.joined) <= 3 for r in rows),
+        ),
+        (
+            f"words split by a kept line-end hyphen: {sum(len(r.q.split) for r in rows)}",
+            True,  # informative: the opposite mistake to a joined compound
         ),
         (
             f"tables with a header row first: {sum(r.q.tables[1] for r in rows)}"
@@ -243,7 +256,7 @@ def main() -> int:
     count_tokens("warm up the tokenizer outside the timings")
     print(
         f"{'file':<34} {'pp':>3} {'heads':>7} {'ctx/body':>7} {'tables':>8} {'hdr':>3}"
-        f" {'toc':>3} {'ctrl':>4} {'joined':>6} {'ratio':>5}"
+        f" {'toc':>3} {'ctrl':>4} {'joined':>6} {'split':>5} {'ratio':>5}"
     )
     rows = []
     for path in files:

@@ -32,15 +32,13 @@ _MAX_ENTRY_ROWS = 2  # an entry and its wrapped second line
 
 def remove_furniture(pages: list[Page]) -> None:
     """Drop, in place, lines that repeat on the page edges or do not belong to the text."""
-    repeated = _repeated_edge_lines(pages)
-    for page in pages:
-        gutter = _gutter_lines(page)
-        top, bottom = page.height * _BAND, page.height * (1 - _BAND)
-        furniture: list[float] = []  # y centres of repeated lines: a page number sits beside one
-        for block in page.blocks:
-            for line in block.lines:
-                if (line.bbox[3] <= top or line.bbox[1] >= bottom) and _key(line) in repeated:
-                    furniture.append((line.bbox[1] + line.bbox[3]) / 2)
+    edges = [_edge_lines(page) for page in pages]
+    repeated = _repeated(edges, len(pages))
+    for page, edge in zip(pages, edges, strict=True):
+        drop = {i for i, (_, key) in edge.items() if key in repeated}
+        beside = [(edge[i][0].bbox[1] + edge[i][0].bbox[3]) / 2 for i in drop]
+        drop.update(i for i, (line, _) in edge.items() if _page_number(line, page, beside))
+        drop.update(_gutter_lines(page))
         contents = _contents_page(page)
         for block in page.blocks:
             block.keep(
@@ -48,34 +46,29 @@ def remove_furniture(pages: list[Page]) -> None:
                     line
                     for line in block.lines
                     if line.horizontal
-                    and id(line) not in gutter
-                    # Body lines (most of them) are told apart here without a call.
-                    and (
-                        (line.bbox[3] > top and line.bbox[1] < bottom)
-                        or not _is_edge_furniture(line, page, repeated, furniture)
-                    )
+                    and id(line) not in drop
                     and not (contents and _is_contents_line(line.text.strip(), block))
                 ]
             )
         page.blocks = [b for b in page.blocks if b.lines]
 
 
-def _key(line: Line) -> str:
-    return _DIGITS.sub("#", " ".join(line.text.lower().split()))
+def _edge_lines(page: Page) -> dict[int, tuple[Line, str]]:
+    """The lines near the top or bottom of the page, by id, with their repetition key."""
+    top, bottom = page.height * _BAND, page.height * (1 - _BAND)
+    return {
+        id(line): (line, _DIGITS.sub("#", " ".join(line.text.lower().split())))
+        for block in page.blocks
+        for line in block.lines
+        if line.bbox[3] <= top or line.bbox[1] >= bottom
+    }
 
 
-def _repeated_edge_lines(pages: list[Page]) -> set[str]:
+def _repeated(edges: list[dict[int, tuple[Line, str]]], pages: int) -> set[str]:
     counts: Counter[str] = Counter()
-    for page in pages:
-        top, bottom = page.height * _BAND, page.height * (1 - _BAND)
-        keys = {
-            _key(line)
-            for b in page.blocks
-            for line in b.lines
-            if line.bbox[3] <= top or line.bbox[1] >= bottom
-        }
-        counts.update(keys)
-    least = max(2, int(len(pages) * _REPEAT_SHARE))
+    for edge in edges:
+        counts.update({key for _, key in edge.values()})
+    least = max(2, int(pages * _REPEAT_SHARE))
     return {
         key
         for key, n in counts.items()
@@ -84,9 +77,8 @@ def _repeated_edge_lines(pages: list[Page]) -> set[str]:
     }
 
 
-def _is_edge_furniture(line: Line, page: Page, repeated: set[str], beside: list[float]) -> bool:
-    if _key(line) in repeated:
-        return True
+def _page_number(line: Line, page: Page, beside: list[float]) -> bool:
+    """A lone number at the very edge, or on the line of a running header (Springer)."""
     if not _PAGE_NUMBER.match(line.text.strip()):
         return False
     at_edge = line.bbox[3] <= page.height * _EDGE or line.bbox[1] >= page.height * (1 - _EDGE)

@@ -84,21 +84,24 @@ def clusters(fragments: list[tuple[Block, int]], body: float) -> list[list[tuple
             i = parent[i]
         return i
 
-    for i, (a, column_a) in enumerate(fragments):
-        for j in range(i + 1, len(fragments)):
-            b, column_b = fragments[j]
-            if column_a == column_b and _near(a.bbox, b.bbox, body):
+    # Swept by top edge: once a fragment starts a line-gap below this one's bottom, so do all
+    # that follow, and the pairs left to test are few.
+    order = sorted(range(len(fragments)), key=lambda k: fragments[k][0].bbox[1])
+    down, across = 1.5 * body, 4 * body
+    for at, i in enumerate(order):
+        a, column = fragments[i]
+        ax0, ay0, ax1, ay1 = a.bbox
+        for j in order[at + 1 :]:
+            b, other = fragments[j]
+            bx0, by0, bx1, by1 = b.bbox
+            if by0 - ay1 >= down:
+                break
+            if other == column and ay0 - by1 < down and bx0 - ax1 < across and ax0 - bx1 < across:
                 parent[root(j)] = root(i)
     groups: dict[int, list[tuple[Block, int]]] = {}
     for i, item in enumerate(fragments):
         groups.setdefault(root(i), []).append(item)
     return list(groups.values())
-
-
-def _near(a: tuple[float, ...], b: tuple[float, ...], body: float) -> bool:
-    vertical = max(b[1] - a[3], a[1] - b[3], 0.0)
-    across = max(b[0] - a[2], a[0] - b[2], 0.0)
-    return vertical < 1.5 * body and across < 4 * body
 
 
 def classify(
@@ -199,17 +202,22 @@ def rows(fragments: list[tuple[Block, int]], caption: str) -> list[str]:
 
 def _grid(fragments: list[tuple[Block, int]]) -> list[list[_Cell]]:
     """Lines grouped into rows (by column and vertical overlap), cells ordered left to right."""
+    lines = sorted(
+        (
+            (column, line.bbox[1], line.bbox[3], line)
+            for block, column in fragments
+            for line in block.lines
+        ),
+        key=lambda item: (item[0], item[1]),
+    )
     grid: list[tuple[int, float, float, list[_Cell]]] = []
-    for block, column in fragments:
-        for line in block.lines:
-            top, bottom = line.bbox[1], line.bbox[3]
-            for row in grid:
-                if row[0] == column and top < row[2] - 1 and bottom > row[1] + 1:
-                    row[3].extend(_cells(line))
-                    break
-            else:
-                grid.append((column, top, bottom, _cells(line)))
-    grid.sort(key=lambda row: (row[0], row[1]))
+    for column, top, bottom, line in lines:
+        row = grid[-1] if grid else None
+        # Sorted by top, a line overlapping a row's first line comes right after that row.
+        if row and row[0] == column and top < row[2] - 1 and bottom > row[1] + 1:
+            row[3].extend(_cells(line))
+        else:
+            grid.append((column, top, bottom, _cells(line)))
     out = []
     for _, _, _, cells in grid:
         cells.sort(key=lambda c: c.x0)
