@@ -85,7 +85,10 @@ def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
     for block, _ in ordered:
         if id(block) in first and first[id(block)].rows:
             text = "\n".join(_normalise(row) for row in first[id(block)].rows)
-            out.append(Para(page.number, text, 0.0, False, "table", block.bbox[1]))
+            if out and out[-1].kind == "table":
+                out[-1].text += "\n" + text  # row groups a rule set apart: one table
+            else:
+                out.append(Para(page.number, text, 0.0, False, "table", block.bbox[1]))
         if id(block) in member or (figures and _inside(block, figures)):
             continue
         out.extend(_block_paras(block, body, vocab))

@@ -87,7 +87,7 @@ def clusters(fragments: list[tuple[Block, int]], body: float) -> list[list[tuple
     # Swept by top edge: once a fragment starts a line-gap below this one's bottom, so do all
     # that follow, and the pairs left to test are few.
     order = sorted(range(len(fragments)), key=lambda k: fragments[k][0].bbox[1])
-    down, across = 1.5 * body, 4 * body
+    down, across = 1.5 * _unit(body), 4 * _unit(body)
     for at, i in enumerate(order):
         a, column = fragments[i]
         ax0, ay0, ax1, ay1 = a.bbox
@@ -121,10 +121,12 @@ def classify(
         for label in (c for c in found if c.kind == kind):
             sides = ("above",) if kind == "figure" else ("above", "below")
             for side in sides:
-                index = _adjacent(label, boxes, side, 2 * body, owner)
+                index = _adjacent(label, boxes, side, 2 * _unit(body), owner)
                 if index is not None:
                     owner[index] = label
                     break
+    worded = [i for i, group in enumerate(groups) if any(_words(b) for b, _ in group)]
+    _spread_tables(boxes, owner, 3 * _unit(body), worded)
     out = []
     for index, (group, box) in enumerate(zip(groups, boxes, strict=True)):
         caption = owner.get(index)
@@ -137,6 +139,38 @@ def classify(
         else:
             out.append(Found(rows(group, "table")))
     return out
+
+
+def _words(block: Block) -> bool:
+    return _LABELLED.search(block.text) is not None
+
+
+def _unit(body: float) -> float:
+    """Distances in body lines; a paper whose appendix is mostly 7pt code has a small body
+    size, yet its main text (and its tables) keep ordinary spacing."""
+    return max(body, 9.0)
+
+
+def _spread_tables(
+    boxes: list[Box], owner: dict[int, Caption], reach: float, worded: list[int]
+) -> None:
+    """Row groups set apart by a rule or a group label ("Classification") belong to the table
+    they sit on: an unclaimed cluster with words just above or below a table's cluster joins
+    it (bare numbers near a table are more often a chart's ticks)."""
+    changed = True
+    while changed:
+        changed = False
+        for index in worded:
+            box = boxes[index]
+            if index in owner:
+                continue
+            for other, caption in list(owner.items()):
+                near = boxes[other]
+                gap = max(near[1] - box[3], box[1] - near[3])
+                if caption.kind == "table" and gap < reach and _across(box, near):
+                    owner[index] = caption
+                    changed = True
+                    break
 
 
 def _adjacent(
