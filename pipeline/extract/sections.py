@@ -45,6 +45,7 @@ _MAX_HEADING_CHARS = 90
 # Names nearly every paper has: how they are set tells how the paper sets its headings.
 _CERTAIN_KINDS = frozenset({"introduction", "related_work", "conclusion", "references"})
 _MAX_ABSTRACT_WORDS = 450
+_MIN_OPENING_WORDS = 12
 _SHORT_ABSTRACT = 100  # an abstract this short may go on in a second paragraph
 _ABSTRACT_WORDS = 200  # where an abstract run into the body is cut
 _TITLE_ZONE = 350.0  # points from the top of page one
@@ -89,8 +90,8 @@ def split_sections(
     sections: list[Section] = []
     front: list[Para] = []
     after_references = False
-    for para in paras:
-        heading = _heading(para, body, outline, after_references, styles)
+    for i, para in enumerate(paras):
+        heading = _heading(para, body, outline, after_references, styles, paras[i + 1 : i + 3])
         if heading:
             kind = kind_of(heading)
             after_references = after_references or kind == "references"
@@ -212,7 +213,12 @@ def _styled(para: Para, body: float) -> bool:
 
 
 def _heading(
-    para: Para, body: float, outline: dict[str, set[int]], after_refs: bool, styles: set[Style]
+    para: Para,
+    body: float,
+    outline: dict[str, set[int]],
+    after_refs: bool,
+    styles: set[Style],
+    following: list[Para],
 ) -> str | None:
     """The display name if ``para`` opens a top-level section."""
     text = para.text.strip()
@@ -231,7 +237,13 @@ def _heading(
         return numbered
     if _NUMBERED.match(text) or _LETTERED.match(text):
         return None  # numbered, but a subsection or not in the outline
-    return name if _unnumbered(para, name, body, styles) else None
+    return name if _unnumbered(para, name, body, styles) and _opens_text(following) else None
+
+
+def _opens_text(following: list[Para]) -> bool:
+    """A heading found by its style alone must be followed by text (a bold label inside a
+    figure is followed by more labels, captions or tables)."""
+    return any(p.kind == "text" and len(p.text.split()) >= _MIN_OPENING_WORDS for p in following)
 
 
 def _unnumbered(para: Para, name: str, body: float, styles: set[Style]) -> bool:
