@@ -131,7 +131,8 @@ def classify(
     for index, (group, box) in enumerate(zip(groups, boxes, strict=True)):
         caption = owner.get(index)
         if caption is None:
-            table = rows(group, "")
+            # Two rows of two cells at least; most loose clusters are a tick label or two.
+            table = rows(group, "") if sum(len(b.lines) for b, _ in group) >= 4 else []
             figure = None if table else _figure_below(box, found, prose)
             out.append(Found(table, _extend(box, figure.bbox) if figure else None))
         elif caption.kind == "figure":
