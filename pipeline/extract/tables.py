@@ -61,6 +61,11 @@ def is_grid(block: Block) -> bool:
     lines = block.lines
     if len(lines) < 4:
         return False
+    # Prose steps down a line at a time; a grid has a third of its lines beside another, so
+    # its average step is well under a line. Most blocks are settled here without a loop.
+    step = (lines[-1].bbox[1] - lines[0].bbox[1]) / (len(lines) - 1)
+    if step > 0.9 * (lines[0].bbox[3] - lines[0].bbox[1]):
+        return False
     beside = sum(1 for a, b in pairwise(lines) if abs(a.bbox[1] - b.bbox[1]) < 2)
     return beside >= len(lines) / 3
 
