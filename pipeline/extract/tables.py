@@ -18,9 +18,14 @@ from itertools import pairwise
 
 from pipeline.extract.pdftext import Block, Line, Page
 
-CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Algorithm|Listing)\s*[A-Z]?\d+[.:]?", re.I)
-# Stricter: a caption's label is followed by punctuation, not by "shows that ...".
-_LABEL = re.compile(r"^(Table|Tab\.|Figure|Fig\.)\s*[A-Z]?\d+\s*[.:|]", re.I)
+CAPTION = re.compile(
+    r"^(?:Table|Figure|Fig\.|Algorithm|Listing)\s*(?:[A-Z]?\d+[.:]?|[IVXL]+\b)", re.I
+)
+# Stricter: a caption's label is followed by punctuation, not by "shows that ..."; IEEE sets
+# "TABLE II" in capitals with the caption text on the next line.
+_LABEL = re.compile(
+    r"^(Table|Tab\.|Figure|Fig\.)\s*[A-Z]?\d+\s*[.:|]|^(TABLE|FIGURE|FIG\.)\s*(?:\d+|[IVXL]+)\b"
+)
 _EQUATION_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)$")
 _NUMBER = re.compile(r"^[-+±]?\(?\d+(?:[.,]\d+)?\)?%?$")
 _MATH_FONT = re.compile(r"^(?:CM(?:MI|SY|EX)|MSBM|MSAM|rsfs|eufm)|Math|Symbol", re.I)
@@ -51,7 +56,7 @@ def captions(page: Page) -> list[Caption]:
     for block in page.blocks:
         match = _LABEL.match(block.lines[0].text.strip())
         if match:
-            kind = "table" if match[1].lower().startswith("tab") else "figure"
+            kind = "table" if (match[1] or match[2]).lower().startswith("tab") else "figure"
             found.append(Caption(kind, block.bbox))
     return found
 
@@ -276,7 +281,12 @@ def _cells(line: Line) -> list[_Cell]:
             continue
         x0, _, x1, _ = span.bbox
         last = cells[-1] if cells else None
-        if last and x0 - last.x1 < max(2.5, 0.5 * span.size) and abs(span.size - last.size) < 0.3:
+        if (
+            last
+            and x0 - last.x1 < max(2.5, 0.5 * span.size)
+            # Small capitals change size inside a word; a smaller number is a subscript.
+            and (abs(span.size - last.size) < 0.3 or not _NUMBER.match(text))
+        ):
             sep = " " if span.text[:1].isspace() else ""
             last.text, last.x1 = f"{last.text}{sep}{text}", x1
         else:
