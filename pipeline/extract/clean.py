@@ -89,7 +89,7 @@ def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
                 out[-1].text += "\n" + text  # row groups a rule set apart: one table
             else:
                 out.append(Para(page.number, text, 0.0, False, "table", block.bbox[1]))
-        if id(block) in member or (figures and _inside(block, figures)):
+        if id(block) in member or (figures and _inside(block, figures)) or tables.is_math(block):
             continue
         out.extend(_block_paras(block, body, vocab))
     return out

@@ -29,6 +29,9 @@ _LABEL = re.compile(
 _EQUATION_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)$")
 _NUMBER = re.compile(r"^[-+±]?\(?\d+(?:[.,]\d+)?\)?%?$")
 _MATH_FONT = re.compile(r"^(?:CM(?:MI|SY|EX)|MSBM|MSAM|rsfs|eufm)|Math|Symbol", re.I)
+_MATH_MAX_WORDS = 12
+_BIG_OPERATOR = re.compile("[∑∏∫∮⋃⋂⨁⨂]")
+_MATH_SHARE = 0.4
 _MARKS = frozenset("-–—✓✗✔✘×·*†‡")  # one-character cells a table does have
 _SUBSCRIPT_SHARE = 0.85  # a span this much smaller than its neighbour is a sub/superscript
 Box = tuple[float, float, float, float]
@@ -216,10 +219,28 @@ def _across(a: Box, b: Box) -> bool:
 def _extend(
     box: tuple[float, float, float, float], caption: tuple[float, float, float, float]
 ) -> tuple[float, float, float, float]:
-    """The figure's area: its fragments' box stretched to the caption below (or above) it."""
+    """The figure's area: its fragments' box stretched to the caption below (or above) it and
+    across to the caption's width (a figure is about as wide as its caption)."""
+    x0, x1 = min(box[0], caption[0]), max(box[2], caption[2])
     if caption[1] >= box[3]:
-        return box[0], box[1], box[2], caption[1]
-    return box[0], caption[3], box[2], box[3]
+        return x0, box[1], x1, caption[1]
+    return x0, caption[3], x1, box[3]
+
+
+def is_math(block: Block) -> bool:
+    """A short block that is a piece of a display equation ("G ∑ i=1", "|yi| ∑ t=1"): set in
+    math fonts, or with a big operator, or mostly lines of a character or three (limits)."""
+    text = block.text
+    if len(text.split()) >= _MATH_MAX_WORDS:
+        return False
+    if _BIG_OPERATOR.search(text):
+        return True
+    lines = block.lines
+    if len(lines) >= 2 and sum(len(line.text.strip()) <= 3 for line in lines) >= 0.6 * len(lines):
+        return True
+    spans = [s for line in lines for s in line.spans]
+    math = sum(len(s.text.strip()) for s in spans if _MATH_FONT.search(s.font))
+    return math >= _MATH_SHARE * sum(len(s.text.strip()) for s in spans) > 0
 
 
 def is_row(block: Block) -> bool:
@@ -345,5 +366,5 @@ def _is_equation(fragments: list[tuple[Block, int]], grid: list[list[_Cell]]) ->
     if tiny >= 0.4 * len(cells):
         return True
     spans = [s for b, _ in fragments for line in b.lines for s in line.spans]
-    math = sum(len(s.text) for s in spans if _MATH_FONT.match(s.font))
+    math = sum(len(s.text) for s in spans if _MATH_FONT.search(s.font))
     return math > 0.5 * sum(len(s.text) for s in spans)
