@@ -236,7 +236,8 @@ def is_math(block: Block) -> bool:
     if _BIG_OPERATOR.search(text):
         return True
     lines = block.lines
-    if len(lines) >= 2 and sum(len(line.text.strip()) <= 3 for line in lines) >= 0.6 * len(lines):
+    sizes = [len(line.text.strip()) for line in lines]
+    if len(lines) >= 2 and max(sizes) <= 12 and sum(n <= 3 for n in sizes) >= 0.6 * len(lines):
         return True
     spans = [s for line in lines for s in line.spans]
     math = sum(len(s.text.strip()) for s in spans if _MATH_FONT.search(s.font))
