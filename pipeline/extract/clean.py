@@ -72,30 +72,44 @@ def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
         for block, column in ordered
         if _is_fragment(block, body) and not _short_prose(block, body, edges, ordered)
     ]
+    tables_at, figures = _floats(page, ordered, fragments, body)
     member = {id(block) for block, _ in fragments}
-    prose = [block for block, _ in ordered if id(block) not in member]
-    groups = tables.clusters(fragments, body)
-    first: dict[int, tables.Found] = {}  # id of a cluster's first block -> what it is
-    figures = []
-    for group, what in zip(groups, tables.classify(groups, page, body, prose), strict=True):
-        first[id(group[0][0])] = what
-        if what.figure:
-            figures.append(what.figure)
     out: list[Para] = []
     for block, _ in ordered:
-        if id(block) in first and first[id(block)].rows:
-            text = "\n".join(_normalise(row) for row in first[id(block)].rows)
-            if out and out[-1].kind == "table":
-                out[-1].text += "\n" + text  # row groups a rule set apart: one table
-            else:
-                out.append(Para(page.number, text, 0.0, False, "table", block.bbox[1]))
+        rows = tables_at.get(id(block))
+        if rows:
+            _add_table(out, page.number, rows, block.bbox[1])
         if id(block) in member or (figures and _inside(block, figures)) or tables.is_math(block):
             continue
         out.extend(_block_paras(block, body, vocab))
     return out
 
 
-def _inside(block: Block, areas: list[tuple[float, float, float, float]]) -> bool:
+def _floats(
+    page: Page, ordered: list[tuple[Block, int]], fragments: list[tuple[Block, int]], body: float
+) -> tuple[dict[int, list[str]], list[tables.Box]]:
+    """Table rows by the id of the block where each table starts, and the figures' areas."""
+    member = {id(block) for block, _ in fragments}
+    prose = [block for block, _ in ordered if id(block) not in member]
+    groups = tables.clusters(fragments, body)
+    rows: dict[int, list[str]] = {}
+    figures = []
+    for group, found in zip(groups, tables.classify(groups, page, body, prose), strict=True):
+        rows[id(group[0][0])] = found.rows
+        if found.figure:
+            figures.append(found.figure)
+    return rows, figures
+
+
+def _add_table(out: list[Para], page: int, rows: list[str], top: float) -> None:
+    text = "\n".join(_normalise(row) for row in rows)
+    if out and out[-1].kind == "table":
+        out[-1].text += "\n" + text  # row groups a rule set apart: one table
+    else:
+        out.append(Para(page, text, 0.0, False, "table", top))
+
+
+def _inside(block: Block, areas: list[tables.Box]) -> bool:
     """Within a figure's drawing area (labels, legends, chat bubbles), and not its caption."""
     x0, y0, x1, y1 = block.bbox
     return not _CAPTION.match(block.lines[0].text.strip()) and any(
