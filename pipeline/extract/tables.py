@@ -6,8 +6,9 @@ placeholder is a cell of its own; a subscripted deviation stays apart from its v
 equations are not prose and are left out; their captions stay.
 
 PyMuPDF's ``find_tables()`` costs 50-400x a page's text extraction on real papers, and reading
-the vector drawings 1-9x, so figures and tables are told apart from the text alone: the caption
-nearest to the fragments ("Figure 3" below a chart, "Table 2" above a table) and the rows' shape.
+the vector drawings 1-9x, so figures and tables are told apart from the text alone: which
+caption claims the fragments ("Figure 3" below a chart, "Table 2" above or below a table) and
+the shape of their rows.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from itertools import pairwise
 
 from pipeline.extract.pdftext import Block, Line, Page
 
+Box = tuple[float, float, float, float]
 CAPTION = re.compile(
     r"^(?:Table|Figure|Fig\.|Algorithm|Listing)\s*(?:[A-Z]?\d+[.:]?|[IVXL]+\b)", re.I
 )
@@ -27,14 +29,13 @@ _LABEL = re.compile(
     r"^(Table|Tab\.|Figure|Fig\.)\s*[A-Z]?\d+\s*[.:|]|^(TABLE|FIGURE|FIG\.)\s*(?:\d+|[IVXL]+)\b"
 )
 _EQUATION_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)$")
-_NUMBER = re.compile(r"^[-+±]?\(?\d+(?:[.,]\d+)?\)?%?$")
+_NUMBER = re.compile(r"^[-+±−–]?\(?\d+(?:[.,]\d+)?\)?%?$")
 _MATH_FONT = re.compile(r"^(?:CM(?:MI|SY|EX)|MSBM|MSAM|rsfs|eufm)|Math|Symbol", re.I)
 _MATH_MAX_WORDS = 12
 _BIG_OPERATOR = re.compile("[∑∏∫∮⋃⋂⨁⨂]")
 _MATH_SHARE = 0.4
 _MARKS = frozenset("-–—✓✗✔✘×·*†‡")  # one-character cells a table does have
 _SUBSCRIPT_SHARE = 0.85  # a span this much smaller than its neighbour is a sub/superscript
-Box = tuple[float, float, float, float]
 _LABELLED = re.compile(r"[A-Za-z]{2}")
 _DIGIT = re.compile(r"\d")
 
@@ -42,7 +43,7 @@ _DIGIT = re.compile(r"\d")
 @dataclass(slots=True)
 class Caption:
     kind: str  # "figure" or "table"
-    bbox: tuple[float, float, float, float]
+    bbox: Box
 
 
 @dataclass(slots=True)
@@ -83,7 +84,7 @@ class Found:
     """What a cluster of fragments is: table rows, or the area of a figure to leave out."""
 
     rows: list[str]
-    figure: tuple[float, float, float, float] | None = None
+    figure: Box | None = None
 
 
 def clusters(fragments: list[tuple[Block, int]], body: float) -> list[list[tuple[Block, int]]]:
@@ -123,9 +124,10 @@ def classify(
     """Each cluster's table rows, a figure's area (up to its caption), or nothing.
 
     A figure's caption sits below it and claims the cluster right above; a table's caption
-    claims the cluster right above it (ACL sets them below) or else the one below. Clusters no
-    caption claims are figure parts when a figure caption follows with no prose between
-    (sub-plots side by side), and otherwise tables only if their rows look like one.
+    claims the cluster right above it (ACL sets them below) or else the one below, and the
+    table's other row groups next to that one. A cluster no caption claims is a table if its
+    rows look like one (labelled numbers), else part of a figure when a figure caption follows
+    with no prose between (sub-plots side by side).
     """
     found = captions(page)
     boxes = [_box(group) for group in groups]
@@ -216,9 +218,7 @@ def _across(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2]
 
 
-def _extend(
-    box: tuple[float, float, float, float], caption: tuple[float, float, float, float]
-) -> tuple[float, float, float, float]:
+def _extend(box: Box, caption: Box) -> Box:
     """The figure's area: its fragments' box stretched to the caption below (or above) it and
     across to the caption's width (a figure is about as wide as its caption)."""
     x0, x1 = min(box[0], caption[0]), max(box[2], caption[2])
@@ -347,7 +347,7 @@ def _attach_scripts(cells: list[_Cell]) -> list[_Cell]:
     return out
 
 
-def _box(fragments: list[tuple[Block, int]]) -> tuple[float, float, float, float]:
+def _box(fragments: list[tuple[Block, int]]) -> Box:
     boxes = [b.bbox for b, _ in fragments]
     return (
         min(b[0] for b in boxes),
