@@ -67,6 +67,9 @@ def unnumbered_headings_pdf() -> bytes:
     for name in ("Introduction", "Related Work", "Methodology", "Theory", "Results"):
         doc.heading(name)
         doc.paragraph(f"{name.upper().replace(' ', '')}-MARKER " + FILLER * 3)
+        if name == "Methodology":  # a subsection: bold at body size, not a section
+            doc.heading("Training Details", size=BODY_SIZE)
+            doc.paragraph("SUBSECTION-MARKER " + FILLER)
         doc.text("Trailing words stay here.")  # a short prose line at body size
         doc.y += LEADING * 0.6
     doc.heading("Conclusion")

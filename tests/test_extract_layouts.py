@@ -41,6 +41,7 @@ def test_unnumbered_bold_headings_become_sections() -> None:
     assert _section(ex, "LIMITATIONS-MARKER") == "Limitations"
     assert _section(ex, "ETHICS-MARKER") == "Ethics Statement"
     assert _section(ex, "THEORY-MARKER") == "Theory"
+    assert _section(ex, "SUBSECTION-MARKER") == "Methodology"
     assert "REFERENCE-MARKER" not in ex.context
 
 

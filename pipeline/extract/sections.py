@@ -196,6 +196,9 @@ def _heading_styles(paras: list[Para], body: float, outline: dict[str, set[int]]
         text = para.text.strip()
         if para.kind != "text" or len(text) > _MAX_HEADING_CHARS or not _styled(para, body):
             continue
+        numbered = _NUMBERED.match(text)
+        if numbered and numbered["sub"]:
+            continue  # "2.1 Background" shows how subsections look
         name = _strip_number(text)
         certain = (
             para.page in outline.get(_norm(name), ())
