@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from .config import Settings
 from .errors import DigestError, UsageError
+from .site.cli import site
 
 app = typer.Typer(
     add_completion=False,
@@ -182,6 +183,9 @@ def extract(
         typer.echo(extraction.context)
     else:
         typer.echo(format_report(extraction))
+
+
+app.command()(site)
 
 
 def main() -> None:

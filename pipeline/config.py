@@ -55,5 +55,7 @@ class Settings(BaseSettings):
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     """``json_schema``, ``json_object``, or ``auto`` (json_schema, json_object after a 400)."""
     max_cost_usd: float | None = None
+    site_url: str | None = None
+    """Where the static site is served (DIGEST_SITE_URL): feed links and Slack's day link."""
     price_file: Path | None = None
     """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import StoreError
-from .models import ArxivMeta, Extraction, PaperRecord, RunReport
+from .models import ArxivMeta, Digest, Extraction, PaperRecord, RunReport
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -203,3 +203,34 @@ class Store:
         manifest[name] = sha256_bytes(data)
         self._write(manifest_path, json.dumps(manifest, indent=1).encode())
         return kept
+
+    # ---- reads for readers (site, Slack) -------------------------------------------------------
+    def list_days(self) -> list[dt.date]:
+        """Every date the store holds a folder for, newest first."""
+        days: list[dt.date] = []
+        with contextlib.suppress(FileNotFoundError):
+            for child in self.root.iterdir():
+                with contextlib.suppress(ValueError):
+                    if child.is_dir():
+                        days.append(dt.date.fromisoformat(child.name))
+        return sorted(days, reverse=True)
+
+    def load_digest(self, date: dt.date) -> Digest | None:
+        """The night's digest (digest.json), or None when the night wrote none."""
+        return self._read_output(self.day(date) / "digest.json", Digest)
+
+    def load_published(self, date: dt.date) -> Digest | None:
+        """The editors' published digest (published.json, written by the review app), if any."""
+        return self._read_output(self.day(date) / "published.json", Digest)
+
+    def _read_output(self, path: Path, model: type[M]) -> M | None:
+        # Unlike records, an output a person may have made is never moved aside: a bad one is
+        # an error naming the file.
+        try:
+            return model.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except ValidationError as exc:
+            raise StoreError(f"{path} is not a valid digest: {exc.errors()[0]['msg']}") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
