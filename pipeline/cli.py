@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from .config import Settings
 from .errors import DigestError, UsageError
 from .site.cli import site
+from .slack_cli import slack, slack_line
 
 app = typer.Typer(
     add_completion=False,
@@ -50,6 +51,12 @@ def fail(exc: BaseException, verbose: bool) -> NoReturn:
     code = exc.exit_code if isinstance(exc, DigestError) else 1
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(code)
+
+
+def command_context(ctx: typer.Context, data_dir: Path | None) -> tuple[bool, Path | None]:
+    """A subcommand's --verbose and --data-dir, which may also be given before its name."""
+    shared = ctx.obj or {}
+    return bool(shared.get("verbose")), data_dir or shared.get("data_dir")
 
 
 def parse_date(value: str | None) -> dt.date:
@@ -114,12 +121,15 @@ def nightly(
     structured_output: Annotated[
         str | None, typer.Option(help="json_schema, json_object or auto.")
     ] = None,
+    slack_post: Annotated[
+        bool, typer.Option("--slack", help="Post the day to Slack when a digest was written.")
+    ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")
     ] = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""
-    ctx.obj = {"verbose": verbose}
+    ctx.obj = {"verbose": verbose, "data_dir": data_dir}
     if ctx.invoked_subcommand is not None:
         return
     _setup_logging(verbose)
@@ -143,6 +153,10 @@ def nightly(
             show_prompts=show_prompts,
             prompt_out=prompt_out,
         )
+        if slack_post:
+            from .slack import require_slack_config
+
+            require_slack_config(settings)  # before the night spends anything
         with StageProgress() as progress:
             result = asyncio.run(run_night(settings, options, progress))
     except DigestError as exc:
@@ -152,7 +166,25 @@ def nightly(
         raise typer.Exit(130) from None
     for line in result.lines:
         typer.echo(line)
+    if slack_post and result.report is not None and not dry_run:
+        _post_night(settings, options.date, verbose)
     raise typer.Exit(result.exit_code)
+
+
+def _post_night(settings: Settings, date: dt.date, verbose: bool) -> None:
+    """--slack: a night that wrote its digest (exit 0, or 3 with some papers held back) posts it."""
+    from .slack import post_day
+    from .store import Store
+
+    store = Store(settings.data_dir)
+    if store.load_digest(date) is None:
+        return
+    try:
+        result = post_day(store, settings, date)
+    except DigestError as exc:
+        typer.echo(f"the digest is written; run 'run.py slack --date {date}' to retry", err=True)
+        fail(exc, verbose)
+    typer.echo(slack_line(date, result.posted, result.already))
 
 
 @app.command()
@@ -186,6 +218,7 @@ def extract(
 
 
 app.command()(site)
+app.command()(slack)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HF_DEFAULT = "https://huggingface.co"
 ARXIV_DEFAULT = "https://export.arxiv.org/api/query"
+SLACK_DEFAULT = "https://slack.com/api/"
 
 
 class Settings(BaseSettings):
@@ -57,5 +58,13 @@ class Settings(BaseSettings):
     max_cost_usd: float | None = None
     site_url: str | None = None
     """Where the static site is served (DIGEST_SITE_URL): feed links and Slack's day link."""
+    slack_bot_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
+    )
+    slack_channel: str | None = None
+    """DIGEST_SLACK_CHANNEL: a channel id (C0123...) or name the bot was invited to."""
+    slack_api_url: str = Field(
+        default=SLACK_DEFAULT, validation_alias=AliasChoices("SLACK_API_URL")
+    )
     price_file: Path | None = None
     """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""

@@ -223,6 +223,18 @@ class Store:
         """The editors' published digest (published.json, written by the review app), if any."""
         return self._read_output(self.day(date) / "published.json", Digest)
 
+    # ---- small per-day state of other commands (Slack message ids, ...) ------------------------
+    def _state_path(self, date: dt.date, name: str) -> Path:
+        if not name.isidentifier():
+            raise ValueError(f"state name {name!r} is not a plain name")
+        return self.day(date) / f"{name}.json"
+
+    def load_day_state(self, date: dt.date, name: str, model: type[M]) -> M | None:
+        return self._read_output(self._state_path(date, name), model)
+
+    def save_day_state(self, date: dt.date, name: str, value: BaseModel) -> None:
+        self._write_model(self._state_path(date, name), value)
+
     def _read_output(self, path: Path, model: type[M]) -> M | None:
         # Unlike records, an output a person may have made is never moved aside: a bad one is
         # an error naming the file.
@@ -231,6 +243,7 @@ class Store:
         except FileNotFoundError:
             return None
         except ValidationError as exc:
-            raise StoreError(f"{path} is not a valid digest: {exc.errors()[0]['msg']}") from exc
+            problem = exc.errors()[0]["msg"]
+            raise StoreError(f"{path} is not a valid {model.__name__}: {problem}") from exc
         except OSError as exc:
             raise StoreError(f"cannot read {path}: {exc.strerror}") from exc

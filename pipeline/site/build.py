@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from ..errors import StoreError
@@ -11,16 +12,20 @@ from .model import Edition, day_page
 from .pages import newest_first, render_day, render_index, stylesheet
 
 
+def load_edition(store: Store, date: dt.date) -> Edition | None:
+    """The day as readers get it: the editors' published digest when there is one, else the
+    night's digest; None when the day has neither or no paper in it."""
+    published = store.load_published(date)
+    digest = published or store.load_digest(date)
+    if digest is None or not digest.papers:
+        return None
+    return Edition(digest=digest, edited=published is not None)
+
+
 def load_editions(store: Store) -> list[Edition]:
-    """Every day with something to read, newest first: the editors' published digest when
-    there is one, else the night's digest. Days without a digest (no papers) are left out."""
-    editions: list[Edition] = []
-    for date in store.list_days():
-        published = store.load_published(date)
-        digest = published or store.load_digest(date)
-        if digest is not None and digest.papers:
-            editions.append(Edition(digest=digest, edited=published is not None))
-    return editions
+    """Every day with something to read, newest first."""
+    editions = (load_edition(store, date) for date in store.list_days())
+    return [e for e in editions if e is not None]
 
 
 def build_site(

@@ -24,10 +24,10 @@ def site(
     feed_days: Annotated[int, typer.Option(min=1, help="Days in the feed.")] = 7,
 ) -> None:
     """Write the static site: an index of days, a page per day, an Atom feed (feed.xml)."""
-    from ..cli import fail, make_settings
+    from ..cli import command_context, fail, make_settings
     from . import build_site, load_editions, write_site
 
-    verbose = bool(ctx.obj and ctx.obj.get("verbose"))
+    verbose, data_dir = command_context(ctx, data_dir)
     try:
         settings = make_settings(data_dir=data_dir, site_url=site_url)
         editions = load_editions(Store(settings.data_dir))
