@@ -8,6 +8,7 @@ a finished day posts nothing (``repost`` starts a new thread; the old ``ts`` val
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -16,20 +17,19 @@ from urllib.error import URLError
 from pydantic import Field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from tenacity import Retrying, retry_if_exception_type
 
 from .config import Settings
 from .errors import ServiceError, UsageError
 from .models import DigestEntry, Model
 from .render import SECTIONS
-from .retry import TransientError, retry_after_seconds, retry_policy
+from .retry import TransientError, retry_after_seconds, retrying
 from .site import Edition, day_page, load_edition
 from .store import Store
 
 log = logging.getLogger("pipeline")
 
-STATE = "slack"
-"""The store's name for a day's Slack state: ``<date>/slack.json``."""
+STATE = ("slack", "posts")
+"""The store document of a day's Slack state: ``<date>/slack/posts.json``."""
 
 _HINTS = {
     "invalid_auth": "check SLACK_BOT_TOKEN",
@@ -122,17 +122,15 @@ def _post_once(client: WebClient, **message: Any) -> str:
     return str(response["ts"])
 
 
-def post_message(client: WebClient, settings: Settings, **message: Any) -> str:
+async def post_message(client: WebClient, settings: Settings, **message: Any) -> str:
     """chat.postMessage with our retry policy; returns the message's ``ts``."""
-    policy = retry_policy(settings.max_attempts, settings.max_backoff_s)
-    try:
-        for attempt in Retrying(retry=retry_if_exception_type(TransientError), **policy):  # type: ignore[arg-type]
-            with attempt:
-                return _post_once(client, **message)
-    except TransientError as exc:
-        url = client.base_url + "chat.postMessage"
-        raise ServiceError("Slack", url, f"{exc} after {settings.max_attempts} attempts") from exc
-    raise AssertionError("unreachable: tenacity either returns or raises")
+    return await retrying(
+        lambda: asyncio.to_thread(_post_once, client, **message),
+        service="Slack",
+        url=client.base_url + "chat.postMessage",
+        attempts=settings.max_attempts,
+        max_backoff=settings.max_backoff_s,
+    )
 
 
 class SlackResult(Model):
@@ -141,7 +139,7 @@ class SlackResult(Model):
     parent_ts: str
 
 
-def post_day(
+async def post_day(
     store: Store, settings: Settings, date: dt.date, *, repost: bool = False
 ) -> SlackResult:
     """Post the day (published edition first) and every paper missing from its thread."""
@@ -150,13 +148,13 @@ def post_day(
         raise UsageError(f"{date} has no digest to post (run the night for it first)")
     client = make_client(settings)
     channel = str(settings.slack_channel)
-    state = store.load_day_state(date, STATE, SlackState) or SlackState()
+    state = store.load_doc(date, *STATE, SlackState) or SlackState()
     post = (
         None if repost else next((p for p in reversed(state.posts) if p.channel == channel), None)
     )
     posted = 0
     if post is None:
-        ts = post_message(
+        ts = await post_message(
             client,
             settings,
             channel=channel,
@@ -165,13 +163,13 @@ def post_day(
         )
         post = SlackPost(channel=channel, parent_ts=ts, started_at=dt.datetime.now(dt.UTC))
         state.posts.append(post)
-        store.save_day_state(date, STATE, state)
+        store.save_doc(date, *STATE, state)
         posted += 1
     already = len(post.replies)
     for entry in edition.digest.papers:
         if entry.arxiv_id in post.replies:
             continue
-        post.replies[entry.arxiv_id] = post_message(
+        post.replies[entry.arxiv_id] = await post_message(
             client,
             settings,
             channel=channel,
@@ -180,6 +178,6 @@ def post_day(
             unfurl_links=False,
             unfurl_media=False,
         )
-        store.save_day_state(date, STATE, state)
+        store.save_doc(date, *STATE, state)
         posted += 1
     return SlackResult(posted=posted, already=already, parent_ts=post.parent_ts)

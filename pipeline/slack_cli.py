@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
+import datetime as dt
 from typing import Annotated
 
 import typer
 
-from .errors import DigestError
+from . import cliopts as o
+from .config import Settings
 
 
-def slack_line(date: object, posted: int, already: int) -> str:
+def slack_line(date: dt.date, posted: int, already: int) -> str:
     if posted == 0:
         return f"slack: {date} was already posted ({already} papers); --repost posts it anew"
     noun = "message" if posted == 1 else "messages"
@@ -19,26 +21,23 @@ def slack_line(date: object, posted: int, already: int) -> str:
 
 def slack(
     ctx: typer.Context,
-    date: Annotated[
-        str | None, typer.Option(help="Day to post (YYYY-MM-DD; default today).")
-    ] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Where the digests are kept [default: ./data].")
-    ] = None,
+    date: o.Date = None,
+    data_dir: o.DataDir = None,
     repost: Annotated[
         bool, typer.Option("--repost", help="Post the day again, in a new thread.")
     ] = False,
+    verbose: o.Verbose = False,
 ) -> None:
     """Post a day's digest to Slack: the day, then one thread reply per paper."""
-    from .cli import command_context, fail, make_settings, parse_date
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir)
+        day = o.parse_date(o.own_or_given(ctx, {"date": date})["date"])
+        typer.echo(post_line(settings, day, repost=repost))
+
+
+def post_line(settings: Settings, day: dt.date, *, repost: bool = False) -> str:
     from .slack import post_day
     from .store import Store
 
-    verbose, data_dir = command_context(ctx, data_dir)
-    try:
-        settings = make_settings(data_dir=data_dir)
-        day = parse_date(date)
-        result = post_day(Store(settings.data_dir), settings, day, repost=repost)
-    except DigestError as exc:
-        fail(exc, verbose)
-    typer.echo(slack_line(day, result.posted, result.already))
+    result = asyncio.run(post_day(Store(settings.data_dir), settings, day, repost=repost))
+    return slack_line(day, result.posted, result.already)

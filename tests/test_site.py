@@ -255,7 +255,7 @@ def test_a_broken_published_file_is_one_clear_error_and_is_not_moved(
         app, ["site", "--out", str(tmp_path / "s"), "--data-dir", str(store.root)]
     )
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"error: {broken} is not a valid Digest")
+    assert result.stderr.startswith(f"error: {broken} is not a readable digest")
     assert "Traceback" not in result.output and broken.exists()
 
 

@@ -76,7 +76,8 @@ def post(data: Path, slack: FakeSlack, *args: str, **extra: str) -> tuple[int, s
 
 
 def state(data: Path) -> dict[str, list[dict[str, object]]]:
-    value: dict[str, list[dict[str, object]]] = json.loads((data / DATE / "slack.json").read_text())
+    path = data / DATE / "slack" / "posts.json"
+    value: dict[str, list[dict[str, object]]] = json.loads(path.read_text())
     return value
 
 
