@@ -337,20 +337,28 @@ class Store:
         return self._load_digest_file(date, "digest.json")
 
     def load_published(self, date: dt.date) -> Digest | None:
-        """The editors' published digest (published.json, from the review app), if any."""
-        return self._load_digest_file(date, "published.json")
+        """The editors' published digest (published.json, from the review app), if any; the
+        review app's own fields (version, who published it, when) are not part of a Digest."""
+        return self._load_digest_file(date, "published.json", digest_fields_only=True)
 
-    def _load_digest_file(self, date: dt.date, name: str) -> Digest | None:
+    def _load_digest_file(
+        self, date: dt.date, name: str, *, digest_fields_only: bool = False
+    ) -> Digest | None:
         path = self.day(date) / name
         data = self._read_bytes(path)
         if data is None:
             return None
         try:
-            return Digest.model_validate_json(data)
+            value = json.loads(data)
+            if digest_fields_only and isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k in Digest.model_fields}
+            return Digest.model_validate(value)
         except ValidationError as exc:
             raise StoreError(
                 f"{path} is not a readable digest ({exc.errors()[0]['msg']})", path
             ) from exc
+        except ValueError as exc:
+            raise StoreError(f"{path} is not a readable digest ({exc})", path) from exc
 
     def publish(self, date: dt.date, name: str, data: bytes) -> Path | None:
         """Write a digest file. If someone edited the one we wrote last, keep theirs aside first.

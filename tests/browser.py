@@ -1,7 +1,7 @@
 """A real browser for tests: Debian's chromium driven by Playwright, headless.
 
 ``browser_page`` is a fresh page (its own context: no cookies shared between tests) on one
-chromium per test session. Playwright's own browser download is never used (it needs the
+chromium per test (see ``_browser``). Playwright's own browser download is never used (it needs the
 internet): the test is skipped, with the reason shown by ``-ra``, when chromium or the
 playwright package is missing. ``save_screenshot`` keeps what a person would see under
 ``tests/artifacts/`` (git-ignored) for a human to look at.
@@ -31,8 +31,10 @@ def _chromium_or_skip() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _browser() -> Iterator[Any]:
+    # Per test, not per session: while Playwright's sync API is open it keeps an event loop
+    # running on the main thread, and every later asyncio.run() or async test would fail.
     executable = _chromium_or_skip()
     try:
         from playwright.sync_api import Error, sync_playwright

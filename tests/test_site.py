@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
+import json
 import re
 import threading
 import xml.etree.ElementTree as ET
@@ -18,7 +19,6 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.models import Digest, DigestEntry, Summary
-from pipeline.render import render_json
 from pipeline.site import build_site, load_editions, write_site
 from pipeline.store import Store
 from tests.browser import save_screenshot
@@ -46,7 +46,10 @@ def entry(arxiv_id: str, title: str, votes: int, thumb: str | None = None) -> Di
 
 
 def save(store: Store, date: dt.date, name: str, papers: list[DigestEntry]) -> None:
-    store.publish(date, name, render_json(Digest(date=date, papers=papers)).encode())
+    value = Digest(date=date, papers=papers).model_dump(mode="json")
+    if name == "published.json":  # the review app's published.json: a digest and its version
+        value |= {"version": 2, "published_at": "2024-06-12T09:00:00Z", "published_by": "ed"}
+    store.publish(date, name, json.dumps(value, ensure_ascii=False).encode())
 
 
 @pytest.fixture
