@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -63,6 +63,12 @@ def nightly(
     slack_post: Annotated[
         bool, typer.Option("--slack", help="Post the day to Slack when a digest was written.")
     ] = False,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day of a range (oldest first).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last day of a range [default: today].")
+    ] = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""
@@ -72,6 +78,8 @@ def nightly(
     values = o.own_or_given(ctx, dict(ctx.params))
     from .nightly import RunOptions
 
+    if values["date_from"] or values["date_to"]:
+        raise typer.Exit(_range(ctx, values, verbose))
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, **values)
         options = RunOptions(
@@ -93,6 +101,15 @@ def nightly(
         with o.reported(ctx, verbose):
             _post_after_night(settings, options.date)
     raise typer.Exit(code)
+
+
+def _range(ctx: typer.Context, values: dict[str, Any], verbose: bool) -> int:
+    from .backfill_cli import parse_range, run_online_range
+
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, **values)
+        return run_online_range(settings, values, parse_range(values))
+    raise AssertionError("unreachable: reported() exits on errors")
 
 
 def _post_after_night(settings: Settings, date: dt.date) -> None:

@@ -37,9 +37,9 @@ from .models import (
     Status,
     Usage,
 )
-from .pricing import Price, cost, load_prices, price_for
+from .pricing import Price, cost, load_prices, price_for, scaled
 from .progress import StageProgress
-from .prompts import PromptTemplate, load_prompt
+from .prompts import PromptTemplate, load_prompt, prompt_tag
 from .publish import Published, publish_day
 from .store import Store, atomic_write
 from .summarize import paper_messages, summarize_paper
@@ -281,6 +281,8 @@ async def _night(
     store = Store(settings.data_dir)
     template = load_prompt(settings.prompts_dir, settings.prompt)
     price = price_for(load_prices(settings.price_file), settings.model)
+    # An LLM billed at another rate says so (the Batch API costs half the online price).
+    price = scaled(price, getattr(llm, "price_factor", 1.0))
     with store.lock_day(options.date), ThreadPoolExecutor(1, "extract") as pool:
         async with make_client(settings.http_timeout_s) as http:
             limits = InputLimits(
@@ -321,8 +323,7 @@ async def _night_body(night: _Night) -> RunResult:
         return _dry_run_result(night, papers)
     report.llm_calls, report.usage = night.calls, night.spent
     report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
-    t = night.template
-    report.prompts = [f"{t.name}@{t.version}#{t.content_hash[:12]}"]
+    report.prompts = [prompt_tag(night.template)]
     report.models = [night.llm.model]
     started = time.perf_counter()
     published = publish_day(night.store, options.date)

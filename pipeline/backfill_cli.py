@@ -1,0 +1,55 @@
+"""``run.py --from D1 --to D2 [--batch]``: a range of days. Parsing and printing only."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import typer
+
+from . import cliopts as o
+from .backfill import RangeResult, range_days, run_range, total_line
+from .config import Settings
+from .errors import UsageError
+from .nightly import RunOptions, require_llm_config
+
+
+def parse_range(values: dict[str, Any]) -> list[dt.date]:
+    if values.get("date") is not None:
+        raise UsageError("--date is one day; give either --date or --from/--to")
+    today = dt.datetime.now(dt.UTC).date()
+    first = o.parse_date(values["date_from"] or values["date_to"]).isoformat()
+    last = values["date_to"] or today.isoformat()
+    return range_days(o.parse_date(first), o.parse_date(last), today)
+
+
+def run_online_range(settings: Settings, values: dict[str, Any], days: list[dt.date]) -> int:
+    """Every unfinished day as a night of its own, with one LLM client for all of them."""
+    result = asyncio.run(_online(settings, values, days))
+    typer.echo(total_line(result))
+    return result.exit_code
+
+
+async def _online(settings: Settings, values: dict[str, Any], days: list[dt.date]) -> RangeResult:
+    from .llm import OpenAILLM
+    from .nightly import run_night
+    from .progress import StageProgress
+    from .prompts import load_prompt
+
+    template = load_prompt(settings.prompts_dir, settings.prompt)
+    require_llm_config(settings)
+    with StageProgress() as progress:
+        async with OpenAILLM.from_settings(settings) as llm:
+            for warning in await llm.check():
+                typer.echo(warning)
+
+            def night(date: dt.date) -> Any:
+                options = RunOptions(date=date, limit=values["limit"], force=values["force"])
+                return run_night(settings, options, progress, llm)
+
+            return await run_range(
+                settings, days, template, night,
+                today=dt.datetime.now(dt.UTC).date(), force=values["force"],
+                on_day=lambda day: typer.echo(day.line),
+            )  # fmt: skip
