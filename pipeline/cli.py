@@ -158,6 +158,7 @@ def main() -> None:
 __all__ = ["ExitCode", "app", "main"]
 
 # ---- commands from their own modules: one line each ---------------------------------------------
+from .batch.cli import batch_app  # noqa: E402
 from .extract_cli import extract  # noqa: E402
 from .site.cli import site  # noqa: E402
 from .slack_cli import slack  # noqa: E402
@@ -165,3 +166,4 @@ from .slack_cli import slack  # noqa: E402
 app.command()(extract)
 app.command()(site)
 app.command()(slack)
+app.add_typer(batch_app, name="batch")
