@@ -10,9 +10,48 @@ import typer
 
 from . import cliopts as o
 from .backfill import RangeResult, range_days, run_range, total_line
+from .batch.run import batch_cancel, batch_status, run_batch_range
 from .config import Settings
-from .errors import UsageError
+from .errors import ExitCode, UsageError
 from .nightly import RunOptions, require_llm_config
+
+
+def main(settings: Settings, values: dict[str, Any]) -> int:
+    """A range online or on the Batch API, or the Batch API's status or cancel."""
+    if values["batch_status"]:
+        for line in asyncio.run(batch_status(settings)):
+            typer.echo(line)
+        return ExitCode.OK
+    if values["batch_cancel"]:
+        result = asyncio.run(_cancel(settings))
+        typer.echo(total_line(result) if result.days else "no pending batch to cancel")
+        return result.exit_code
+    if not (values["date_from"] or values["date_to"]):
+        raise UsageError("--batch needs the days: --from D1 [--to D2]")
+    days = parse_range(values)
+    if values["batch"]:
+        result = asyncio.run(_batch(settings, values, days))
+        typer.echo(total_line(result) if result.days else "nothing to do: every day is finished")
+        return result.exit_code
+    return run_online_range(settings, values, days)
+
+
+async def _batch(settings: Settings, values: dict[str, Any], days: list[dt.date]) -> RangeResult:
+    from .progress import StageProgress
+
+    require_llm_config(settings)
+    with StageProgress() as progress:
+        return await run_batch_range(
+            settings, days, progress, force=values["force"],
+            on_day=lambda day: typer.echo(day.line), say=typer.echo,
+        )  # fmt: skip
+
+
+async def _cancel(settings: Settings) -> RangeResult:
+    from .progress import StageProgress
+
+    with StageProgress() as progress:
+        return await batch_cancel(settings, progress, on_day=lambda day: typer.echo(day.line))
 
 
 def parse_range(values: dict[str, Any]) -> list[dt.date]:

@@ -69,6 +69,16 @@ def nightly(
     date_to: Annotated[
         str | None, typer.Option("--to", help="Last day of a range [default: today].")
     ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="With --from/--to: summarize on the OpenAI Batch API.")
+    ] = False,
+    batch_status: Annotated[
+        bool, typer.Option("--batch-status", help="Print the state of every batch shard.")
+    ] = False,
+    batch_cancel: Annotated[
+        bool,
+        typer.Option("--batch-cancel", help="Cancel the pending batches, ingest what is done."),
+    ] = False,
     verbose: o.Verbose = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""
@@ -78,7 +88,7 @@ def nightly(
     values = o.own_or_given(ctx, dict(ctx.params))
     from .nightly import RunOptions
 
-    if values["date_from"] or values["date_to"]:
+    if any(values[k] for k in ("date_from", "date_to", "batch", "batch_status", "batch_cancel")):
         raise typer.Exit(_range(ctx, values, verbose))
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, **values)
@@ -104,11 +114,10 @@ def nightly(
 
 
 def _range(ctx: typer.Context, values: dict[str, Any], verbose: bool) -> int:
-    from .backfill_cli import parse_range, run_online_range
+    from . import backfill_cli
 
     with o.reported(ctx, verbose):
-        settings = o.settings_for(ctx, **values)
-        return run_online_range(settings, values, parse_range(values))
+        return backfill_cli.main(o.settings_for(ctx, **values), values)
     raise AssertionError("unreachable: reported() exits on errors")
 
 

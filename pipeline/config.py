@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     max_attempts: int = 5
     """Attempts per HTTP request (first try included) on 429, 5xx, timeouts."""
     max_backoff_s: float = 60.0
+    batch_poll_s: float = 60.0
+    """How often a Batch API run looks at its batches; it backs off to ``batch_poll_max_s``."""
+    batch_poll_max_s: float = 600.0
+    batch_online_retries: int = 20
+    """Requests a Batch API run may send online when the batch could not answer them."""
     reasks: int = 2
     """Re-asks with the problem stated when a summary fails validation."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"

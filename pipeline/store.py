@@ -297,6 +297,19 @@ class Store:
         folder = (self.day(date) if date else self.root) / area
         return folder / f"{name}.json" if name else folder
 
+    def save_blob(self, area: str, name: str, data: bytes) -> None:
+        """A feature's file that is not a JSON document (a batch's JSONL): <data>/<area>/<name>."""
+        self._write(self._doc_path(None, area) / self._plain(name), data)
+
+    def load_blob(self, area: str, name: str) -> bytes | None:
+        return self._read_bytes(self._doc_path(None, area) / self._plain(name))
+
+    @staticmethod
+    def _plain(name: str) -> str:
+        if not name or name.startswith(".") or "/" in name or "\\" in name:
+            raise ValueError(f"not a file name: {name!r}")
+        return name
+
     def save_doc(self, date: dt.date | None, area: str, name: str, value: BaseModel) -> None:
         """Keep a feature's document (a review, an eval result, a posting) under the day, or
         under the data dir when ``date`` is None. Atomic, like every write."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -17,7 +17,7 @@ from ..hashing import sha256_json
 from ..llm import LLMReply, Messages, chat_request
 from ..models import Model, Usage
 
-ENDPOINT = "/v1/chat/completions"
+ENDPOINT: Final = "/v1/chat/completions"
 
 
 def request_key(model: str, messages: Messages, params: dict[str, Any]) -> str:
