@@ -18,31 +18,16 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.models import Digest, DigestEntry, Summary
+from pipeline.models import Digest, DigestEntry
 from pipeline.site import build_site, load_editions, write_site
 from pipeline.store import Store
 from tests.browser import save_screenshot
+from tests.digests import entry
 
 A = "{http://www.w3.org/2005/Atom}"
 HOSTILE = "<script>alert(\"t\")</script> & ]]> 'q' </title><img src=x onerror=alert(1)>\x01"
 HOSTILE_SHOWN = HOSTILE.replace("\x01", "")
 D1, D2, D3, EMPTY = (dt.date(2024, 6, d) for d in (11, 12, 13, 14))
-
-
-def entry(arxiv_id: str, title: str, votes: int, thumb: str | None = None) -> DigestEntry:
-    return DigestEntry(
-        arxiv_id=arxiv_id,
-        title=title,
-        url=f"https://arxiv.org/abs/{arxiv_id}",
-        thumbnail=thumb,
-        upvotes=votes,
-        authors=["김민아", "Adam <b>Abel</b>"],
-        summary=Summary(
-            whats_new=f"{title}: 언어 모델의 추론 능력을 높이는 새로운 학습 방법을 제안합니다.",
-            technical_details="인코더와 디코더를 함께 학습 </dd><script>x()</script>",
-            performance_highlights="GSM8K에서 기존 방법보다 4.2%p 높은 정확도를 보입니다.",
-        ),
-    )
 
 
 def save(store: Store, date: dt.date, name: str, papers: list[DigestEntry]) -> None:

@@ -11,32 +11,17 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.models import Digest, DigestEntry, Summary
+from pipeline.models import Digest
 from pipeline.render import render_json
 from pipeline.slack import escape, paper_message
 from pipeline.store import Store
+from tests.digests import entry
 from tests.fakes.server import rate_limited
 from tests.fakes.slack import CHANNEL, TOKEN, FakeSlack
 from tests.world import DATE, World
 
 DAY = dt.date.fromisoformat(DATE)
 HOSTILE = "<!channel> Tokens & <Images> *bold*"
-
-
-def entry(arxiv_id: str, title: str, votes: int) -> DigestEntry:
-    return DigestEntry(
-        arxiv_id=arxiv_id,
-        title=title,
-        url=f"https://arxiv.org/abs/{arxiv_id}",
-        thumbnail=None,
-        upvotes=votes,
-        authors=["김민아", "Adam <Abel>"],
-        summary=Summary(
-            whats_new=f"{arxiv_id}: 새로운 방법 A&B를 제안합니다.",
-            technical_details="인코더와 디코더를 <함께> 학습합니다.",
-            performance_highlights="GSM8K에서 4.2%p 높은 정확도를 보입니다.",
-        ),
-    )
 
 
 PAPERS = [entry("2406.10001", HOSTILE, 52), entry("2406.10002", "Plain Title", 17)]
@@ -88,9 +73,10 @@ def test_mrkdwn_escaping_keeps_titles_from_formatting_or_pinging() -> None:
     assert first_line == (
         "*<https://arxiv.org/abs/2406.10001|&lt;!channel&gt; Tokens &amp; &lt;Images&gt; *bold*>*"
     )
-    assert "<!" not in text and "Adam &lt;Abel&gt;" in text and "Vote: 52" in text
-    assert "*What's New*\n2406.10001: 새로운 방법 A&amp;B를 제안합니다." in text
-    assert "*Performance Highlights*\n" in text and "&lt;함께&gt;" in text
+    assert "<!" not in text and "Adam &lt;b&gt;Abel&lt;/b&gt;" in text and "Vote: 52" in text
+    assert "*What's New*\n&lt;!channel&gt; Tokens &amp; &lt;Images&gt; *bold*: " in text
+    assert "새로운 학습 방법 A&amp;B를 제안합니다." in text and "*Performance Highlights*\n" in text
+    assert "함께 학습 &lt;/dd&gt;&lt;script&gt;x()&lt;/script&gt;" in text
 
 
 def test_a_day_is_one_message_and_a_thread_reply_per_paper_posted_once(

@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from .llm import Behaviour, FakeLLM
+from .llm import FakeLLM
 from .server import RecordedRequest, Reply
 
 FILES, BATCHES = "/v1/files", "/v1/batches"
@@ -254,24 +254,13 @@ class FakeBatchLLM(FakeLLM):
                     {"id": rid, "custom_id": line["custom_id"], "response": None, "error": EXPIRED}
                 )
                 continue
-            reply = self._answer(line["body"])
+            reply = self.answer(line["body"])
             body = reply.body if isinstance(reply.body, dict) else {}
             result = {"id": rid, "custom_id": line["custom_id"],
                       "response": {"status_code": reply.status, "request_id": rid, "body": body},
                       "error": None}  # fmt: skip
             (out if reply.status == 200 else errors).append(result)
         return out, errors
-
-    def _answer(self, body: dict[str, Any]) -> Reply:
-        from .llm import _all_text
-
-        rejected = self._reject(body)
-        if rejected is not None:
-            return rejected
-        behaviour = self._next_behaviour(_all_text(body)) or Behaviour.OK
-        if isinstance(behaviour, Reply):
-            return behaviour
-        return self._behave(behaviour, body)
 
 
 def _multipart(request: RecordedRequest) -> dict[str, tuple[str | None, bytes]]:
