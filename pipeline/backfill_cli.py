@@ -13,7 +13,7 @@ from .backfill import RangeResult, range_days, run_range, total_line
 from .batch.run import batch_cancel, batch_status, run_batch_range
 from .config import Settings
 from .errors import ExitCode, UsageError
-from .nightly import RunOptions, require_llm_config
+from .nightly import RunOptions, RunResult, require_llm_config
 
 
 def main(settings: Settings, values: dict[str, Any]) -> int:
@@ -80,12 +80,15 @@ async def _online(settings: Settings, values: dict[str, Any], days: list[dt.date
     require_llm_config(settings)
     with StageProgress() as progress:
         async with OpenAILLM.from_settings(settings) as llm:
-            for warning in await llm.check():
-                typer.echo(warning)
+            checked: list[bool] = []
 
-            def night(date: dt.date) -> Any:
+            async def night(date: dt.date) -> RunResult:
+                if not checked:  # only when a day needs the model: a finished range asks nothing
+                    checked.append(True)
+                    for warning in await llm.check():
+                        typer.echo(warning)
                 options = RunOptions(date=date, limit=values["limit"], force=values["force"])
-                return run_night(settings, options, progress, llm)
+                return await run_night(settings, options, progress, llm)
 
             return await run_range(
                 settings, days, template, night,

@@ -71,6 +71,12 @@ def test_a_range_runs_oldest_first_skips_finished_days_and_exits_with_the_worst(
     assert listed_dates(world) == [*DAYS, DAYS[2]]  # only the unfinished day is listed again
     assert world.llm.calls == calls  # and its summaries are reused: nothing asked again
 
+    requests = len(world.hf.requests) + len(world.arxiv.requests) + len(world.llm.requests)
+    finished = world.run("--from", DAYS[0], "--to", DAYS[1])
+    assert finished.exit_code == 0 and "2 days (2 skipped)" in finished.stdout
+    after = len(world.hf.requests) + len(world.arxiv.requests) + len(world.llm.requests)
+    assert after == requests  # a finished range sends no request at all
+
 
 def test_a_day_that_fails_does_not_stop_the_range(world: World) -> None:
     populate(world)
