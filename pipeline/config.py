@@ -7,6 +7,7 @@ so that the CLI can tell a user which one is missing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     batch_poll_s: float = 60.0
     """How often a Batch API run looks at its batches; it backs off to ``batch_poll_max_s``."""
     batch_poll_max_s: float = 600.0
+    extract_workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8))
+    """Processes extracting PDFs when a range is prepared for a batch (1: the night's thread)."""
     batch_online_retries: int = 20
     """Requests a Batch API run may send online when the batch could not answer them."""
     reasks: int = 2

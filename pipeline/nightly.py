@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +59,10 @@ class RunOptions:
     dry_run: bool = False
     show_prompts: bool = False
     prompt_out: Path | None = None
+    extractor: Executor | None = None
+    """Where extraction runs instead of the night's one thread (a backfill's process pool)."""
+    extract_slots: int = 1
+    """How many extractions ``extractor`` runs at once (more PDFs may then be held)."""
 
 
 @dataclass
@@ -287,8 +291,8 @@ async def _night(
         async with make_client(settings.http_timeout_s) as http:
             limits = InputLimits(
                 downloads=asyncio.Semaphore(settings.download_concurrency),
-                held=asyncio.Semaphore(settings.download_concurrency + 2),
-                extractor=pool,
+                held=asyncio.Semaphore(settings.download_concurrency + 1 + options.extract_slots),
+                extractor=options.extractor or pool,
                 progress=progress,
             )
             night = _Night(

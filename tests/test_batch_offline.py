@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.llm import chat_request
+from tests import pdfs
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.batch import FakeBatchLLM
-from tests.fakes.hf import FakeHF
+from tests.fakes.hf import FakeHF, hf_entry
 from tests.test_backfill import add_day
 from tests.world import Outcome, World
 
@@ -163,3 +164,23 @@ def test_import_skips_lines_that_are_not_results(bw: World, tmp_path: Path) -> N
     imported = batch(bw, "import", "--in", str(results))
     assert imported.exit_code == 0
     assert "2 unreadable lines" in imported.stdout and "skipped line 1" in imported.stderr
+
+
+def test_a_process_pool_prepares_exactly_what_the_extraction_thread_does(
+    fake_hf: FakeHF, fake_arxiv: FakeArxiv, batch_llm: FakeBatchLLM, tmp_path: Path
+) -> None:
+    """Two extraction worker processes (a spawned pool) or the night's one thread: the same
+    request lines, an unreadable PDF included (its error crosses back from the worker)."""
+    worlds = []
+    for workers in ("1", "2"):
+        world = make_world(fake_hf, fake_arxiv, batch_llm, tmp_path / f"data-{workers}")
+        world.env["DIGEST_EXTRACT_WORKERS"] = workers
+        worlds.append(world)
+    fake_arxiv.add_paper("2406.20009", pdfs.encrypted_pdf(), title="Locked", abstract="Locked.")
+    locked = hf_entry("2406.20009", "Locked", 1, ["Mina Kim"], "Locked.")
+    fake_hf.set_day(D2, [*[hf_entry(i, t, v, ["Mina Kim"], f"We study {t.lower()}.")
+                           for i, t, v in PAPERS[D2]], locked])  # fmt: skip
+    thread, pool = (export(w, tmp_path / f"{w.data.name}.jsonl") for w in worlds)
+    assert thread == pool and len(thread) == 5
+    [fallback] = [line for line in pool if ":2406.20009:" in line["custom_id"]]
+    assert "## Abstract" in fallback["body"]["messages"][-1]["content"]
