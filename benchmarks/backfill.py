@@ -124,6 +124,8 @@ def run(args: argparse.Namespace, papers: int, restart: bool) -> dict[str, Any]:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="backfill-bench-")))
         days = populate(hf, arxiv, papers, args.per_day, f"{papers % 10}")
         env = child_env(hf, arxiv, llm, args.poll_s)
+        if args.workers is not None:
+            env["DIGEST_EXTRACT_WORKERS"] = str(args.workers)
         cmd = command(tmp / "data", days)
         cpu_before = cpu_seconds()
         started = time.perf_counter()
@@ -173,13 +175,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--polls", type=int, default=3, help="retrievals until a batch is done")
     parser.add_argument("--poll-s", type=float, default=0.2, help="DIGEST_BATCH_POLL_S")
     parser.add_argument("--no-small", action="store_true", help="skip the memory comparison run")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="DIGEST_EXTRACT_WORKERS [default: the cores]"
+    )
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
     cores = os.cpu_count() or 1
-    print(f"backfill benchmark: {args.papers} papers, {args.per_day} a day, {cores} cores")
+    workers = args.workers or min(cores, 8)
+    print(
+        f"backfill benchmark: {args.papers} papers, {args.per_day} a day, {cores} cores, "
+        f"{workers} extraction workers"
+    )
     small_peak = None
     if not args.no_small:
         small = run(args, max(args.per_day, args.papers // 5), restart=False)
