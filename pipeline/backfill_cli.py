@@ -15,9 +15,14 @@ from .config import Settings
 from .errors import ExitCode, UsageError
 from .nightly import RunOptions, RunResult, require_llm_config
 
+ONE_DAY_ONLY = {"dry_run": "--dry-run", "show_prompts": "--show-prompts",
+                "prompt_out": "--prompt-out", "slack_post": "--slack"}  # fmt: skip
+
 
 def main(settings: Settings, values: dict[str, Any]) -> int:
     """A range online or on the Batch API, or the Batch API's status or cancel."""
+    if given := [flag for key, flag in ONE_DAY_ONLY.items() if values.get(key)]:
+        raise UsageError(f"{', '.join(given)} works on one --date, not on a range or a batch")
     if values["batch_status"]:
         for line in asyncio.run(batch_status(settings)):
             typer.echo(line)

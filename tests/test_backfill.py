@@ -94,6 +94,9 @@ def test_range_usage_errors(world: World) -> None:
     both = world.run("--date", DAYS[0], "--from", DAYS[0])
     assert both.exit_code == 2 and "either --date or --from" in both.stderr
     assert world.run("--from", "2999-01-01").exit_code == 2
+    dry = world.run("--from", DAYS[0], "--dry-run")
+    assert dry.exit_code == 2 and "--dry-run works on one --date" in dry.stderr
+    assert world.llm.calls == 0 and not world.hf.requests
 
 
 def test_arxiv_queries_keep_their_pace_across_calls(monkeypatch: pytest.MonkeyPatch) -> None:
