@@ -96,12 +96,13 @@ def split(requests: list[BatchRequest]) -> list[list[BatchRequest]]:
 
 
 def shard_id(data: bytes, book: ShardBook) -> str:
+    """The hash of the lines, and a round number: the very same lines asked again after an
+    ingested shard (a whole shard that failed) are a new shard."""
     digest = sha256_bytes(data)[:16]
-    asked = sum(s.id.startswith(f"shard-{digest}-") for s in book.shards)
     earlier = [s for s in book.shards if s.id.startswith(f"shard-{digest}-")]
     if earlier and earlier[-1].state is not ShardState.INGESTED:
         return earlier[-1].id  # the same lines, still on their way: the same shard
-    return f"shard-{digest}-{asked + 1}"
+    return f"shard-{digest}-{len(earlier) + 1}"
 
 
 # ---- the store ---------------------------------------------------------------------------------
@@ -192,11 +193,14 @@ class BatchAPI:
 
     async def find(self, shard: Shard) -> Any | None:
         """A batch created for this shard whose id was never stored (killed in between)."""
-        batches = await self.call("batches.list", lambda: _all(self.client.batches.list(limit=100)))
-        for batch in batches:
-            if (batch.metadata or {}).get("shard_id") == shard.id:
-                return batch
-        return None
+
+        async def search() -> Any | None:
+            async for batch in self.client.batches.list(limit=100):  # newest first
+                if (batch.metadata or {}).get("shard_id") == shard.id:
+                    return batch
+            return None
+
+        return await self.call("batches.list", search)
 
     async def create(self, shard: Shard) -> Any:
         assert shard.file_id is not None
