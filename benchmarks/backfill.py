@@ -10,8 +10,9 @@ Prints:
 - wall time split into preparation (list, arXiv, download, extraction, planning: start to
   upload), batch wait (submitted to completed at the fake) and ingestion (the rest);
 - papers per second of preparation, and per CPU-second the child used preparing (per core);
-- peak RSS of the child (the largest of the two runs), and of a run with a fifth of the papers
-  (memory should not grow with the papers: PDFs are held only between download and extraction);
+- peak RSS of the largest process (the run, or an extraction worker), and the same for a run
+  with a fifth of the papers first (memory should not grow with the papers: PDFs are held only
+  between download and extraction);
 - requests sent, by kind; a second batch is never created by the restart.
 
 Never asserts: it prints numbers, and exits 0 unless it crashed.
@@ -214,7 +215,7 @@ def main() -> int:
     )
     print(f"      of the child, i.e. per core busy ({cores} cores on this machine)")
     note = f" (vs {small_peak:.0f} MB for a fifth of the papers)" if small_peak else ""
-    print(f"    peak RSS of the run: {peak:.0f} MB{note}")
+    print(f"    peak RSS of the largest process (the run or a worker): {peak:.0f} MB{note}")
     print(
         f"    batches created: {big['batches']} (completed {big['completed']}); exit {big['exit']}"
     )
