@@ -169,10 +169,12 @@ __all__ = ["ExitCode", "app", "main"]
 # ---- commands from their own modules: one line each ---------------------------------------------
 from .batch.cli import batch_app  # noqa: E402
 from .extract_cli import extract  # noqa: E402
+from .review.cli import review_app  # noqa: E402
 from .site.cli import site  # noqa: E402
 from .slack_cli import slack  # noqa: E402
 
 app.command()(extract)
+app.add_typer(review_app, name="review")
 app.command()(site)
 app.command()(slack)
 app.add_typer(batch_app, name="batch")

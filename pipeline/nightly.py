@@ -41,6 +41,7 @@ from .pricing import Price, cost, load_prices, price_for, scaled
 from .progress import StageProgress
 from .prompts import PromptTemplate, load_prompt, prompt_tag
 from .publish import Published, publish_day
+from .review.editorial import record_night
 from .store import Store, atomic_write
 from .summarize import paper_messages, summarize_paper
 from .tokens import count_tokens
@@ -329,6 +330,7 @@ async def _night_body(night: _Night) -> RunResult:
     report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
     report.prompts = [prompt_tag(night.template)]
     report.models = [night.llm.model]
+    record_night(night.store, options.date, records)
     started = time.perf_counter()
     published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)
