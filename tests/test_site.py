@@ -23,6 +23,7 @@ from pipeline.site import build_site, load_editions, write_site
 from pipeline.store import Store
 from tests.browser import save_screenshot
 from tests.digests import entry
+from tests.world import World
 
 A = "{http://www.w3.org/2005/Atom}"
 HOSTILE = "<script>alert(\"t\")</script> & ]]> 'q' </title><img src=x onerror=alert(1)>\x01"
@@ -294,3 +295,28 @@ def test_day_page_in_chromium_on_a_phone(browser_page: Any, served: str) -> None
     page.goto(f"{served}/index.html")
     assert page.inner_text("a.day >> nth=0") == "2024-06-13"
     save_screenshot(page, "site_index_phone", full_page=True)
+
+
+def test_a_day_an_editor_published_in_the_review_app_is_the_one_readers_get(
+    world: World, tmp_path: Path
+) -> None:
+    """The real review app's publish (approve two, exclude one), then the site."""
+    from tests.review_world import DATE as DAY_TEXT
+    from tests.review_world import PAPERS, night_world
+
+    night_world(world)
+    one, two, three = PAPERS
+    for args in (("approve", DAY_TEXT, one), ("approve", DAY_TEXT, three),
+                 ("exclude", DAY_TEXT, two, "--reason", "off topic"),
+                 ("publish", DAY_TEXT)):  # fmt: skip
+        result = CliRunner().invoke(app, ["review", *args, "--data-dir", str(world.data)])
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "site"
+    built = CliRunner().invoke(app, ["site", "--out", str(out), "--data-dir", str(world.data)])
+    assert built.exit_code == 0, built.output
+    page = Page((out / f"{DAY_TEXT}.html").read_text())
+    assert "편집자 검토본" in page.all_text
+    anchors = [i for i in page.ids if i.startswith("p-")]
+    assert anchors == [f"p-{one}", f"p-{three}"]  # vote order, the excluded paper left out
+    entries = feed_entries((out / "feed.xml").read_bytes())
+    assert [e.findtext(f"{A}id", "").rsplit(":", 1)[1] for e in entries] == [one, three]
