@@ -10,7 +10,7 @@ Prints:
 - wall time split into preparation (list, arXiv, download, extraction, planning: start to
   upload), batch wait (submitted to completed at the fake) and ingestion (the rest);
 - papers per second of preparation, and per CPU-second the child used preparing (per core);
-- peak RSS of the largest process (the run, or an extraction worker), and the same for a run
+- peak RSS (VmHWM sampled) of the largest process (the run, or an extraction worker), and for a run
   with a fifth of the papers first (memory should not grow with the papers: PDFs are held only
   between download and extraction);
 - requests sent, by kind; a second batch is never created by the restart.
@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -87,8 +88,49 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+class PeakRSS:
+    """The largest VmHWM (peak RSS since exec) of a process and its descendants, sampled while
+    they run. Not getrusage(RUSAGE_CHILDREN): on Linux a fork+exec child is charged with this
+    process's size at fork time, and this process holds the fakes (every PDF) in memory."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._pids: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def watch(self, pid: int) -> None:
+        self._pids.append(pid)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            for pid in list(self._pids):
+                for one in _family(pid):
+                    self.peak_kb = max(self.peak_kb, _hwm_kb(one))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+def _family(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [pid, *(p for c in children for p in _family(int(c)))]
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def wait_for(process: subprocess.Popen[bytes], ready: Any) -> float:
@@ -129,9 +171,11 @@ def run(args: argparse.Namespace, papers: int, restart: bool) -> dict[str, Any]:
             env["DIGEST_EXTRACT_WORKERS"] = str(args.workers)
         cmd = command(tmp / "data", days)
         cpu_before = cpu_seconds()
+        peak = PeakRSS()
         started = time.perf_counter()
         llm.polls_to_finish = 10**9 if restart else args.polls
         first = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=QUIET, stderr=QUIET)
+        peak.watch(first.pid)
         uploaded = wait_for(first, lambda: llm.count("/v1/files", method="POST") > 0)
         prep_cpu = cpu_seconds() - cpu_before  # not exact: the child is still running
         submitted = wait_for(first, lambda: bool(llm.created()))
@@ -144,6 +188,7 @@ def run(args: argparse.Namespace, papers: int, restart: bool) -> dict[str, Any]:
             llm.polls_to_finish = args.polls
             resumed_at = time.perf_counter()
             second = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=QUIET)
+            peak.watch(second.pid)
             done_at = wait_for(second, lambda: any(b.status == "completed" for b in llm.created()))
             out_bytes, _ = second.communicate()
             code, out = second.returncode, out_bytes.decode()
@@ -163,6 +208,7 @@ def run(args: argparse.Namespace, papers: int, restart: bool) -> dict[str, Any]:
             "done_at_s": (done_at - started) if done_at else None,
             "wall_s": ended - started,
             "prep_cpu_s": prep_cpu,
+            "peak_mb": peak.stop(),
             "batches": len(llm.created()),
             "completed": len(completed),
             "requests": requests_by_kind(hf, arxiv, llm),
@@ -193,11 +239,11 @@ def main() -> int:
     small_peak = None
     if not args.no_small:
         small = run(args, max(args.per_day, args.papers // 5), restart=False)
-        small_peak = peak_rss_mb()
+        small_peak = small["peak_mb"]
         print(f"  {small['papers']} papers, no restart: wall {small['wall_s']:.1f} s, "
               f"peak RSS {small_peak:.0f} MB, exit {small['exit']}")  # fmt: skip
     big = run(args, args.papers, restart=True)
-    peak = peak_rss_mb()
+    peak = big["peak_mb"]
     prep, papers = big["prepare_s"], big["papers"]
     print(f"  {papers} papers over {big['days']} days, killed after submit and restarted:")
     print(f"    preparation (list, arXiv, PDFs, extraction, plan): {prep:8.1f} s")
