@@ -35,6 +35,7 @@ __all__ = [
     "Messages",
     "OpenAILLM",
     "RequestRejected",
+    "chat_request",
     "with_schema_in_prompt",
 ]
 
@@ -81,6 +82,15 @@ def _response_format(mode: Mode) -> dict[str, Any]:
         "type": "json_schema",
         "json_schema": {"name": "paper_summary", "strict": True, "schema": summary_schema()},
     }
+
+
+def chat_request(
+    model: str, messages: Messages, params: dict[str, Any], mode: Mode = "json_schema"
+) -> dict[str, Any]:
+    """The body of one chat completion request: what the online call sends, and what a Batch
+    API or ``vllm run-batch`` line carries."""
+    sent = with_schema_in_prompt(messages) if mode == "json_object" else messages
+    return {"model": model, "messages": sent, "response_format": _response_format(mode), **params}
 
 
 def with_schema_in_prompt(messages: Messages) -> Messages:
@@ -191,14 +201,10 @@ class OpenAILLM:
 
     async def _complete_once(self, messages: Messages, params: dict[str, Any]) -> LLMReply:
         mode = self.mode
-        sent = with_schema_in_prompt(messages) if mode == "json_object" else messages
         started = time.perf_counter()
         try:
-            response = await self._client.chat.completions.create(  # type: ignore[call-overload]
-                model=self.model,
-                messages=sent,
-                response_format=_response_format(mode),
-                **params,
+            response = await self._client.chat.completions.create(
+                **chat_request(self.model, messages, params, mode)
             )
         except openai.BadRequestError as exc:
             if _is_context_error(exc):
