@@ -13,6 +13,8 @@
                                         tokenizer
 <data>/cache/llm/<key>.json             LLM replies, by (model, prompt hash, params, messages)
 <data>/[<date>/]<area>/<name>.json      a feature's own documents (save_doc/load_doc/list_docs)
+<data>/<area>/<name>                    a feature's other files (save_blob, blob_writer), and
+                                        its nameless temp files (scratch)
 
 Records carry ``schema_version``; older ones are migrated on read (``migrations``). A record
 that cannot be read is an error naming its path, never silently replaced.
@@ -28,7 +30,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,17 +41,25 @@ from .models import ArxivMeta, Digest, Extraction, PaperRecord, RunReport
 
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["Store", "atomic_write", "sha256_bytes"]
+__all__ = ["Store", "atomic_write", "atomic_writer", "sha256_bytes"]
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a unique temp file in the same folder and rename: never a half-written file,
     and two writers never share a temp name."""
+    with atomic_writer(path) as f:
+        f.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """``atomic_write`` for a file written piece by piece: it appears under its name only when
+    the block ends without an error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -322,6 +332,40 @@ class Store:
 
     def load_blob(self, area: str, name: str) -> bytes | None:
         return self._read_bytes(self._doc_path(None, area) / self._plain(name))
+
+    @contextlib.contextmanager
+    def blob_writer(self, area: str, name: str) -> Iterator[BinaryIO]:
+        """``save_blob`` for a file too large to hold in memory: written piece by piece,
+        atomic all the same."""
+        path = self._doc_path(None, area) / self._plain(name)
+        try:
+            with atomic_writer(path) as f:
+                yield f
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror}", path) from exc
+
+    def open_blob(self, area: str, name: str) -> BinaryIO | None:
+        """A blob to read as a stream (the caller closes it), or None when there is none."""
+        path = self._doc_path(None, area) / self._plain(name)
+        try:
+            return path.open("rb")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror}", path) from exc
+
+    @contextlib.contextmanager
+    def scratch(self, area: str) -> Iterator[BinaryIO]:
+        """A nameless temp file under ``<data>/<area>/`` (on the data dir's disk, not in
+        memory), gone when the block ends, or the process dies."""
+        folder = self._doc_path(None, area)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder) as f:
+                yield f
+        except OSError as exc:
+            problem = f"cannot write a temp file in {folder}: {exc.strerror}"
+            raise StoreError(problem, folder) from exc
 
     @staticmethod
     def _plain(name: str) -> str:

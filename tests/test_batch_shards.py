@@ -9,13 +9,20 @@ import pytest
 
 from pipeline.batch import api
 from pipeline.batch.api import Shard, ShardBook, ShardState, shard_id, split
-from pipeline.batch.jsonl import encode, parse_custom_id, parse_results, request_line
+from pipeline.batch.jsonl import (
+    BatchRequest,
+    encode,
+    parse_custom_id,
+    parse_results,
+    request_line,
+)
+from pipeline.hashing import sha256_bytes
 
 DAY = dt.date(2024, 6, 13)
 MESSAGES = [{"role": "system", "content": "요약"}, {"role": "user", "content": "Title: X"}]
 
 
-def requests(n: int) -> list[api.BatchRequest]:
+def requests(n: int) -> list[BatchRequest]:
     return [
         request_line(DAY, f"2406.{i:05d}", "gpt-4.1-mini", MESSAGES, {"temperature": i / 10})
         for i in range(n)
@@ -31,26 +38,35 @@ def test_custom_ids_name_the_day_the_paper_and_the_question() -> None:
 
 def test_shards_respect_the_line_and_byte_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api, "MAX_LINES", 3)
-    assert [len(s) for s in split(requests(7))] == [3, 3, 1]
+    assert [c.lines for c in split(lines(7))] == [3, 3, 1]
     one = len(encode(requests(1)))
     monkeypatch.setattr(api, "MAX_LINES", 50_000)
     monkeypatch.setattr(api, "MAX_BYTES", one * 2 + 10)
-    parts = split(requests(5))
-    assert [len(s) for s in parts] == [2, 2, 1]
-    assert all(len(encode(p)) <= api.MAX_BYTES for p in parts)
-    assert [r for p in parts for r in p] == requests(5)  # order kept, nothing lost
+    cuts = split(lines(5))
+    assert [c.lines for c in cuts] == [2, 2, 1]
+    assert all(c.size <= api.MAX_BYTES for c in cuts)
+    data = encode(requests(5))
+    parts = [data[c.start : c.start + c.size] for c in cuts]
+    assert b"".join(parts) == data  # order kept, nothing lost
+    assert [c.hash.hexdigest() for c in cuts] == [sha256_bytes(p) for p in parts]
+    assert [c.days for c in cuts] == [{DAY}] * 3
+
+
+def lines(n: int) -> list[bytes]:
+    return encode(requests(n)).splitlines(keepends=True)
 
 
 def test_the_same_lines_are_the_same_shard_until_ingested() -> None:
     data = encode(requests(2))
+    digest = sha256_bytes(data)
     book = ShardBook()
-    first = shard_id(data, book)
+    first = shard_id(digest, book)
     shard = Shard(id=first, model="m", days=[DAY], lines=2, size=len(data))
     book.shards.append(shard)
-    assert shard_id(data, book) == first  # planned again after a kill: found, not duplicated
+    assert shard_id(digest, book) == first  # planned again after a kill: found, not duplicated
     shard.state = ShardState.INGESTED
-    assert shard_id(data, book) == first[:-1] + "2"  # asked again later: a new round
-    assert shard_id(encode(requests(3)), book) != first
+    assert shard_id(digest, book) == first[:-1] + "2"  # asked again later: a new round
+    assert shard_id(sha256_bytes(encode(requests(3))), book) != first
 
 
 def test_results_in_both_formats_failed_expired_and_garbage() -> None:

@@ -94,3 +94,26 @@ def test_a_write_that_fails_before_the_rename_leaves_the_old_file_intact(
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["2406.1.json"]  # no temp left
     assert store.load_llm("k") is None
+
+
+def test_a_streamed_blob_appears_whole_or_not_at_all_and_scratch_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    with store.blob_writer("batch", "a.jsonl") as out:
+        out.write(b"one\n")
+        out.write(b"two\n")
+    with pytest.raises(RuntimeError), store.blob_writer("batch", "b.jsonl") as out:
+        out.write(b"half")
+        raise RuntimeError("killed mid-write")
+    with store.scratch("batch") as spool:
+        spool.write(b"lines\n")
+        spool.seek(0)
+        assert spool.read() == b"lines\n"
+    assert store.load_blob("batch", "b.jsonl") is None
+    assert [p.name for p in (tmp_path / "batch").iterdir()] == ["a.jsonl"]  # no temp left
+    found = store.open_blob("batch", "a.jsonl")
+    assert found is not None
+    with found:
+        assert found.read() == b"one\ntwo\n"
+    assert store.open_blob("batch", "missing.jsonl") is None

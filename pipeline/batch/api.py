@@ -13,27 +13,31 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import openai
 from openai import AsyncOpenAI
+from openai.types import FileObject
 from pydantic import Field
 
 from ..config import Settings
 from ..errors import LLMConfigError, ServiceError, TransientError
-from ..hashing import sha256_bytes
 from ..llm import OPENAI_URL
 from ..models import Model
 from ..retry import retry_after_seconds, retrying
 from ..store import Store
-from .jsonl import ENDPOINT, BatchRequest, BatchResult, encode, parse_results
+from .jsonl import ENDPOINT, BatchResult, parse_custom_id, parse_results
 
 log = logging.getLogger("pipeline")
 T = TypeVar("T")
 
+COPY_PIECE = 1 << 20
 MAX_LINES = 50_000
 MAX_BYTES = 190 * 1024 * 1024
 """OpenAI's limits per batch file are 50,000 requests and 200 MB; keep a margin."""
@@ -81,24 +85,40 @@ class ShardBook(Model):
 # ---- shards (pure) -----------------------------------------------------------------------------
 
 
-def split(requests: list[BatchRequest]) -> list[list[BatchRequest]]:
-    """Shards of at most MAX_LINES lines and MAX_BYTES bytes, in request order."""
-    shards: list[list[BatchRequest]] = [[]]
-    size = 0
-    for request in requests:
-        line = len(encode([request]))
-        if shards[-1] and (len(shards[-1]) >= MAX_LINES or size + line > MAX_BYTES):
-            shards.append([])
-            size = 0
-        shards[-1].append(request)
-        size += line
-    return [s for s in shards if s]
+@dataclass
+class Cut:
+    """One shard's part of the request lines: where it starts, how long it is, its hash."""
+
+    start: int
+    size: int = 0
+    lines: int = 0
+    days: set[dt.date] = field(default_factory=set)
+    hash: Any = field(default_factory=hashlib.sha256)
+
+    def add(self, line: bytes) -> None:
+        self.size += len(line)
+        self.lines += 1
+        self.days.add(parse_custom_id(json.loads(line)["custom_id"])[0])
+        self.hash.update(line)
 
 
-def shard_id(data: bytes, book: ShardBook) -> str:
+def split(lines: Iterable[bytes]) -> list[Cut]:
+    """Shards of at most MAX_LINES lines and MAX_BYTES bytes, in request order; the lines are
+    read once, one at a time (they can be a file far larger than memory)."""
+    cuts: list[Cut] = []
+    offset = 0
+    for line in lines:
+        if not cuts or cuts[-1].lines >= MAX_LINES or cuts[-1].size + len(line) > MAX_BYTES:
+            cuts.append(Cut(start=offset))
+        cuts[-1].add(line)
+        offset += len(line)
+    return cuts
+
+
+def shard_id(sha256: str, book: ShardBook) -> str:
     """The hash of the lines, and a round number: the very same lines asked again after an
     ingested shard (a whole shard that failed) are a new shard."""
-    digest = sha256_bytes(data)[:16]
+    digest = sha256[:16]
     earlier = [s for s in book.shards if s.id.startswith(f"shard-{digest}-")]
     if earlier and earlier[-1].state is not ShardState.INGESTED:
         return earlier[-1].id  # the same lines, still on their way: the same shard
@@ -123,19 +143,22 @@ class Ledger:
     def pending(self) -> list[Shard]:
         return [s for s in self.book.shards if s.state is not ShardState.INGESTED]
 
-    def plan(self, model: str, requests: list[BatchRequest]) -> list[Shard]:
-        """Write the shards ahead (their lines first, then the book)."""
+    def plan(self, model: str, lines: BinaryIO) -> list[Shard]:
+        """Write the shards of a file of request lines ahead (their lines first, then the
+        book), copying each shard's part of the file by pieces."""
         planned: list[Shard] = []
-        for part in split(requests):
-            data = encode(part)
-            sid = shard_id(data, self.book)
+        lines.seek(0)
+        for cut in split(lines):
+            sid = shard_id(cut.hash.hexdigest(), self.book)
             known = next((s for s in self.book.shards if s.id == sid), None)
             if known is not None:
                 planned.append(known)
                 continue
-            days = sorted({dt.date.fromisoformat(r.custom_id[:10]) for r in part})
-            shard = Shard(id=sid, model=model, days=days, lines=len(part), size=len(data))
-            self.store.save_blob(AREA, shard.requests_name, data)
+            shard = Shard(
+                id=sid, model=model, days=sorted(cut.days), lines=cut.lines, size=cut.size
+            )
+            with self.store.blob_writer(AREA, shard.requests_name) as out:
+                _copy(lines, cut.start, cut.size, out)
             self.book.shards.append(shard)
             planned.append(shard)
         self.save()
@@ -148,6 +171,16 @@ class Ledger:
             if data is not None:
                 found += parse_results(data)[0]
         return found
+
+
+def _copy(source: BinaryIO, start: int, size: int, out: BinaryIO) -> None:
+    source.seek(start)
+    while size > 0:
+        piece = source.read(min(size, COPY_PIECE))
+        if not piece:
+            raise ValueError(f"the request lines ended {size} bytes early")
+        out.write(piece)
+        size -= len(piece)
 
 
 # ---- the API -----------------------------------------------------------------------------------
@@ -178,18 +211,21 @@ class BatchAPI:
             max_backoff=self.settings.max_backoff_s,
         )
 
-    async def upload(self, shard: Shard, data: bytes) -> str:
+    async def upload(self, shard: Shard, lines: BinaryIO) -> str:
+        """Upload a shard's request lines, streamed from the open file (a shard can be 190 MB)."""
         name = f"{shard.id}.jsonl"
         listed = await self.call(
             "files.list", lambda: _all(self.client.files.list(purpose="batch"))
         )
         for item in listed:  # uploaded before a kill, never recorded: use it
-            if item.filename == name and item.bytes == len(data):
+            if item.filename == name and item.bytes == shard.size:
                 return str(item.id)
-        uploaded = await self.call(
-            "files.create", lambda: self.client.files.create(file=(name, data), purpose="batch")
-        )
-        return str(uploaded.id)
+
+        def create() -> Awaitable[FileObject]:
+            lines.seek(0)  # a retry sends the whole file again
+            return self.client.files.create(file=(name, lines), purpose="batch")
+
+        return str((await self.call("files.create", create)).id)
 
     async def find(self, shard: Shard) -> Any | None:
         """A batch created for this shard whose id was never stored (killed in between)."""
@@ -263,12 +299,13 @@ class Runner:
     async def advance(self, shard: Shard) -> None:
         """Take a shard as far as it goes: to done (results saved), polling as needed."""
         if shard.state is ShardState.PLANNED:
-            data = self.ledger.store.load_blob(AREA, shard.requests_name)
-            if data is None:
+            lines = self.ledger.store.open_blob(AREA, shard.requests_name)
+            if lines is None:
                 raise ServiceError(
                     "Batch API", self.api.url, f"{shard.id}: its request lines are gone"
                 )
-            shard.file_id = await self.api.upload(shard, data)
+            with lines:
+                shard.file_id = await self.api.upload(shard, lines)
             shard.state = ShardState.UPLOADED
             self.ledger.save(shard)
         if shard.state is ShardState.UPLOADED:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -53,8 +53,7 @@ def export(
 ) -> None:
     """Write the summary requests of every paper of the range that needs one."""
     from ..prompts import load_prompt
-    from ..store import Store, atomic_write
-    from .jsonl import encode
+    from ..store import Store, atomic_writer
     from .replies import BatchLLM
 
     with o.reported(ctx, verbose):
@@ -62,15 +61,15 @@ def export(
         today, days = _days(date_from, date_to)
         template = load_prompt(settings.prompts_dir, settings.prompt)
         llm = BatchLLM(settings.model)
-        plan = asyncio.run(_plan(settings, days, template, llm, today))
-        atomic_write(out, encode(plan.requests))
+        with atomic_writer(out) as lines:
+            plan = asyncio.run(_plan(settings, days, template, llm, today, lines))
         note = ExportNote(
             model=settings.model, prompt=f"{template.name}@{template.version}",
-            requests=len(plan.requests), days=plan.days, created_at=dt.datetime.now(dt.UTC),
+            requests=plan.requests, days=plan.days, created_at=dt.datetime.now(dt.UTC),
         )  # fmt: skip
         Store(settings.data_dir).save_doc(None, "batch", "export", note)
     typer.echo(
-        f"{len(plan.requests)} requests over {len(plan.days)} days written to {out} "
+        f"{plan.requests} requests over {len(plan.days)} days written to {out} "
         f"(model {settings.model}, prompt {note.prompt}); {plan.ready} papers need no request"
     )
 
@@ -81,12 +80,13 @@ async def _plan(
     template: PromptTemplate,
     llm: BatchLLM,
     today: dt.date,
+    out: BinaryIO,
 ) -> Plan:
     from ..progress import StageProgress
     from .plan import plan_requests
 
     with StageProgress() as progress:
-        return await plan_requests(settings, days, template, llm, progress, today=today)
+        return await plan_requests(settings, days, template, llm, progress, out=out, today=today)
 
 
 def _days(first: str, last: str | None) -> tuple[dt.date, list[dt.date]]:

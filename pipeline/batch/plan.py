@@ -15,6 +15,7 @@ import multiprocessing
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from ..backfill import DayOutcome, RangeResult, finished, note_result, run_range
 from ..config import Settings
@@ -24,17 +25,28 @@ from ..progress import StageProgress
 from ..prompts import PromptTemplate
 from ..store import Store
 from ..summarize import summarize_paper
-from .jsonl import BatchRequest, request_line
+from .jsonl import BatchRequest, encode, request_line
 from .replies import BatchLLM
 
 
 @dataclass
 class Plan:
-    requests: list[BatchRequest] = field(default_factory=list)
+    out: BinaryIO
+    """Where the request lines go as they are made (a file: a range's lines can be larger
+    than memory)."""
+    requests: int = 0
+    keys: set[str] = field(default_factory=set)
+    """The questions asked already (two papers can ask the very same)."""
     days: list[dt.date] = field(default_factory=list)
     """The days with at least one request."""
     ready: int = 0
     """Papers whose answers are all known already (ingesting writes them)."""
+
+    def add(self, key: str, request: BatchRequest) -> None:
+        if key not in self.keys:
+            self.keys.add(key)
+            self.out.write(encode([request]))
+            self.requests += 1
 
 
 async def plan_requests(
@@ -44,11 +56,13 @@ async def plan_requests(
     llm: BatchLLM,
     progress: StageProgress,
     *,
+    out: BinaryIO,
     force: bool = False,
     today: dt.date,
 ) -> Plan:
+    """Prepare every unfinished day and write its request lines to ``out``."""
     store = Store(settings.data_dir)
-    plan = Plan()
+    plan = Plan(out)
     with extraction_pool(settings, days) as (pool, slots):
         for date in days:
             if not force and finished(store, date, llm.model, template) is not None:
@@ -87,12 +101,11 @@ async def _plan_day(
 ) -> None:
     """The requests of one prepared day: each paper's conversation up to its first question
     without an answer."""
-    before, ready = len(plan.requests), plan.ready
+    before, ready = plan.requests, plan.ready
     for planned in prepared.dry_run:
         paper, inp = planned.paper, planned.inp
         if not force and reusable(store.load_record(date, paper.arxiv_id), llm, template, inp):
             continue
-        asked = set(llm.wanted)
         try:
             await summarize_paper(
                 paper, inp, llm, template, store=store, reasks=reasks, use_cache=not force
@@ -100,10 +113,10 @@ async def _plan_day(
             plan.ready += 1
         except SummaryError:
             pass
-        for key in llm.wanted.keys() - asked:
-            messages, params = llm.wanted[key]
-            plan.requests.append(request_line(date, paper.arxiv_id, llm.model, messages, params))
-    if len(plan.requests) > before or plan.ready > ready:
+        for key, (messages, params) in llm.wanted.items():
+            plan.add(key, request_line(date, paper.arxiv_id, llm.model, messages, params))
+        llm.wanted.clear()  # written out: not kept, each holds a paper's text
+    if plan.requests > before or plan.ready > ready:
         plan.days.append(date)
 
 

@@ -18,7 +18,7 @@ from ..llm import OpenAILLM
 from ..progress import StageProgress
 from ..prompts import load_prompt
 from ..store import Store
-from .api import BatchAPI, Ledger, Runner, Shard, ShardState, status_lines
+from .api import AREA, BatchAPI, Ledger, Runner, Shard, ShardState, status_lines
 from .plan import ingest, plan_requests
 from .replies import BatchLLM
 
@@ -49,15 +49,16 @@ async def run_batch_range(
                 say(f"resuming {len(shards)} batch shards: " + ", ".join(s.id for s in shards))
             else:
                 planner = BatchLLM(settings.model)
-                plan = await plan_requests(
-                    settings, days, template, planner, progress,
-                    force=force and round_ == 0, today=today,
-                )  # fmt: skip
-                if not plan.requests and not plan.ready:
-                    break
-                shards = ledger.plan(settings.model, plan.requests)
+                with store.scratch(AREA) as spool:
+                    plan = await plan_requests(
+                        settings, days, template, planner, progress,
+                        out=spool, force=force and round_ == 0, today=today,
+                    )  # fmt: skip
+                    if not plan.requests and not plan.ready:
+                        break
+                    shards = ledger.plan(settings.model, spool)
                 if shards:
-                    say(f"{len(plan.requests)} requests in {len(shards)} batch shards")
+                    say(f"{plan.requests} requests in {len(shards)} batch shards")
             for shard in shards:
                 await runner.advance(shard)
             result = await _ingest(settings, ledger, shards, days, progress, today, on_day)
