@@ -22,7 +22,7 @@ from .config import Settings
 from .errors import ServiceError, UsageError
 from .models import DigestEntry, Model
 from .render import SECTIONS
-from .retry import TransientError, retry_after_seconds, retrying
+from .retry import connection_failed, retrying, transient_status
 from .site import Edition, day_page, load_edition
 from .store import Store
 
@@ -111,14 +111,13 @@ def _post_once(client: WebClient, **message: Any) -> str:
         response = client.chat_postMessage(**message)
     except SlackApiError as exc:
         status = exc.response.status_code
-        if status == 429 or status >= 500:
-            hint = retry_after_seconds(dict(exc.response.headers))
-            raise TransientError(f"HTTP {status}", hint) from exc
+        if transient := transient_status(status, dict(exc.response.headers)):
+            raise transient from exc
         error = str(exc.response.get("error") or f"HTTP {status}")
         url = client.base_url + "chat.postMessage"
         raise ServiceError("Slack", url, error, _HINTS.get(error, "")) from exc
     except (URLError, TimeoutError, ConnectionError) as exc:
-        raise TransientError(f"connection failed ({exc})") from exc
+        raise connection_failed(exc) from exc
     return str(response["ts"])
 
 

@@ -27,10 +27,10 @@ from openai.types import FileObject
 from pydantic import Field
 
 from ..config import Settings
-from ..errors import LLMConfigError, ServiceError, TransientError
+from ..errors import LLMConfigError, ServiceError
 from ..llm import OPENAI_URL
 from ..models import Model
-from ..retry import retry_after_seconds, retrying
+from ..retry import connection_failed, retrying, timed_out, transient_status
 from ..store import Store
 from .jsonl import ENDPOINT, BatchResult, parse_custom_id, parse_results
 
@@ -205,7 +205,7 @@ class BatchAPI:
     async def call(self, what: str, fn: Callable[[], Awaitable[T]]) -> T:
         return await retrying(
             lambda: _mapped(what, self.url, fn),
-            service="Batch API",
+            service=f"Batch API {what}",  # the last failure names the call
             url=self.url,
             attempts=self.settings.max_attempts,
             max_backoff=self.settings.max_backoff_s,
@@ -275,15 +275,13 @@ async def _mapped(what: str, url: str, fn: Callable[[], Awaitable[T]]) -> T:
         raise LLMConfigError(
             "Batch API", url, f"{what}: HTTP {exc.status_code}", "check OPENAI_API_KEY"
         ) from exc
-    except openai.RateLimitError as exc:
-        raise TransientError(
-            f"{what}: HTTP 429", retry_after_seconds(exc.response.headers)
-        ) from exc
-    except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-        raise TransientError(f"{what}: {type(exc).__name__}") from exc
+    except openai.APITimeoutError as exc:
+        raise timed_out() from exc
+    except openai.APIConnectionError as exc:
+        raise connection_failed(exc) from exc
     except openai.APIStatusError as exc:
-        if exc.status_code >= 500 or exc.status_code in (408, 409):
-            raise TransientError(f"{what}: HTTP {exc.status_code}") from exc
+        if transient := transient_status(exc.status_code, exc.response.headers):
+            raise transient from exc
         raise ServiceError(
             "Batch API", url, f"{what}: HTTP {exc.status_code}: {exc.message}"
         ) from exc
