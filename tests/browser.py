@@ -1,7 +1,7 @@
 """A real browser for tests: Debian's chromium driven by Playwright, headless.
 
-``browser_page`` is a fresh page (its own context: no cookies shared between tests) on one
-chromium per test session. Playwright's own browser download is never used (it needs the
+``browser_page`` is a fresh page (its own context: no cookies shared between tests) on a
+chromium started for that test. Playwright's own browser download is never used (it needs the
 internet): the test is skipped, with the reason shown by ``-ra``, when chromium or the
 playwright package is missing. ``save_screenshot`` keeps what a person would see under
 ``tests/artifacts/`` (git-ignored) for a human to look at.
@@ -31,7 +31,9 @@ def _chromium_or_skip() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Per test, not per session: while sync_playwright is open its event loop counts as running in
+# the main thread, so every later test that calls asyncio.run() (the CLI does) would fail.
+@pytest.fixture
 def _browser() -> Iterator[Any]:
     executable = _chromium_or_skip()
     try:
