@@ -118,3 +118,7 @@ __all__ = ["ExitCode", "app", "main"]
 from .extract_cli import extract  # noqa: E402
 
 app.command()(extract)
+from .lab_cli import eval_command, evalset_app  # noqa: E402
+
+app.command("eval")(eval_command)
+app.add_typer(evalset_app, name="evalset")

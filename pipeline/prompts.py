@@ -23,6 +23,12 @@ from pipeline.hashing import sha256_bytes
 
 VARIABLES = frozenset({"title", "authors", "abstract", "text", "arxiv_id"})
 """What the summarize stage can fill in; a template may use any subset."""
+VARIABLES_OF: dict[str, frozenset[str]] = {"judge": VARIABLES | {"summary_a", "summary_b"}}
+"""Prompts other than a summary's, by name: the prompt lab's judge also sees two summaries."""
+
+
+def variables_of(name: str) -> frozenset[str]:
+    return VARIABLES_OF.get(name, VARIABLES)
 
 # No leading zeros: "v02" next to "v2" would make "newest" ambiguous.
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
@@ -88,7 +94,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
     raw = path.read_bytes()
     parsed = _parse(path, raw)
     for role, text in (("system", parsed.system), ("user", parsed.user)):
-        _check_placeholders(path, role, text)
+        _check_placeholders(path, role, text, variables_of(name))
     return PromptTemplate(
         name=name,
         version=version,
@@ -104,7 +110,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
 def render_messages(template: PromptTemplate, **variables: str) -> list[dict[str, str]]:
     """The chat messages for one paper. Values are inserted verbatim: braces in a paper's text
     are not parsed, only the template's own are."""
-    unknown = sorted(set(variables) - VARIABLES)
+    unknown = sorted(set(variables) - variables_of(template.name))
     if unknown:
         raise TypeError(f"render_messages got unknown variables: {', '.join(unknown)}")
     missing = sorted((placeholders(template.system) | placeholders(template.user)) - set(variables))
@@ -159,7 +165,7 @@ def _parse(path: Path, raw: bytes) -> PromptFile:
         raise UsageError(f"prompt file {path} is invalid: {problems}") from exc
 
 
-def _check_placeholders(path: Path, role: str, text: str) -> None:
+def _check_placeholders(path: Path, role: str, text: str, known: frozenset[str]) -> None:
     """Every ``{...}`` must be a plain known variable; literal braces must be doubled."""
     try:
         fields = list(string.Formatter().parse(text))
@@ -171,9 +177,9 @@ def _check_placeholders(path: Path, role: str, text: str) -> None:
     for _, field, spec, conversion in fields:
         if field is None:
             continue
-        if field not in VARIABLES or spec or conversion:
+        if field not in known or spec or conversion:
             raise UsageError(
                 f"prompt file {path}: {role} message uses unknown variable "
                 f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}; "
-                f"known: {', '.join(sorted(VARIABLES))} (literal braces are written {{{{ and }}}})"
+                f"known: {', '.join(sorted(known))} (literal braces are written {{{{ and }}}})"
             )

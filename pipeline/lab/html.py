@@ -10,13 +10,14 @@ broken page rather than a request.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterable
 
 from pipeline.validate import SECTION_TITLES
 
 from . import metrics
 from .outcomes import EvalReport, JudgeSummary, PaperOutcome, PaperRef, VersionSummary
-from .textdiff import diff_segments
+from .textdiff import REWRITTEN, changed_share, diff_segments
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -298,7 +299,7 @@ def _manifest(report: EvalReport) -> str:
         ("git commit", m.git_commit or "unknown"),
         ("models", ", ".join(m.models)),
         *((f"prompt {spec}", digest) for spec, digest in m.prompts.items()),
-        *((f"param {k}", str(v)) for k, v in sorted(m.params.items())),
+        *((f"param {k}", _plain(v)) for k, v in sorted(m.params.items())),
     ]
     if m.judge_model:
         items.append(("judge", f"{m.judge_model} with {m.judge_prompt} ({m.judge_prompt_hash})"))
@@ -306,9 +307,17 @@ def _manifest(report: EvalReport) -> str:
     return f'<h2>Run manifest</h2><div class="card"><dl class="manifest">{rows}</dl></div>'
 
 
+def _plain(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _diff_html(old: str, new: str) -> str:
+    segments = diff_segments(old, new)
+    share = changed_share(segments)
+    if share > REWRITTEN:
+        return f'<span class="small">rewritten ({share:.0%} changed):</span> {_e(new)}'
     parts = []
-    for op, text in diff_segments(old, new):
+    for op, text in segments:
         tag = {"insert": "ins", "delete": "del"}.get(op)
         parts.append(f"<{tag}>{_e(text)}</{tag}>" if tag else _e(text))
     return "".join(parts)
@@ -325,7 +334,7 @@ def _version_column(
         f' <span class="small">{outcome.reasks} re-ask(s) · {outcome.latency_s:.2f}s · '
         f"{outcome.prompt_tokens}+{outcome.completion_tokens} tokens</span></p>"
     )
-    if outcome.reason:
+    if outcome.reason and not outcome.flags:
         parts.append(f'<p class="small">{_e(outcome.reason)}</p>')
     if outcome.flags:
         parts.append(

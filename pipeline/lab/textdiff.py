@@ -14,7 +14,9 @@ from typing import Literal
 Op = Literal["equal", "insert", "delete"]
 Segment = tuple[Op, str]
 
-_UNITS = re.compile(r"\s+|\S+")
+# An 어절 with the space after it: bare spaces as units would match everywhere and interleave
+# two unrelated texts word by word.
+_UNITS = re.compile(r"\s+|\S+\s*")
 _REFINE_RATIO = 0.5
 """Changed runs at least this similar are diffed by character; others shown as replaced."""
 
@@ -33,6 +35,10 @@ def diff_segments(old: str, new: str) -> list[Segment]:
         else:
             segments.extend([("delete", removed), ("insert", added)])
     return _merged([s for s in segments if s[1]])
+
+
+REWRITTEN = 0.6
+"""Above this changed share a diff is noise: show the new text whole instead."""
 
 
 def changed_share(segments: list[Segment]) -> float:
