@@ -66,14 +66,18 @@ def evalset_create(
 ) -> None:
     """Freeze the papers of one or more days: listing data, the text the model sees, abstract."""
     from .lab.evalset import create_set
+    from .progress import StageProgress
     from .store import Store
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir, budget=budget, model=model)
         dates = [o.parse_date(d) for d in date]
-        manifest = asyncio.run(
-            create_set(Store(settings.data_dir), settings, name, dates, _csv(ids) or None)
-        )
+        with StageProgress() as progress:
+            manifest = asyncio.run(
+                create_set(
+                    Store(settings.data_dir), settings, name, dates, _csv(ids) or None, progress
+                )
+            )
     for line in _set_lines(manifest):
         typer.echo(line)
 
@@ -210,6 +214,7 @@ async def _eval(
     from .lab.judge import JudgeLLM
     from .lab.run import OfflineLLM, run_eval, write_report
     from .llm import LLM, OpenAILLM
+    from .progress import StageProgress
     from .store import Store
 
     store = Store(settings.data_dir)
@@ -230,7 +235,8 @@ async def _eval(
                 warnings += await client.check()
             llms = {m: clients[m] for m in request.models}
             judge_llm = clients[request.judge_model] if request.judge_model else None
-        report = await run_eval(store, settings, request, llms, judge_llm)
+        with StageProgress() as progress:
+            report = await run_eval(store, settings, request, llms, judge_llm, progress)
     return report, write_report(store, report), warnings
 
 
@@ -247,7 +253,8 @@ def _report_lines(report: EvalReport) -> list[str]:
     cost = sum(v.cost_usd for v in report.versions.values())
     lines = [
         f"eval {report.evalset}: {report.papers} papers x {len(report.versions)} versions; "
-        f"{calls} LLM calls this run; the versions' replies cost ${cost:.4f} in all"
+        f"{calls} LLM calls this run; the summaries cost ${cost:.4f} in all (cached ones at "
+        "the price of their first call)"
     ]
     for label, v in report.versions.items():
         role = " (baseline)" if label == report.baseline else ""

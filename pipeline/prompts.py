@@ -30,6 +30,7 @@ VARIABLES_OF: dict[str, frozenset[str]] = {"judge": VARIABLES | {"summary_a", "s
 def variables_of(name: str) -> frozenset[str]:
     return VARIABLES_OF.get(name, VARIABLES)
 
+
 # No leading zeros: "v02" next to "v2" would make "newest" ambiguous.
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 _VERSION = re.compile(r"^v[1-9][0-9]*$")

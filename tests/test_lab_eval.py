@@ -226,3 +226,17 @@ def test_a_frozen_set_is_checked_against_its_manifest(lab: World) -> None:
     inputs.write_text(inputs.read_text(encoding="utf-8").replace("Sparse", "Dense", 1))
     out = lab.run("eval", "june", "--prompts", "summarize@v1")
     assert out.exit_code == 1 and "does not match its manifest" in out.stderr
+
+
+def test_models_are_compared_too(lab: World) -> None:
+    _create(lab)
+    lab.llm.models.append("gpt-4o-mini")
+    code, report, _ = _eval(lab, "--prompts", "summarize@v1", "--model", "gpt-4.1-mini,gpt-4o-mini")
+    assert code == 0
+    assert report["baseline"] == "summarize@v1 (gpt-4.1-mini)"
+    assert list(report["versions"]) == ["summarize@v1 (gpt-4.1-mini)", "summarize@v1 (gpt-4o-mini)"]
+    (comparison,) = report["comparisons"]
+    assert comparison["candidate"] == "summarize@v1 (gpt-4o-mini)"
+    assert report["versions"]["summarize@v1 (gpt-4o-mini)"]["model"] == "gpt-4o-mini"
+    models = {b["model"] for b in lab.llm.chat_bodies()}
+    assert models == {"gpt-4.1-mini", "gpt-4o-mini"}

@@ -17,9 +17,10 @@ from pipeline.errors import StoreError, UsageError
 from pipeline.extract import EXTRACTOR_VERSION
 from pipeline.fetch import arxiv_metadata
 from pipeline.http import make_client
-from pipeline.inputs import InputLimits, build_input, tokenizer_name
+from pipeline.inputs import EXTRACTED, FETCHED, InputLimits, build_input, tokenizer_name
 from pipeline.listing import list_papers, parse_listing
 from pipeline.models import ArxivMeta, DailyPaper, Extraction, PaperInput
+from pipeline.progress import StageProgress
 from pipeline.store import Store
 
 from .sets import (
@@ -66,6 +67,7 @@ async def create_set(
     name: str,
     dates: Sequence[dt.date],
     ids: Sequence[str] | None = None,
+    progress: StageProgress | None = None,
 ) -> EvalSetManifest:
     """Freeze the papers of ``dates`` (only ``ids``, when given) as the set ``name``."""
     check_name(name)
@@ -76,7 +78,9 @@ async def create_set(
     async with make_client(settings.http_timeout_s) as http:
         papers = _select(await _listed(store, settings, http, dates), ids)
         metas = await _metadata(store, settings, [p for _, p in papers])
-        frozen = await _freeze(store, settings, http, papers, metas)
+        frozen = await _freeze(
+            store, settings, http, papers, metas, progress or StageProgress(interactive=False)
+        )
     entries = [entry_for(f) for f in frozen]
     fields: dict[str, object] = {
         "token_budget": settings.token_budget,
@@ -147,12 +151,16 @@ async def _freeze(
     http: httpx2.AsyncClient,
     papers: list[tuple[dt.date, DailyPaper]],
     metas: dict[str, ArxivMeta],
+    progress: StageProgress,
 ) -> list[FrozenPaper]:
+    for stage in (FETCHED, EXTRACTED):
+        progress.start(stage, len(papers))
     with ThreadPoolExecutor(1, "extract") as pool:
         limits = InputLimits(
             downloads=asyncio.Semaphore(settings.download_concurrency),
             held=asyncio.Semaphore(settings.download_concurrency + 2),
             extractor=pool,
+            progress=progress,
         )
         async with asyncio.TaskGroup() as group:
             tasks = [

@@ -21,6 +21,7 @@ from pipeline.errors import SummaryError, UsageError
 from pipeline.llm import LLM, LLMReply, Messages, Schema
 from pipeline.models import Flag, Status, Summary
 from pipeline.pricing import load_prices, price_for
+from pipeline.progress import StageProgress
 from pipeline.prompts import PromptTemplate, load_prompt
 from pipeline.store import Store
 from pipeline.summarize import SummaryOutcome, summarize_paper
@@ -107,6 +108,7 @@ async def run_eval(
     request: EvalRequest,
     llms: Mapping[str, LLM],
     judge_llm: JudgeLLM | None = None,
+    progress: StageProgress | None = None,
 ) -> EvalReport:
     """The whole eval; raises a DigestError for what stops it (unknown set or prompt, wrong
     key, --offline with a reply missing)."""
@@ -118,12 +120,17 @@ async def run_eval(
     specs = _specs(request, templates)
     prices = load_prices(settings.price_file)
     slots = asyncio.Semaphore(settings.concurrency)
+    progress = progress or StageProgress(interactive=False)
+    for spec, _ in specs:
+        progress.start(spec.label, len(papers))
 
     async def one(spec: VersionSpec, template: PromptTemplate, frozen: FrozenPaper) -> PaperOutcome:
         async with slots:
-            return await _summarize(
+            outcome = await _summarize(
                 store, settings, spec, template, frozen, llms[spec.model], prices
             )
+        progress.advance(spec.label, f"{outcome.arxiv_id} ({outcome.status})")
+        return outcome
 
     outcomes = await _all([one(s, t, p) for s, t in specs for p in papers])
     judge: list[JudgeSummary] = []
