@@ -10,11 +10,15 @@ import functools
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pipeline.lab.checks import CHECKS, register_check
+from pipeline.lab.sets import FrozenPaper
+from pipeline.models import Flag, Summary
 from pipeline.validate import hangul_ratio
 from tests import pdfs
 from tests.browser import save_screenshot
@@ -240,3 +244,37 @@ def test_models_are_compared_too(lab: World) -> None:
     assert report["versions"]["summarize@v1 (gpt-4o-mini)"]["model"] == "gpt-4o-mini"
     models = {b["model"] for b in lab.llm.chat_bodies()}
     assert models == {"gpt-4.1-mini", "gpt-4o-mini"}
+
+
+@pytest.fixture
+def faithfulness_check() -> Iterator[None]:
+    """A stand-in for the faithfulness check: flags every "%" number it cannot find in the
+    frozen paper's text, the way a check registered from another module would."""
+
+    def numbers_in_paper(summary: Summary, frozen: FrozenPaper) -> list[Flag]:
+        source = frozen.extraction.context if frozen.extraction else frozen.input.text
+        return [
+            Flag(code="faithfulness_number", detail=f"{n} is not in the paper")
+            for n in re.findall(r"\d+%", summary.performance_highlights)
+            if n not in source
+        ]
+
+    before = dict(CHECKS)
+    register_check("faithfulness")(numbers_in_paper)
+    yield
+    CHECKS.clear()
+    CHECKS.update(before)
+
+
+def test_a_registered_check_flags_outcomes_and_is_counted(
+    lab: World, faithfulness_check: None
+) -> None:
+    _create(lab)
+    _, report, _ = _eval(lab, "--prompts", "summarize@v1,summarize@v3")
+    v1, v3 = report["versions"]["summarize@v1"], report["versions"]["summarize@v3"]
+    assert v1["metrics"]["faithfulness_flags"] > 0
+    assert v1["flag_codes"]["faithfulness_number"] == v1["metrics"]["faithfulness_flags"]
+    assert v1["flagged"] == v3["flagged"] > 0 and v1["passed"] == PAPERS
+    flagged = [o for o in report["outcomes"] if o["flags"]]
+    assert all(f["code"] == "faithfulness_number" for o in flagged for f in o["flags"])
+    assert report["comparisons"][0]["ties"] == PAPERS  # the same text earns the same flags

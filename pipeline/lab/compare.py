@@ -82,6 +82,7 @@ def summarize_version(
         needs_review=statuses["needs_review"],
         failed=statuses["failed"],
         flagged=sum(bool(o.flags) for o in mine),
+        pass_rate=round(statuses["passed"] / len(mine), 4) if mine else 0.0,
         reasks=sum(o.reasks for o in mine),
         prompt_tokens=sum(o.prompt_tokens for o in mine),
         completion_tokens=sum(o.completion_tokens for o in mine),

@@ -28,6 +28,7 @@ _SUMMARY_ROWS: tuple[tuple[str, str, int, str], ...] = (
     ("needs_review", "needs review", 0, ""),
     ("failed", "failed", 0, ""),
     ("flagged", "flagged", 0, ""),
+    ("pass_rate", "pass rate", 2, ""),
     ("reasks", "re-asks", 0, ""),
     ("prompt_tokens", "prompt tokens", 0, ""),
     ("completion_tokens", "completion tokens", 0, ""),

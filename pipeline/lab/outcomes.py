@@ -65,6 +65,8 @@ class VersionSummary(Model):
     failed: int
     flagged: int
     """Papers whose output carries at least one flag."""
+    pass_rate: float
+    """passed / papers: the share the night would publish without an editor."""
     reasks: int
     prompt_tokens: int
     completion_tokens: int

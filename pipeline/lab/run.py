@@ -27,6 +27,7 @@ from pipeline.store import Store
 from pipeline.summarize import SummaryOutcome, summarize_paper
 from pipeline.validate import hangul_ratio
 
+from .checks import run_checks
 from .evalset import load_set
 from .html import render_html
 from .judge import Judge, JudgeLLM, tally
@@ -211,19 +212,16 @@ def _sections(summary: Summary | None) -> dict[str, str]:
 
 def _outcome(version: str, frozen: FrozenPaper, outcome: SummaryOutcome) -> PaperOutcome:
     prov = outcome.provenance
-    sections = _sections(outcome.summary or outcome.draft)
+    text = outcome.summary or outcome.draft
+    sections = _sections(text)
     form = [Flag(code="form", detail=p) for p in (outcome.reason or "").split("; ") if p]
-    # Flags the summarize stage attaches to its outcome (the faithfulness checks do, once they
-    # are part of it) are counted as they come; the input's own flags are the set's, not this
-    # version's.
-    extra = [f for f in getattr(outcome, "flags", []) if f not in frozen.input.flags]
     return PaperOutcome(
         arxiv_id=frozen.paper.arxiv_id,
         version=version,
         status=_STATUS[outcome.status],  # type: ignore[arg-type]
         reason=outcome.reason,
         reasks=max(prov.attempts - 1, 0),
-        flags=form + extra,
+        flags=form + (run_checks(text, frozen) if text is not None else []),
         sections=sections,
         hangul_share=round(hangul_ratio(" ".join(sections.values())), 4) if sections else None,
         prompt_tokens=prov.usage.prompt_tokens,
