@@ -278,3 +278,16 @@ def test_a_registered_check_flags_outcomes_and_is_counted(
     flagged = [o for o in report["outcomes"] if o["flags"]]
     assert all(f["code"] == "faithfulness_number" for o in flagged for f in o["flags"])
     assert report["comparisons"][0]["ties"] == PAPERS  # the same text earns the same flags
+
+
+def test_judge_works_on_a_server_without_json_schema(lab: World) -> None:
+    """json_object mode: the judge's own schema, not the summary's, goes into the prompt."""
+    _create(lab)
+    lab.llm.supports_json_schema = False
+    lab.llm.respond_with(_korean_loving_judge)
+    _, report, _ = _eval(lab, "--prompts", "summarize@v1,summarize@v2", "--judge", "gpt-4.1-mini")
+    assert report["judge"][0]["baseline_wins"] == WORSE_ON
+    judged = [b for b in lab.llm.chat_bodies() if "<entry_a>" in json.dumps(b, ensure_ascii=False)]
+    assert judged and all(b["response_format"] == {"type": "json_object"} for b in judged)
+    system = judged[0]["messages"][0]["content"]
+    assert '"preferred"' in system and "whats_new" not in system.split("JSON schema:")[-1]
