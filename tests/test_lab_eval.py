@@ -291,3 +291,15 @@ def test_judge_works_on_a_server_without_json_schema(lab: World) -> None:
     assert judged and all(b["response_format"] == {"type": "json_object"} for b in judged)
     system = judged[0]["messages"][0]["content"]
     assert '"preferred"' in system and "whats_new" not in system.split("JSON schema:")[-1]
+
+
+def test_a_set_made_after_the_night_reuses_everything_it_did(lab: World) -> None:
+    """Same stages, same caches: freezing a finished night fetches nothing, and evaluating the
+    night's own prompt and model replays the night's replies."""
+    night = lab.night("--prompt", "summarize@v1")
+    assert night.exit_code == 0, night.stderr
+    requests = (lab.hf.count(), lab.arxiv.count(), lab.llm.calls)
+    _create(lab)
+    _, report, _ = _eval(lab, "--prompts", "summarize@v1")
+    assert (lab.hf.count(), lab.arxiv.count(), lab.llm.calls) == requests
+    assert report["versions"]["summarize@v1"]["passed"] == PAPERS
