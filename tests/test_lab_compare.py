@@ -62,6 +62,7 @@ def test_an_equivalent_candidate_is_no_significant_difference() -> None:
     c = compare(BASE, CAND, _pairs(results), [r.arxiv_id for r in refs(20)])
     assert c.verdict == "no significant difference" and c.p_value == 1.0
     assert "only 4 of 20 papers differed" in c.detectable
+    assert c.smallest_significant_split == (15, 5)
 
 
 def test_papers_missing_an_outcome_are_left_out() -> None:

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 
 from . import metrics
 from .outcomes import Comparison, PairResult, PaperOutcome, VersionSummary
-from .stats import detectable_statement, percentile, sign_test_p, verdict
+from .stats import (
+    detectable_statement,
+    min_wins_for_significance,
+    percentile,
+    sign_test_p,
+    verdict,
+)
 
 _STATUS_RANK = {"failed": 0, "needs_review": 1, "passed": 2}
 
@@ -50,6 +56,7 @@ def compare(
             hard.append(arxiv_id)
     counts = Counter(per_paper.values())
     wins, losses = counts["win"], counts["loss"]
+    needed = min_wins_for_significance(len(per_paper))
     return Comparison(
         baseline=baseline,
         candidate=candidate,
@@ -59,6 +66,7 @@ def compare(
         p_value=sign_test_p(wins, losses),
         verdict=verdict(wins, losses),
         detectable=detectable_statement(len(per_paper), wins, losses),
+        smallest_significant_split=None if needed is None else (needed, len(per_paper) - needed),
         hard_regressions=hard,
         per_paper=per_paper,
     )

@@ -94,6 +94,9 @@ class Comparison(Model):
     verdict: Verdict
     detectable: str
     """The smallest split the set could have called significant, in a sentence."""
+    smallest_significant_split: tuple[int, int] | None
+    """(wins, losses) the fewest a verdict needs if every paper differed; None: no verdict is
+    possible with this many papers."""
     hard_regressions: list[str] = Field(default_factory=list)
     """Papers the baseline passes and the candidate does not (what --fail-if-worse gates on)."""
     per_paper: dict[str, PairResult] = Field(default_factory=dict)

@@ -60,7 +60,9 @@ def detectable_statement(papers: int, wins: int, losses: int, alpha: float = ALP
     """
     discordant = wins + losses
     here = min_wins_for_significance(discordant, alpha)
-    if here is None:
+    if discordant == 0:
+        observed = f"no paper of {papers} differed"
+    elif here is None:
         observed = (
             f"only {discordant} of {papers} papers differed; no split of {discordant} "
             f"can reach p < {alpha:g} (at least 6 are needed)"
