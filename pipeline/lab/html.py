@@ -173,7 +173,10 @@ def _verdicts(report: EvalReport) -> str:
 def _summary_table(report: EvalReport) -> str:
     versions = list(report.versions.values())
     head = "".join(
-        f"<th>{_e(v.version)}<br><span class=small>{_e(v.model)}</span></th>" for v in versions
+        f"<th>{_e(v.version)}"
+        + ("" if v.model in v.version else f'<br><span class="small">{_e(v.model)}</span>')
+        + "</th>"
+        for v in versions
     )
     rows = [
         f"<tr><th>{_e(label)}</th>"
