@@ -201,8 +201,8 @@ def eval_command(
     else:
         for line in _report_lines(report):
             typer.echo(line)
-        for reason in failures:
-            typer.echo(f"--fail-if-worse: {reason}")
+    for reason in failures:
+        typer.echo(f"--fail-if-worse: {reason}", err=as_json)
     last = f"report: {paths[-1]} (and {paths[0].name})"
     typer.echo(last, err=as_json)
     raise typer.Exit(ExitCode.ATTENTION if failures else ExitCode.OK)

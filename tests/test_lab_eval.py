@@ -78,6 +78,7 @@ def test_worse_is_worse_equivalent_is_not_and_a_repeat_calls_nothing(lab: World)
         lab, "--prompts", "summarize@v1,summarize@v2,summarize@v3", "--fail-if-worse"
     )
     assert code == 3
+    assert "--fail-if-worse: summarize@v2 is worse than summarize@v1" in err
     assert report["evalset"] == "june" and report["papers"] == PAPERS
     v1, v2 = report["versions"]["summarize@v1"], report["versions"]["summarize@v2"]
     assert (v1["passed"], v1["needs_review"], v1["failed"]) == (PAPERS, 0, 0)
