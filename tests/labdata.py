@@ -107,7 +107,7 @@ class ReportPage(HTMLParser):
 
 
 _URL_ATTRIBUTES = ("src", "href", "action", "srcset", "poster", "data", "formaction")
-_LOADING_TAGS = ("script", "img", "link", "iframe", "object", "embed", "video", "audio")
+_LOADING_TAGS = ("img", "link", "iframe", "object", "embed", "video", "audio")
 
 
 def external_urls(page: str) -> list[str]:

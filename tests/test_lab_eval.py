@@ -304,3 +304,13 @@ def test_a_set_made_after_the_night_reuses_everything_it_did(lab: World) -> None
     _, report, _ = _eval(lab, "--prompts", "summarize@v1")
     assert (lab.hf.count(), lab.arxiv.count(), lab.llm.calls) == requests
     assert report["versions"]["summarize@v1"]["passed"] == PAPERS
+
+
+def test_another_budget_is_another_set(lab: World) -> None:
+    _create(lab)
+    out = lab.run("evalset", "create", "june-3k", "--date", DATE, "--budget", "3000")
+    assert out.exit_code == 0, out.stderr
+    sets = {line.split()[0]: line for line in lab.run("evalset", "list").stdout.splitlines()}
+    assert "budget 12000" in sets["june"] and "budget 3000" in sets["june-3k"]
+    hashes = {name: line.split()[-3] for name, line in sets.items()}
+    assert hashes["june"] != hashes["june-3k"]

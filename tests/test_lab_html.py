@@ -48,7 +48,8 @@ def test_report_loads_nothing_from_outside() -> None:
 
 def test_everything_from_the_run_is_escaped() -> None:
     text = render_html(_report())
-    assert "<script>" not in text and "<img" not in text and "<b>새로운" not in text
+    assert '<script>alert("x")' not in text and "<img" not in text and "<b>새로운" not in text
+    assert text.count("<script>") == 1  # the page's own keys
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;" in text
     assert "&lt;b&gt;새로운&lt;/b&gt;" in text
 
@@ -94,5 +95,9 @@ def test_report_in_chromium(browser_page: Any, tmp_path: Path) -> None:
     detail = browser_page.locator("#paper-2")
     assert detail.is_visible()
     assert detail.locator(".text ins").first.inner_text() == "시했습"
+    browser_page.keyboard.press("j")  # the next paper in the matrix's order
+    assert browser_page.locator("#paper-3").is_visible() and not detail.is_visible()
+    browser_page.keyboard.press("Escape")
+    assert browser_page.evaluate("location.hash") == "#matrix"
     save_screenshot(browser_page, "lab_report_paper")
     assert all(url.startswith("file://") for url in requests), requests

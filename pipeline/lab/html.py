@@ -19,7 +19,23 @@ from . import metrics
 from .outcomes import EvalReport, JudgeSummary, PaperOutcome, PaperRef, VersionSummary
 from .textdiff import REWRITTEN, changed_share, diff_segments
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+
+# Keys for going through the papers: j/k next and previous (in the matrix's order), Esc back to
+# the matrix. Everything else works without it.
+_JS = """
+(function () {
+  var links = Array.prototype.slice.call(document.querySelectorAll('.matrix a.paper'));
+  var hrefs = links.map(function (a) { return a.getAttribute('href'); });
+  document.addEventListener('keydown', function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var at = hrefs.indexOf(location.hash), last = hrefs.length - 1;
+    if (event.key === 'Escape' && at >= 0) location.hash = '#matrix';
+    else if (event.key === 'j' && last >= 0) location.hash = hrefs[Math.min(at + 1, last)];
+    else if (event.key === 'k' && at > 0) location.hash = hrefs[at - 1];
+  });
+})();
+"""
 
 # (key, label, decimals, unit) of the summary table rows taken from VersionSummary fields.
 _SUMMARY_ROWS: tuple[tuple[str, str, int, str], ...] = (
@@ -125,7 +141,8 @@ def render_html(report: EvalReport) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(f'Prompt lab: {report.evalset} ({report.run_id})')}</title>"
-        f'<style>{_CSS}</style></head>\n<body><main id="top">\n{body}\n</main></body></html>\n'
+        f'<style>{_CSS}</style></head>\n<body><main id="top">\n{body}\n</main>'
+        f"<script>{_JS}</script></body></html>\n"
     )
 
 
@@ -283,12 +300,12 @@ def _matrix(report: EvalReport, order: list[tuple[int, PaperRef]]) -> str:
             cells.append(f"<td>{_status_badge(outcome)}{flag_text}{extra}</td>")
         regressed = " class=regressed" if any(_regression_score(report, ref.arxiv_id)) else ""
         rows.append(
-            f'<tr{regressed}><td><a href="#paper-{index}">{_e(ref.title)}</a><br>'
+            f'<tr{regressed}><td><a class="paper" href="#paper-{index}">{_e(ref.title)}</a><br>'
             f'<span class="small">{_e(ref.arxiv_id)}</span></td>{"".join(cells)}</tr>'
         )
     return (
         '<h2 id="matrix">Papers × versions</h2><p class="small">Regressions first; click a paper'
-        " to compare its summaries.</p>"
+        " to compare its summaries (then j / k for the next or previous one, Esc to close).</p>"
         f'<table class="matrix"><tr><th>paper</th>{head}</tr>{"".join(rows)}</table>'
     )
 
