@@ -82,20 +82,23 @@ async def create_set(
             store, settings, http, papers, metas, progress or StageProgress(interactive=False)
         )
     entries = [entry_for(f) for f in frozen]
-    fields: dict[str, object] = {
+    tokenizer = tokenizer_name(settings.model)
+    shaped_by = {
         "token_budget": settings.token_budget,
         "extractor_version": EXTRACTOR_VERSION,
-        "tokenizer": tokenizer_name(settings.model),
+        "tokenizer": tokenizer,
     }
     manifest = EvalSetManifest(
         name=name,
         created_at=dt.datetime.now(dt.UTC),
         dates=sorted(set(dates)),
         ids=list(ids) if ids else None,
+        token_budget=settings.token_budget,
+        extractor_version=EXTRACTOR_VERSION,
+        tokenizer=tokenizer,
         model=settings.model,
         papers=entries,
-        set_hash=set_hash(fields, entries),
-        **fields,  # type: ignore[arg-type]
+        set_hash=set_hash(shaped_by, entries),
     )
     # Inputs first: a manifest on disk means the set is complete.
     store.save_doc(None, INPUTS, name, FrozenSet(name=name, papers=frozen))
