@@ -2,13 +2,19 @@
 check written elsewhere (faithfulness: numbers and names not in the paper) flags lab outcomes by
 registering itself, and the lab's metrics count its flag codes without a change here.
 
-A check gets the summary (or the draft of a paper that needs review) and the frozen paper,
-whose ``extraction`` holds the whole extracted text, and returns flags.
+A feature plugs in by shipping ``pipeline/<its package>/lab_checks.py`` that registers its
+checks with ``@register_check(name)``; the lab imports every such module before a run. A check
+gets the summary (or the draft of a paper that needs review) and the frozen paper, whose
+``extraction`` holds the whole extracted text, and returns flags.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
 from collections.abc import Callable
+from types import ModuleType
 
 from pipeline.models import Flag, Summary
 
@@ -17,6 +23,7 @@ from .sets import FrozenPaper
 Check = Callable[[Summary, FrozenPaper], list[Flag]]
 
 CHECKS: dict[str, Check] = {}
+PLUGIN = "lab_checks"
 
 
 def register_check(name: str) -> Callable[[Check], Check]:
@@ -27,6 +34,17 @@ def register_check(name: str) -> Callable[[Check], Check]:
         return check
 
     return add
+
+
+def discover(package: ModuleType) -> list[str]:
+    """Import ``<package>.<subpackage>.lab_checks`` wherever one exists; returns their names."""
+    found = []
+    for module in pkgutil.iter_modules(package.__path__):
+        name = f"{package.__name__}.{module.name}.{PLUGIN}"
+        if module.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+            found.append(name)
+    return found
 
 
 def run_checks(summary: Summary, frozen: FrozenPaper) -> list[Flag]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pipeline
 from pipeline.config import Settings
 from pipeline.errors import SummaryError, UsageError
 from pipeline.llm import LLM, LLMReply, Messages, Schema
@@ -27,7 +28,7 @@ from pipeline.store import Store
 from pipeline.summarize import SummaryOutcome, summarize_paper
 from pipeline.validate import hangul_ratio
 
-from .checks import run_checks
+from .checks import discover, run_checks
 from .evalset import load_set
 from .html import render_html
 from .judge import Judge, JudgeLLM, tally
@@ -114,6 +115,7 @@ async def run_eval(
     """The whole eval; raises a DigestError for what stops it (unknown set or prompt, wrong
     key, --offline with a reply missing)."""
     manifest, papers = load_set(store, request.evalset)
+    discover(pipeline)  # content checks other features ship (pipeline/*/lab_checks.py)
     templates = [load_prompt(settings.prompts_dir, spec) for spec in request.prompts]
     judge_template = (
         load_prompt(settings.prompts_dir, request.judge_prompt) if request.judge_model else None
