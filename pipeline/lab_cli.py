@@ -211,10 +211,12 @@ def eval_command(
 async def _eval(
     settings: Settings, request: EvalRequest, offline: bool
 ) -> tuple[EvalReport, list[Path], list[str]]:
+    from .lab.evalset import require_set
     from .lab.judge import JudgeLLM
     from .lab.run import OfflineLLM, run_eval, write_report
     from .llm import LLM, OpenAILLM
     from .progress import StageProgress
+    from .prompts import load_prompt
     from .store import Store
 
     store = Store(settings.data_dir)
@@ -222,6 +224,10 @@ async def _eval(
     async with AsyncExitStack() as stack:
         judge_llm: JudgeLLM | None = None
         llms: dict[str, LLM]
+        # What needs no LLM is checked before any client is made or any endpoint asked.
+        require_set(store, request.evalset)
+        for spec in [*request.prompts, *([request.judge_prompt] if request.judge_model else [])]:
+            load_prompt(settings.prompts_dir, spec)
         if offline:
             llms = {m: OfflineLLM(m) for m in request.models}
             judge_llm = OfflineLLM(request.judge_model) if request.judge_model else None

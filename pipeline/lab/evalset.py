@@ -44,12 +44,18 @@ def list_sets(store: Store) -> list[EvalSetManifest]:
     return [m for m in found if m is not None]
 
 
-def load_set(store: Store, name: str) -> tuple[EvalSetManifest, list[FrozenPaper]]:
-    """The set's manifest and papers, each paper checked against the manifest's hash."""
+def require_set(store: Store, name: str) -> EvalSetManifest:
+    """The set's manifest; a usage error naming the known sets when there is none."""
     manifest = load_manifest(store, name)
     if manifest is None:
         known = ", ".join(m.name for m in list_sets(store)) or "none yet"
         raise UsageError(f"no eval set {name!r} (known: {known}); make one with 'evalset create'")
+    return manifest
+
+
+def load_set(store: Store, name: str) -> tuple[EvalSetManifest, list[FrozenPaper]]:
+    """The set's manifest and papers, each paper checked against the manifest's hash."""
+    manifest = require_set(store, name)
     frozen = store.load_doc(None, INPUTS, name, FrozenSet)
     papers = frozen.papers if frozen else []
     hashes = [p.content_hash() for p in papers]
