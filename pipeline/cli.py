@@ -116,9 +116,10 @@ __all__ = ["ExitCode", "app", "main"]
 
 # ---- commands from their own modules: one line each ---------------------------------------------
 from .extract_cli import extract  # noqa: E402
+from .lab_cli import eval_command, evalset_app  # noqa: E402
+from .review.cli import review_app  # noqa: E402
 
 app.command()(extract)
-from .lab_cli import eval_command, evalset_app  # noqa: E402
-
+app.add_typer(review_app, name="review")
 app.command("eval")(eval_command)
 app.add_typer(evalset_app, name="evalset")
