@@ -8,9 +8,10 @@ import pytest
 
 from pipeline.lab import metrics
 from pipeline.lab.compare import compare, pair_result, summarize_version
+from pipeline.lab.html import changed_share
 from pipeline.lab.outcomes import PaperOutcome
 from pipeline.lab.report import build_report, gate_failures
-from pipeline.lab.textdiff import changed_share, diff_segments
+from pipeline.review.diff import diff_text
 from tests.labdata import BASE, CAND, SPECS, manifest, outcome, refs
 
 
@@ -152,13 +153,9 @@ def test_report_json_has_the_issue_fields() -> None:
     assert c["p_value"] == 1.0
 
 
-def test_diff_rebuilds_both_sides_and_refines_korean_by_character() -> None:
+def test_changed_share_of_a_diff() -> None:
     old = "이 논문은 새로운 학습 전략을 제안합니다. 실험 결과가 좋습니다."
     new = "이 논문은 새로운 학습 전략을 제시했습니다. 실험 결과가 좋습니다."
-    segments = diff_segments(old, new)
-    assert "".join(t for op, t in segments if op != "insert") == old
-    assert "".join(t for op, t in segments if op != "delete") == new
-    assert ("delete", "안합") in segments and ("insert", "시했습") in segments
-    assert 0 < changed_share(segments) < 0.2
-    assert diff_segments("같다", "같다") == [("equal", "같다")]
-    assert changed_share(diff_segments("abc def", "xyz")) == 1.0
+    assert 0 < changed_share(diff_text(old, new)) < 0.2
+    assert changed_share(diff_text("같다", "같다")) == 0.0
+    assert changed_share(diff_text("abc def", "xyz")) == 1.0

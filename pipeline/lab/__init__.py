@@ -9,9 +9,8 @@ outcomes   the records: a paper under a version, a version's aggregate, comparis
 metrics    the registry of per-paper metrics every report aggregates
 compare    outcomes -> per-version aggregates and paired comparisons
 stats      the sign test, Wilson interval, percentiles (pure)
-textdiff   the 어절/character diff shown between two summaries
 report     the whole report, and the --fail-if-worse gate
-html       the report as one self-contained HTML page
+html       the report as one self-contained HTML page (diffs by pipeline.review.diff)
 
 The commands are in ``pipeline/lab_cli.py``.
 """

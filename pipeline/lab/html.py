@@ -13,11 +13,15 @@ import html
 import json
 from collections.abc import Iterable
 
+from pipeline.review.diff import Segment, diff_text
 from pipeline.validate import SECTION_TITLES
 
 from . import metrics
 from .outcomes import EvalReport, JudgeSummary, PaperOutcome, PaperRef, VersionSummary
-from .textdiff import REWRITTEN, changed_share, diff_segments
+
+REWRITTEN = 0.6
+"""Above this changed share a diff is noise (English against Korean, say): the new text is
+shown whole instead."""
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
@@ -332,15 +336,23 @@ def _plain(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def changed_share(segments: list[Segment]) -> float:
+    """Characters inserted or deleted / characters in both texts: 0 identical, 1 disjoint."""
+    changed = sum(len(s.text) for s in segments if s.op != "equal")
+    total = sum(len(s.text) * (2 if s.op == "equal" else 1) for s in segments)
+    return changed / total if total else 0.0
+
+
 def _diff_html(old: str, new: str) -> str:
-    segments = diff_segments(old, new)
+    """``new`` marked against ``old`` (by 어절, refined by character, as the review app does)."""
+    segments = diff_text(old, new)
     share = changed_share(segments)
     if share > REWRITTEN:
         return f'<span class="small">rewritten ({share:.0%} changed):</span> {_e(new)}'
     parts = []
-    for op, text in segments:
-        tag = {"insert": "ins", "delete": "del"}.get(op)
-        parts.append(f"<{tag}>{_e(text)}</{tag}>" if tag else _e(text))
+    for segment in segments:
+        tag = {"insert": "ins", "delete": "del"}.get(segment.op)
+        parts.append(f"<{tag}>{_e(segment.text)}</{tag}>" if tag else _e(segment.text))
     return "".join(parts)
 
 
