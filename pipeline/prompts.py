@@ -31,6 +31,12 @@ def variables_of(name: str) -> frozenset[str]:
     return VARIABLES_OF.get(name, VARIABLES)
 
 
+def summary_names(prompts_dir: Path) -> list[str]:
+    """The prompts that write a paper's summary: all but those with variables of their own
+    (the judge), which no summary can be made with."""
+    return [name for name in list_names(prompts_dir) if name not in VARIABLES_OF]
+
+
 # No leading zeros: "v02" next to "v2" would make "newest" ambiguous.
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 _VERSION = re.compile(r"^v[1-9][0-9]*$")

@@ -19,7 +19,7 @@ from pipeline.lab.judge import (
 )
 from pipeline.llm import LLMReply
 from pipeline.models import DailyPaper, PaperInput
-from pipeline.prompts import load_prompt, render_messages
+from pipeline.prompts import list_names, load_prompt, render_messages, summary_names
 from tests.labdata import BASE, CAND, outcome
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,3 +100,9 @@ def test_tally_reports_win_rate_with_wilson_interval() -> None:
     assert (round(summary.ci_low, 4), round(summary.ci_high, 4)) == (0.4902, 0.9433)
     empty = tally(BASE, CAND, "m", "judge@v1", [])
     assert empty.win_rate is None and (empty.ci_low, empty.ci_high) == (0.0, 1.0)
+
+
+def test_the_judge_is_not_offered_as_a_summary_prompt() -> None:
+    assert "judge" in list_names(ROOT / "prompts")
+    assert "judge" not in summary_names(ROOT / "prompts")
+    assert "summarize" in summary_names(ROOT / "prompts")
