@@ -43,6 +43,9 @@ _VERSION = re.compile(r"^v[1-9][0-9]*$")
 # A plain folder name: "../x" must not reach outside prompts_dir.
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
+REASK_VARIABLES = frozenset({"problems"})
+"""What a faithfulness re-ask can fill in."""
+
 
 class PromptFile(BaseModel):
     """The on-disk format. Strict, so a misspelt key is an error instead of a silent default."""
@@ -54,6 +57,9 @@ class PromptFile(BaseModel):
     user: str = Field(min_length=1)
     params: dict[str, Any]
     """Model parameters the template was tuned with (temperature, max_tokens, ...)."""
+    faithfulness_reask: str | None = None
+    """The re-ask for numbers and names the paper does not contain, in the prompt's language;
+    ``{problems}`` is replaced by the list of them. Without it, no such re-ask is made."""
 
 
 class PromptTemplate(BaseModel):
@@ -65,6 +71,7 @@ class PromptTemplate(BaseModel):
     system: str
     user: str
     params: dict[str, Any]
+    faithfulness_reask: str | None = None
     path: Path
     content_hash: str
     """sha256 hex of the file's bytes: what provenance and the lock file record."""
@@ -102,6 +109,8 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
     parsed = _parse(path, raw)
     for role, text in (("system", parsed.system), ("user", parsed.user)):
         _check_placeholders(path, role, text, variables_of(name))
+    if parsed.faithfulness_reask is not None:
+        _check_placeholders(path, "faithfulness_reask", parsed.faithfulness_reask, REASK_VARIABLES)
     return PromptTemplate(
         name=name,
         version=version,
@@ -109,6 +118,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
         system=parsed.system,
         user=parsed.user,
         params=parsed.params,
+        faithfulness_reask=parsed.faithfulness_reask,
         path=path,
         content_hash=sha256_bytes(raw),
     )
