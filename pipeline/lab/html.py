@@ -373,7 +373,9 @@ def _version_column(
         parts.append(
             '<ul class="flags">'
             + "".join(
-                f'<li><span class="flag-code">{_e(f.code)}</span> {_e(f.detail)}</li>'
+                f'<li><span class="flag-code">{_e(f.code)}</span> {_e(f.detail)}'
+                f"{_e(f' ({SECTION_TITLES[f.section]})') if f.section in SECTION_TITLES else ''}"
+                "</li>"
                 for f in outcome.flags
             )
             + "</ul>"
