@@ -11,10 +11,11 @@ import requests
 from tenacity import Retrying, retry_if_exception_type
 
 from .config import Settings
-from .errors import FetchError, ServiceError
+from .errors import FetchError, ServiceError, TransientError
 from .http import get_bytes
 from .models import ArxivMeta
-from .retry import RETRYABLE_STATUS, TransientError, retry_after_seconds, retry_policy
+from .pdfbytes import pdf_problem
+from .retry import connection_failed, retry_policy, timed_out, transient_status
 
 _VERSIONED = re.compile(r"^(?P<id>.+?)v(?P<version>\d+)$")
 
@@ -61,16 +62,16 @@ def _query_once(client: arxiv.Client, session: _Session, ids: list[str]) -> list
     try:
         return [to_meta(r) for r in client.results(search)]
     except arxiv.HTTPError as exc:
-        if exc.status in RETRYABLE_STATUS:
-            headers = session.last_response.headers if session.last_response is not None else {}
-            raise TransientError(f"HTTP {exc.status}", retry_after_seconds(headers)) from exc
+        headers = session.last_response.headers if session.last_response is not None else {}
+        if transient := transient_status(exc.status, headers):
+            raise transient from exc
         raise ServiceError("arXiv API", exc.url, f"HTTP {exc.status}") from exc
     except arxiv.UnexpectedEmptyPageError as exc:
         raise TransientError("unexpected empty page") from exc
     except requests.Timeout as exc:
-        raise TransientError("timed out") from exc
+        raise timed_out() from exc
     except requests.ConnectionError as exc:
-        raise TransientError(f"connection failed ({exc})") from exc
+        raise connection_failed(exc) from exc
 
 
 def arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:
@@ -94,10 +95,8 @@ def arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:
 
 
 def check_pdf(arxiv_id: str, data: bytes) -> None:
-    if not data.startswith(b"%PDF-"):
-        raise FetchError(arxiv_id, "the download is not a PDF (no %PDF- header)")
-    if b"%%EOF" not in data[-2048:]:
-        raise FetchError(arxiv_id, "the PDF is truncated (no %%EOF trailer)")
+    if problem := pdf_problem(data):
+        raise FetchError(arxiv_id, f"the download is {problem}")
 
 
 async def download_pdf(client: httpx2.AsyncClient, settings: Settings, meta: ArxivMeta) -> bytes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx2
 
-from .errors import ServiceError, TransientError
-from .retry import RETRYABLE_STATUS, retry_after_seconds, retrying
+from .errors import ServiceError
+from .retry import connection_failed, retrying, timed_out, transient_status
 
 
 def make_client(timeout_s: float) -> httpx2.AsyncClient:
@@ -20,11 +20,11 @@ async def _get_once(client: httpx2.AsyncClient, url: str, params: dict[str, str]
     try:
         response = await client.get(url, params=params)
     except httpx2.TimeoutException as exc:
-        raise TransientError("timed out") from exc
+        raise timed_out() from exc
     except httpx2.TransportError as exc:
-        raise TransientError(f"connection failed ({type(exc).__name__}: {exc})") from exc
-    if response.status_code in RETRYABLE_STATUS:
-        raise TransientError(f"HTTP {response.status_code}", retry_after_seconds(response.headers))
+        raise connection_failed(exc) from exc
+    if transient := transient_status(response.status_code, response.headers):
+        raise transient
     if response.status_code >= 400:
         raise ServiceError("", str(response.url), f"HTTP {response.status_code}")
     return response.content
