@@ -14,10 +14,13 @@ import pymupdf
 from pipeline.errors import ExtractionError
 from pipeline.pdfbytes import pdf_problem
 
-# Ligatures expanded, hyphens at line ends joined by MuPDF where it can. No TEXT_MEDIABOX_CLIP:
-# text placed outside the page is a hiding trick we want to see, not have silently dropped.
+# Ligatures expanded. No TEXT_DEHYPHENATE: MuPDF drops the hyphen of real compounds split at a
+# line end ("DeepSeek-R1" -> "DeepSeekR1"); clean.py joins them knowing the paper's vocabulary.
+# No TEXT_MEDIABOX_CLIP: text placed outside the page is a hiding trick we want to see, not have
+# silently dropped.
 TEXT_FLAGS = (
-    (pymupdf.TEXTFLAGS_TEXT | pymupdf.TEXT_DEHYPHENATE)
+    pymupdf.TEXTFLAGS_TEXT
+    & ~pymupdf.TEXT_DEHYPHENATE
     & ~pymupdf.TEXT_PRESERVE_LIGATURES
     & ~pymupdf.TEXT_MEDIABOX_CLIP
 )
