@@ -61,6 +61,18 @@ class DailyPaper(Model):
     thumbnail: str | None = None
     submitter_avatar: str | None = None
     num_comments: int = 0
+    flags: list[Flag] = Field(default_factory=list)
+    """What the listing entry itself got wrong (an unsafe thumbnail URL, dropped)."""
+
+
+class SkippedEntry(Model):
+    """A listing entry too broken to be a paper: skipped, and named to the user."""
+
+    index: int
+    """Its position in the day's raw listing (0-based)."""
+    arxiv_id: str | None
+    """The id as a printable ``repr``, cut short; None when the entry had no id at all."""
+    reason: str
 
 
 class ArxivMeta(Model):

@@ -414,9 +414,10 @@ async def _night_body(
 ) -> RunResult:
     options = night.options
     started = time.perf_counter()
-    papers, raw = await list_papers(night.http, night.settings, options.date)
+    listing = await list_papers(night.http, night.settings, options.date)
+    papers = listing.papers
     _timed(report.stage_timings, "list", started)
-    night.store.save_listing(options.date, raw)
+    night.store.save_listing(options.date, listing.raw)
     if not papers:
         return RunResult(EXIT_OK, [f"{options.date}: Hugging Face lists no papers; nothing to do"])
     papers = papers[: options.limit] if options.limit else papers

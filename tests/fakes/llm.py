@@ -42,6 +42,7 @@ class Behaviour(StrEnum):
     SERVER_ERROR = "server_error"  # 500
     STALL = "stall"  # answers ok after `stall_seconds`, past the client's timeout
     CONTEXT_LENGTH = "context_length"  # 400 context_length_exceeded
+    HTML = "html"  # Korean sections carrying <script> and <img onerror=...>
 
 
 def openai_error(
@@ -172,6 +173,12 @@ def _leak_cjk(text: str) -> str:
 def _markdown(text: str) -> str:
     bullets = "\n".join(f"- **{s.strip()}**" for s in text.split(". ") if s.strip())
     return f"### 핵심 내용\n\n{bullets}\n"
+
+
+def _html(text: str) -> str:
+    # What a model echoes from a paper with injected markup, or a proxy rewriting a reply.
+    first, _, rest = text.partition(". ")
+    return f'{first} <script>alert(1)</script><img src=x onerror="alert(2)">. {rest}'.strip()
 
 
 # ---- The server --------------------------------------------------------------------------------
@@ -443,6 +450,8 @@ def _sections(behaviour: Behaviour, keys: list[str], seed: str, title: str) -> d
         return {k: _markdown(v) for k, v in sections.items()}
     if behaviour is Behaviour.EMPTY:
         return {**sections, keys[-1]: ""}
+    if behaviour is Behaviour.HTML:
+        return {k: _html(v) for k, v in sections.items()}
     return sections
 
 
