@@ -64,15 +64,16 @@ _MARKDOWN: tuple[tuple[str, re.Pattern[str]], ...] = (
 # comment, or a script URL. Token names such as <EOS> or <think> are ordinary words in ML papers
 # (the renderer escapes them), so an unknown bare tag name is not HTML; <s> is left out of the
 # elements for that reason: it is the usual name of a sequence-start token.
-_HTML_ELEMENTS = frozenset(
+_ELEMENT_NAMES = (
     "a abbr address area article aside audio b base bdi bdo blockquote body br button canvas "
     "caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed "
     "fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header "
     "hr html i iframe img input ins kbd label legend li link main map mark math meta meter nav "
     "noscript object ol optgroup option output p param picture pre progress q rp rt ruby samp "
     "script section select slot small source span strong style sub summary sup svg table tbody "
-    "td template textarea tfoot th thead time title tr track u ul var video wbr".split()
+    "td template textarea tfoot th thead time title tr track u ul var video wbr"
 )
+_HTML_ELEMENTS = frozenset(_ELEMENT_NAMES.split())
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*?)?\s*/?>")
 _ATTRIBUTE = re.compile(r"\s[A-Za-z_:][\w:.-]*\s*=")
 _SCRIPT_URL = re.compile(r"<!--|\b(?:javascript|vbscript):|\bdata:text/html", re.IGNORECASE)

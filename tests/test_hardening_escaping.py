@@ -15,7 +15,9 @@ from pipeline.validate import section_problems
 from tests.fakes.llm import Behaviour
 from tests.world import World
 
-HOSTILE_TITLE = "Plain Head: <script>alert(1)</script> **Bold** [click](javascript:alert(1)) _x_ & `y`"
+HOSTILE_TITLE = (
+    "Plain Head: <script>alert(1)</script> **Bold** [click](javascript:alert(1)) _x_ & `y`"
+)
 HOSTILE_AUTHOR = '<img src=x onerror="alert(1)">'
 KOREAN = "이 논문은 새로운 방법을 제안하고 여러 벤치마크에서 좋은 결과를 보고합니다."
 
