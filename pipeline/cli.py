@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -31,10 +32,18 @@ log = logging.getLogger("pipeline")
 
 
 def _setup_logging(verbose: bool) -> None:
+    # Under cron (no terminal) every line carries its UTC time: the log is all there is later.
+    stamped = verbose or not sys.stderr.isatty()
+    formatter = logging.Formatter(
+        ("%(asctime)s " if stamped else "") + ("%(levelname)s " if verbose else "") + "%(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%SZ",
+    )
+    formatter.converter = time.gmtime
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s" if verbose else "%(message)s",
-        stream=sys.stderr,
+        handlers=[handler],
         force=True,  # a second run in one process (tests) must log to the current stderr
     )
     # Libraries' INFO lines (every HTTP request) would bury ours.
@@ -71,7 +80,10 @@ def make_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        raise UsageError(f"invalid setting {where}: {first.get('msg')}") from exc
+        # Flags are checked by typer first, so a bad value here came from the environment.
+        name = where if where.isupper() else f"DIGEST_{where.upper()}"
+        value = f" (got {first['input']!r})" if "input" in first else ""
+        raise UsageError(f"invalid setting {name}: {first.get('msg')}{value}") from exc
 
 
 @app.callback(invoke_without_command=True)
@@ -81,7 +93,11 @@ def nightly(
         str | None, typer.Option(help="Day to digest (YYYY-MM-DD, UTC; default today).")
     ] = None,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Where everything is kept [default: ./data].")
+        Path | None,
+        typer.Option(
+            help="Where everything is kept [env DIGEST_DATA_DIR; default: ./data, relative to "
+            "the current directory: give cron an absolute path]."
+        ),
     ] = None,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Only the top N papers by votes.")
@@ -126,6 +142,8 @@ def nightly(
     from .progress import StageProgress
 
     try:
+        if (show_prompts or prompt_out is not None) and not dry_run:
+            raise UsageError("--show-prompts and --prompt-out need --dry-run")
         settings = make_settings(
             data_dir=data_dir,
             model=model,
@@ -142,8 +160,16 @@ def nightly(
             show_prompts=show_prompts,
             prompt_out=prompt_out,
         )
+        started = time.perf_counter()
+        log.info("%s: starting (data dir %s)", options.date, settings.data_dir.resolve())
         with StageProgress() as progress:
             result = asyncio.run(run_night(settings, options, progress))
+        log.info(
+            "%s: finished in %.1fs, exit %d",
+            options.date,
+            time.perf_counter() - started,
+            result.exit_code,
+        )
     except DigestError as exc:
         fail(exc, verbose)
     except KeyboardInterrupt:

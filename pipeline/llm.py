@@ -85,6 +85,11 @@ class LLMClient:
     def __init__(self, settings: Settings) -> None:
         self.model = settings.model
         self.base_url = settings.openai_base_url or OPENAI_URL
+        self.base_url_source = (
+            "set by OPENAI_BASE_URL"
+            if settings.openai_base_url
+            else "OpenAI's default, as OPENAI_BASE_URL is not set"
+        )
         self._settings = settings
         self._client = AsyncOpenAI(
             api_key=settings.openai_api_key or "not-needed-for-local-servers",
@@ -114,7 +119,9 @@ class LLMClient:
         except openai.NotFoundError:
             return []  # some local servers have no /models; the first call will tell
         except openai.APIConnectionError as exc:
-            raise self._config_error("unreachable", "check OPENAI_BASE_URL") from exc
+            raise self._config_error(
+                "unreachable", f"the URL is {self.base_url_source}; is the server running?"
+            ) from exc
         except openai.APIStatusError as exc:
             raise self._config_error(f"HTTP {exc.status_code}", "try again later") from exc
         if not models or self.model in models:
@@ -163,7 +170,8 @@ class LLMClient:
             raise self._config_error(f"HTTP {exc.status_code}", "check OPENAI_API_KEY") from exc
         except openai.NotFoundError as exc:
             raise self._config_error(
-                f"HTTP 404: {_error_text(exc)}", "check --model and OPENAI_BASE_URL"
+                f"HTTP 404: {_error_text(exc)}",
+                f"check --model; the URL is {self.base_url_source}",
             ) from exc
         except openai.RateLimitError as exc:
             if "insufficient_quota" in str(exc.body):

@@ -366,9 +366,10 @@ async def run_night(settings: Settings, options: RunOptions, progress: StageProg
     try:
         # The client is closed on every path, a failed check included: an unclosed one is
         # closed by the SDK at garbage collection, on whatever loop runs then, with a traceback.
-        lines = await llm.check() if llm is not None else []
+        for warning in await llm.check() if llm is not None else []:
+            log.warning("warning: %s", warning)  # now, not after an hour of papers
         return await _night_in_lock(
-            settings, options, store, progress, template, price, llm, report, lines
+            settings, options, store, progress, template, price, llm, report, []
         )
     finally:
         if llm is not None:

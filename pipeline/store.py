@@ -35,12 +35,29 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_S = 24 * 3600.0
+"""A temp file in a shared cache folder this old was left by a killed run (writes take
+seconds; the longest, a PDF download, is bounded by its deadline)."""
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (os.umask would, for other threads too)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a unique temp file in the same folder and rename: never a half-written file,
-    and two writers never share a temp name."""
+    and two writers never share a temp name. The file gets the mode the umask gives new files
+    (mkstemp's 0600 would hide the digest from the web server or the editors' group)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -91,10 +108,18 @@ class Store:
 
     @contextlib.contextmanager
     def lock_day(self, date: dt.date) -> Iterator[None]:
-        """One run per date at a time: a second cron job must not race the first."""
+        """One run per date at a time: a second cron job must not race the first. Holding the
+        lock, the temp files a killed run of this date left behind are removed."""
         path = self.day(date) / ".lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a+") as f:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(path, "a+")  # noqa: SIM115 - closed below, after the lock is released
+        except OSError as exc:
+            raise StoreError(
+                f"cannot use the data dir {self.root}: {exc.strerror} ({exc.filename}); "
+                "point --data-dir or DIGEST_DATA_DIR at a writable folder"
+            ) from exc
+        with f:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
@@ -102,9 +127,26 @@ class Store:
                     f"another run for {date} is in progress (lock {path}); wait for it to finish"
                 ) from exc
             try:
+                self.remove_stale_temp(date)
                 yield
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
+
+    def remove_stale_temp(self, date: dt.date) -> list[Path]:
+        """Temp files a killed run left: all of them under the (locked) day, and those older
+        than STALE_TEMP_S in the caches other dates' runs share."""
+        oldest = dt.datetime.now(dt.UTC).timestamp() - STALE_TEMP_S
+        candidates = [
+            *((p, float("inf")) for p in self.day(date).rglob(f".*{TEMP_SUFFIX}")),
+            *((p, oldest) for p in (self.root / "cache").rglob(f".*{TEMP_SUFFIX}")),
+        ]
+        removed = []
+        for path, before in candidates:
+            with contextlib.suppress(FileNotFoundError):  # another run renamed it meanwhile
+                if path.is_file() and path.stat().st_mtime < before:
+                    path.unlink()
+                    removed.append(path)
+        return removed
 
     # ---- the day's list -----------------------------------------------------------------------
     def save_listing(self, date: dt.date, raw: list[Any]) -> None:

@@ -193,6 +193,8 @@ class FakeLLM(FakeServer):
     def __init__(self, models: Sequence[str] = ("gpt-4.1-mini",)) -> None:
         super().__init__()
         self.models: list[str] = list(models)
+        self.listed_models: list[str] | None = None
+        """What `GET /v1/models` lists, when it differs from what chat accepts (aliases)."""
         self.api_key: str | None = None
         self.supports_json_schema = True
         self.require_json_word = True
@@ -253,7 +255,8 @@ class FakeLLM(FakeServer):
         )
 
     def _list_models(self) -> Reply:
-        return Reply(200, {"object": "list", "data": [_model(m) for m in self.models]})
+        listed = self.models if self.listed_models is None else self.listed_models
+        return Reply(200, {"object": "list", "data": [_model(m) for m in listed]})
 
     def _get_model(self, model: str) -> Reply:
         return Reply(200, _model(model)) if model in self.models else _model_not_found(model)
