@@ -1,14 +1,23 @@
-"""The project's one error tree.
+"""The project's one error tree, and every exit code.
 
-    DigestError                 anything the pipeline reports to a user
-    ├── UsageError              bad flags or configuration          -> exit 2
-    ├── ServiceError            HF / arXiv / LLM unreachable, 5xx   -> exit 1
-    │   └── LLMConfigError      wrong key, wrong model, bad endpoint -> exit 1
-    ├── PaperError              one paper failed; the night goes on
-    │   ├── FetchError          its PDF could not be downloaded
-    │   ├── ExtractionError     its PDF could not be read
-    │   └── SummaryError        the LLM gave no usable summary
-    └── StoreError              data/ could not be read or written  -> exit 1
+    Exception
+    ├── DigestError                 anything the pipeline reports to a user (one line)
+    │   ├── UsageError              bad flags or configuration            -> exit 2
+    │   ├── ServiceError            HF / arXiv / LLM unreachable, 5xx     -> exit 1
+    │   │   └── LLMConfigError      wrong key, wrong model, bad endpoint  -> exit 1
+    │   ├── PaperError              one paper failed; the night goes on
+    │   │   ├── FetchError          its PDF could not be downloaded
+    │   │   ├── ExtractionError     its PDF could not be read
+    │   │   └── SummaryError        the LLM gave no usable summary
+    │   │       (alias SummaryRejected; carries .draft, .last_reply, .attempts)
+    │   └── StoreError              data/ could not be read or written    -> exit 1
+    └── CallFailure                 internal: one call failed; never reaches a user
+        ├── TransientError          worth another try (429, 5xx, timeout); the retry loop
+        │                           retries it, then raises ServiceError
+        ├── ContextTooLong          the text did not fit the model's context; summarize cuts
+        │                           the text and asks again, then raises SummaryError
+        └── RequestRejected         a 400 another identical try would not fix; summarize
+                                    raises SummaryError
 
 Third-party errors are wrapped with ``raise ... from`` so ``--verbose`` still shows the cause.
 Every message is one sentence a user can act on.
@@ -16,13 +25,33 @@ Every message is one sentence a user can act on.
 
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Summary
+
+
+class ExitCode(IntEnum):
+    """What ``run.py`` exits with; cron and scripts read these."""
+
+    OK = 0
+    FATAL = 1
+    """The run stopped: a service, the store or the configuration failed."""
+    USAGE = 2
+    """Bad flags or settings (also click's own usage errors)."""
+    ATTENTION = 3
+    """The run finished, but some paper needs review, failed or is pending."""
+    INTERRUPTED = 130
+    """Ctrl-C: the same command resumes."""
+
 
 class DigestError(Exception):
-    exit_code = 1
+    exit_code: int = ExitCode.FATAL
 
 
 class UsageError(DigestError):
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class ServiceError(DigestError):
@@ -41,7 +70,11 @@ class LLMConfigError(ServiceError):
 
 
 class StoreError(DigestError):
-    pass
+    """A file under the data dir could not be read, parsed or written; names the path."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class PaperError(DigestError):
@@ -60,7 +93,41 @@ class ExtractionError(PaperError):
 
 
 class SummaryError(PaperError):
-    def __init__(self, paper_id: str, problem: str, last_reply: str = "", attempts: int = 0):
+    """No usable summary: carries what the model last said, for an editor or a researcher."""
+
+    def __init__(
+        self,
+        paper_id: str,
+        problem: str,
+        *,
+        draft: Summary | None = None,
+        last_reply: str | None = None,
+        attempts: int = 0,
+    ) -> None:
         super().__init__(paper_id, problem)
+        self.draft = draft
         self.last_reply = last_reply
         self.attempts = attempts
+
+
+SummaryRejected = SummaryError
+
+
+class CallFailure(Exception):
+    """Internal: one request failed; the caller retries, cuts or converts it."""
+
+
+class TransientError(CallFailure):
+    """A failure worth another try; ``retry_after`` is the server's own hint, in seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ContextTooLong(CallFailure):
+    """The request didn't fit the model's context: the caller cuts the text and asks again."""
+
+
+class RequestRejected(CallFailure):
+    """A 400 that another identical try would not fix."""

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import httpx2
-from tenacity import AsyncRetrying, retry_if_exception_type
 
-from .errors import ServiceError
-from .retry import RETRYABLE_STATUS, TransientError, retry_after_seconds, retry_policy
+from .errors import ServiceError, TransientError
+from .retry import RETRYABLE_STATUS, retry_after_seconds, retrying
 
 
 def make_client(timeout_s: float) -> httpx2.AsyncClient:
@@ -42,14 +41,14 @@ async def get_bytes(
 ) -> bytes:
     """GET ``url``; transient failures are retried, then reported as a ServiceError."""
     try:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(TransientError),
-            **retry_policy(attempts, max_backoff),  # type: ignore[arg-type]
-        ):
-            with attempt:
-                return await _get_once(client, url, params)
-    except TransientError as exc:
-        raise ServiceError(service, url, f"{exc} after {attempts} attempts") from exc
+        return await retrying(
+            lambda: _get_once(client, url, params),
+            service=service,
+            url=url,
+            attempts=attempts,
+            max_backoff=max_backoff,
+        )
     except ServiceError as exc:
+        if exc.service:
+            raise
         raise ServiceError(service, exc.url, exc.problem) from exc
-    raise AssertionError("unreachable: tenacity either returns or raises")

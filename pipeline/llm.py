@@ -1,5 +1,8 @@
-"""The LLM edge: an OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp's server).
+"""The LLM edge: the ``LLM`` protocol every stage takes, and ``OpenAILLM``, its implementation
+for an OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp's server).
 
+A client is built by the caller (the CLI, a test, the prompt lab) and passed in; stages never
+build one. Each reply carries its own usage, so two prompts in one process are costed apart.
 The SDK's own retries are off; this module owns the one retry layer. It returns what the model
 said, untouched: parsing and validation live in ``summarize``.
 """
@@ -8,23 +11,43 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, retry_if_exception_type
 
 from .config import Settings
-from .errors import LLMConfigError, ServiceError
+from .errors import (
+    ContextTooLong,
+    LLMConfigError,
+    RequestRejected,
+    TransientError,
+)
 from .models import Summary, Usage
-from .retry import TransientError, retry_after_seconds, retry_policy
+from .retry import retry_after_seconds, retrying
+
+__all__ = [
+    "LLM",
+    "ContextTooLong",
+    "LLMClient",
+    "LLMReply",
+    "Messages",
+    "OpenAILLM",
+    "RequestRejected",
+    "with_schema_in_prompt",
+]
 
 Mode = Literal["json_schema", "json_object"]
 OPENAI_URL = "https://api.openai.com/v1"
 
 
+Messages = list[dict[str, str]]
+
+
 class LLMReply(BaseModel):
+    """One answer, with what that one call consumed."""
+
     content: str | None
     refusal: str | None = None
     finish_reason: str | None = None
@@ -32,12 +55,17 @@ class LLMReply(BaseModel):
     latency_s: float = 0.0
 
 
-class ContextTooLong(Exception):
-    """The request didn't fit the model's context: the caller cuts the text and asks again."""
+@runtime_checkable
+class LLM(Protocol):
+    """What a stage needs of a model: its name, and one answer per conversation.
 
+    ``complete`` retries transient failures itself and raises ``ContextTooLong`` (cut the text),
+    ``RequestRejected`` (this request will never work), ``LLMConfigError`` (stop everything) or
+    ``ServiceError`` (retries exhausted)."""
 
-class RequestRejected(Exception):
-    """A 400 that another identical try would not fix."""
+    model: str
+
+    async def complete(self, messages: Messages, params: dict[str, Any]) -> LLMReply: ...
 
 
 def summary_schema() -> dict[str, Any]:
@@ -55,7 +83,7 @@ def _response_format(mode: Mode) -> dict[str, Any]:
     }
 
 
-def with_schema_in_prompt(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+def with_schema_in_prompt(messages: Messages) -> Messages:
     """For servers without json_schema: the schema goes into the system message instead."""
     note = "\n\nReply with only a JSON object that matches this JSON schema:\n" + json.dumps(
         summary_schema(), ensure_ascii=False
@@ -81,28 +109,56 @@ def _is_context_error(exc: openai.BadRequestError) -> bool:
     return "context_length" in text or "context length" in text or "maximum context" in text
 
 
-class LLMClient:
-    def __init__(self, settings: Settings) -> None:
-        self.model = settings.model
-        self.base_url = settings.openai_base_url or OPENAI_URL
+class OpenAILLM:
+    """An OpenAI-compatible chat endpoint. ``OpenAILLM.from_settings(settings)`` is the usual
+    way to build one; ``async with`` (or ``await close()``) closes its connections."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 180.0,
+        structured_output: str = "auto",
+        max_attempts: int = 5,
+        max_backoff_s: float = 60.0,
+    ) -> None:
+        self.model = model
+        self.base_url = base_url or OPENAI_URL
         self.base_url_source = (
             "set by OPENAI_BASE_URL"
-            if settings.openai_base_url
+            if base_url
             else "OpenAI's default, as OPENAI_BASE_URL is not set"
         )
-        self._settings = settings
         self._client = AsyncOpenAI(
-            api_key=settings.openai_api_key or "not-needed-for-local-servers",
+            api_key=api_key or "not-needed-for-local-servers",
             base_url=self.base_url,
             max_retries=0,
-            timeout=settings.llm_timeout_s,
+            timeout=timeout_s,
         )
-        configured = settings.structured_output
-        self.mode: Mode = "json_object" if configured == "json_object" else "json_schema"
-        self._may_downgrade = configured == "auto"
-        self.calls = 0
-        self.usage = Usage()
-        """What this client's calls consumed: cached replies cost nothing and are not here."""
+        self.mode: Mode = "json_object" if structured_output == "json_object" else "json_schema"
+        self._may_downgrade = structured_output == "auto"
+        self.max_attempts = max_attempts
+        self.max_backoff_s = max_backoff_s
+
+    @classmethod
+    def from_settings(cls, settings: Settings, model: str | None = None) -> OpenAILLM:
+        return cls(
+            model or settings.model,
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key,
+            timeout_s=settings.llm_timeout_s,
+            structured_output=settings.structured_output,
+            max_attempts=settings.max_attempts,
+            max_backoff_s=settings.max_backoff_s,
+        )
+
+    async def __aenter__(self) -> OpenAILLM:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def close(self) -> None:
         await self._client.close()
@@ -130,28 +186,20 @@ class LLMClient:
             raise self._config_error(f"model {self.model!r} not found", "check --model")
         return [f"model {self.model!r} is not in the server's list {models[:5]}; trying anyway"]
 
-    async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> LLMReply:
+    async def complete(self, messages: Messages, params: dict[str, Any]) -> LLMReply:
         """One answer, with transient failures retried and json_schema downgraded if needed."""
-        try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(TransientError),
-                **retry_policy(self._settings.max_attempts, self._settings.max_backoff_s),  # type: ignore[arg-type]
-            ):
-                with attempt:
-                    return await self._complete_once(messages, params)
-        except TransientError as exc:
-            raise ServiceError(
-                "LLM", self.base_url, f"{exc} after {self._settings.max_attempts} attempts"
-            ) from exc
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        return await retrying(
+            lambda: self._complete_once(messages, params),
+            service="LLM",
+            url=self.base_url,
+            attempts=self.max_attempts,
+            max_backoff=self.max_backoff_s,
+        )
 
-    async def _complete_once(
-        self, messages: list[dict[str, str]], params: dict[str, Any]
-    ) -> LLMReply:
+    async def _complete_once(self, messages: Messages, params: dict[str, Any]) -> LLMReply:
         mode = self.mode
         sent = with_schema_in_prompt(messages) if mode == "json_object" else messages
         started = time.perf_counter()
-        self.calls += 1
         try:
             response = await self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
@@ -170,8 +218,7 @@ class LLMClient:
             raise self._config_error(f"HTTP {exc.status_code}", "check OPENAI_API_KEY") from exc
         except openai.NotFoundError as exc:
             raise self._config_error(
-                f"HTTP 404: {_error_text(exc)}",
-                f"check --model; the URL is {self.base_url_source}",
+                f"HTTP 404: {_error_text(exc)}", f"check --model; the URL is {self.base_url_source}"
             ) from exc
         except openai.RateLimitError as exc:
             if "insufficient_quota" in str(exc.body):
@@ -192,7 +239,6 @@ class LLMClient:
             prompt_tokens=response.usage.prompt_tokens if response.usage else 0,
             completion_tokens=response.usage.completion_tokens if response.usage else 0,
         )
-        self.usage = self.usage + usage
         return LLMReply(
             content=choice.message.content,
             refusal=getattr(choice.message, "refusal", None),
@@ -200,3 +246,7 @@ class LLMClient:
             usage=usage,
             latency_s=time.perf_counter() - started,
         )
+
+
+LLMClient = OpenAILLM
+"""The name before the LLM protocol existed; build with ``OpenAILLM.from_settings``."""

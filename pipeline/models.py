@@ -106,6 +106,9 @@ class Extraction(Model):
 
     extractor_version: str
     pdf_sha256: str
+    budget_tokens: int | None = None
+    tokenizer: str | None = None
+    """The encoding the budget was counted in (o200k_base, cl100k_base)."""
     pages: int
     title: str | None = None
     sections: list[SectionInfo] = Field(default_factory=list)
@@ -126,6 +129,9 @@ class PaperInput(Model):
     source: str  # "pdf" or "abstract"
     sections: list[str] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
+    pdf_sha256: str | None = None
+    """The PDF the text was extracted from (None for an abstract fallback)."""
+    extractor_version: str | None = None
 
 
 class Summary(BaseModel):
@@ -160,6 +166,8 @@ class Provenance(Model):
     input_hash: str
     input_source: str
     input_sections: list[str] = Field(default_factory=list)
+    pdf_sha256: str | None = None
+    extractor_version: str | None = None
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float | None = None
     latency_s: float = 0.0
@@ -174,9 +182,15 @@ class Status(StrEnum):
     PENDING = "pending"
 
 
+RECORD_SCHEMA = 1
+"""The version of PaperRecord and RunReport written today; older ones are migrated on read
+(``store.migrations``)."""
+
+
 class PaperRecord(Model):
     """The state of one paper on one date: what the store keeps and run.json reports."""
 
+    schema_version: int = RECORD_SCHEMA
     paper: DailyPaper
     status: Status = Status.PENDING
     reason: str | None = None
@@ -201,6 +215,7 @@ class PaperReport(Model):
 
 
 class RunReport(Model):
+    schema_version: int = RECORD_SCHEMA
     date: dt.date
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
@@ -211,6 +226,9 @@ class RunReport(Model):
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float = 0.0
     llm_calls: int = 0
+    prompts: list[str] = Field(default_factory=list)
+    """The prompt(s) of the night, as ``name@version#hash12``."""
+    models: list[str] = Field(default_factory=list)
     papers: list[PaperReport] = Field(default_factory=list)
 
 

@@ -1,16 +1,17 @@
-"""The nightly job: list -> arXiv -> PDF -> extract -> summarize -> render, per date.
+"""The nightly job: scheduling only. list -> per paper (inputs -> summarize) -> publish.
 
 Each paper runs as its own task as soon as the list is known, so a paper goes to the LLM the
-moment its text is ready; semaphores bound downloads (arXiv asks for small bursts) and LLM calls.
-PyMuPDF is not thread-safe, so all extraction runs on one worker thread, which still overlaps
-with the network work of the other papers.
+moment its text is ready; semaphores bound downloads (arXiv asks for small bursts), PDFs held in
+memory and LLM calls. PyMuPDF is not thread-safe, so all extraction runs on one worker thread,
+which still overlaps with the network work of the other papers. A finished summary made by the
+same model and prompt from the same text is reused (resume after a crash or a kill); a cost cap
+leaves the remaining papers pending. The result is a report; ``lines`` turns it into text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,17 +20,16 @@ from pathlib import Path
 import httpx2
 
 from .config import Settings
-from .errors import ExtractionError, FetchError, SummaryError, UsageError
-from .extract import EXTRACTOR_VERSION, extract_pdf
-from .fetch import arxiv_metadata, download_pdf
+from .errors import ExitCode, SummaryError, UsageError
+from .fetch import arxiv_metadata
+from .hashing import sha256_text
 from .http import make_client
+from .inputs import InputLimits, build_input
 from .listing import list_papers
-from .llm import LLMClient
+from .llm import LLM, OpenAILLM
 from .models import (
     ArxivMeta,
     DailyPaper,
-    Extraction,
-    Flag,
     PaperInput,
     PaperRecord,
     PaperReport,
@@ -40,14 +40,15 @@ from .models import (
 from .pricing import Price, cost, load_prices, price_for
 from .progress import StageProgress
 from .prompts import PromptTemplate, load_prompt
-from .render import build_digest, render_json, render_markdown
-from .store import Store, atomic_write, sha256_bytes
-from .summarize import Summarizer, paper_messages, sha256_text
+from .publish import Published, publish_day
+from .store import Store, atomic_write
+from .summarize import paper_messages, summarize_paper
 from .tokens import count_tokens
 
-log = logging.getLogger("pipeline")
-
-EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
+# Kept for callers of the names before errors.ExitCode.
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_ATTENTION = (
+    ExitCode.OK, ExitCode.FATAL, ExitCode.USAGE, ExitCode.ATTENTION,
+)  # fmt: skip
 
 
 @dataclass
@@ -61,32 +62,49 @@ class RunOptions:
 
 
 @dataclass
+class DryRunPaper:
+    """What a paper would cost, without an LLM call."""
+
+    paper: DailyPaper
+    inp: PaperInput
+    prompt_tokens: int
+    estimate_usd: float | None
+    rendered: str
+
+
+@dataclass
 class RunResult:
+    """What a run did; ``lines.result_lines`` turns it into what a person reads."""
+
     exit_code: int
-    lines: list[str]
+    date: dt.date | None = None
     report: RunReport | None = None
+    records: list[PaperRecord] = field(default_factory=list)
+    published: Published | None = None
+    dry_run: list[DryRunPaper] = field(default_factory=list)
+    estimated_usd: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    nothing_listed: bool = False
+    show_prompts: bool = False
 
 
 @dataclass
 class _Night:
-    """State shared by the paper tasks of one run."""
+    """What the paper tasks of one run share: settings, clients, limits, the spend so far."""
 
     settings: Settings
     options: RunOptions
     store: Store
-    progress: StageProgress
     http: httpx2.AsyncClient
     template: PromptTemplate
     price: Price | None
-    summarizer: Summarizer | None
-    downloads: asyncio.Semaphore
+    llm: LLM | None
+    limits: InputLimits
+    progress: StageProgress
     llm_slots: asyncio.Semaphore
-    pdf_slots: asyncio.Semaphore
-    """PDFs held in memory, from download to extracted: keeps memory flat however long the
-    day's list is (downloads outpace the one extraction thread)."""
-    extractor: ThreadPoolExecutor
-    estimated_usd: float = 0.0
-    dry_run_lines: dict[str, list[str]] = field(default_factory=dict)
+    spent: Usage = field(default_factory=Usage)
+    calls: int = 0
+    dry_run: dict[str, DryRunPaper] = field(default_factory=dict)
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
@@ -102,164 +120,81 @@ def require_llm_config(settings: Settings) -> None:
         )
 
 
-async def _paper_pdf(night: _Night, paper: DailyPaper, meta: ArxivMeta) -> bytes:
-    path = night.store.pdf_path(meta)
-    if path.exists() and not night.options.force:
-        return path.read_bytes()
-    async with night.downloads:
-        data = await download_pdf(night.http, night.settings, meta)
-    night.store.save_pdf(meta, data)
-    return data
-
-
-async def _extraction(night: _Night, paper: DailyPaper, data: bytes) -> Extraction:
-    digest = sha256_bytes(data)
-    cached = night.store.load_extraction(digest, EXTRACTOR_VERSION)
-    if cached is not None and not night.options.force:
-        return cached
-    loop = asyncio.get_running_loop()
-    extraction = await loop.run_in_executor(
-        night.extractor,
-        lambda: extract_pdf(
-            data,
-            budget_tokens=night.settings.token_budget,
-            model=night.settings.model,
-            label=paper.arxiv_id,
-        ),
-    )
-    night.store.save_extraction(extraction)
-    return extraction
-
-
-def abstract_input(paper: DailyPaper, model: str, flags: list[Flag]) -> PaperInput:
-    text = f"{paper.title}\n\n## Abstract\n{paper.abstract}"
-    return PaperInput(
-        text=text,
-        tokens=count_tokens(text, model),
-        source="abstract",
-        sections=["abstract"],
-        flags=flags,
-    )
-
-
-async def paper_input(
-    night: _Night, paper: DailyPaper, meta: ArxivMeta | None, timings: dict[str, float]
-) -> PaperInput:
-    """The text to summarise: the PDF's budgeted context, or the abstract with a flag."""
-    model = night.settings.model
-    if meta is None:
-        flag = Flag(code="abstract_fallback", detail="arXiv has no record of this id")
-        night.progress.advance("PDFs fetched", f"{paper.arxiv_id} (not on arXiv)")
-        night.progress.advance("texts extracted", paper.arxiv_id)
-        return abstract_input(paper, model, [flag])
-    async with night.pdf_slots:
-        return await _pdf_input(night, paper, meta, timings)
-
-
-async def _pdf_input(
-    night: _Night, paper: DailyPaper, meta: ArxivMeta, timings: dict[str, float]
-) -> PaperInput:
-    model = night.settings.model
-    started = time.perf_counter()
-    try:
-        data = await _paper_pdf(night, paper, meta)
-    except FetchError as exc:
-        flag = Flag(code="abstract_fallback", detail=f"PDF unavailable: {exc.problem}")
-        night.progress.advance("PDFs fetched", f"{paper.arxiv_id} (failed)")
-        night.progress.advance("texts extracted", paper.arxiv_id)
-        return abstract_input(paper, model, [flag])
-    _timed(timings, "fetch", started)
-    night.progress.advance("PDFs fetched", paper.arxiv_id)
-    started = time.perf_counter()
-    try:
-        extraction = await _extraction(night, paper, data)
-    except ExtractionError as exc:
-        flag = Flag(code="abstract_fallback", detail=f"PDF unreadable: {exc.problem}")
-        return abstract_input(paper, model, [flag])
-    finally:
-        _timed(timings, "extract", started)
-        night.progress.advance("texts extracted", paper.arxiv_id)
-    if not extraction.usable:
-        reasons = "; ".join(f.detail for f in extraction.flags) or "text failed the quality gate"
-        flag = Flag(code="abstract_fallback", detail=f"PDF text unusable: {reasons}")
-        return abstract_input(paper, model, [*extraction.flags, flag])
-    return PaperInput(
-        text=extraction.context,
-        tokens=extraction.context_tokens,
-        source="pdf",
-        sections=extraction.kept,
-        flags=extraction.flags,
-    )
-
-
-def _reusable(record: PaperRecord | None, night: _Night, inp: PaperInput) -> bool:
+def reusable(
+    record: PaperRecord | None, llm: LLM, template: PromptTemplate, inp: PaperInput
+) -> bool:
     """A finished summary made by this model and prompt from this very text stays as it is."""
-    if record is None or record.provenance is None or night.options.force:
+    if record is None or record.provenance is None:
         return False
     p = record.provenance
     return (
         record.status in (Status.OK, Status.NEEDS_REVIEW)
-        and p.model == night.settings.model
-        and p.prompt_hash == night.template.content_hash
+        and p.model == llm.model
+        and p.prompt_hash == template.content_hash
         and p.input_hash == sha256_text(inp.text)
     )
 
 
-def _dry_run_lines(night: _Night, paper: DailyPaper, inp: PaperInput) -> list[str]:
+def _dry_run(night: _Night, paper: DailyPaper, inp: PaperInput) -> DryRunPaper:
     messages = paper_messages(night.template, paper, inp.text)
     rendered = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
     prompt_tokens = count_tokens(rendered, night.settings.model)
     expected_out = int(night.template.params.get("max_tokens", 1000))
     estimate = cost(night.price, Usage(prompt_tokens=prompt_tokens, completion_tokens=expected_out))
-    night.estimated_usd += estimate or 0.0
-    flags = ",".join(f.code for f in inp.flags) or "-"
-    cost_text = f"${estimate:.4f}" if estimate is not None else "unknown price"
-    lines = [
-        f"{paper.arxiv_id}  text {inp.tokens} tokens ({inp.source})  prompt {prompt_tokens} "
-        f"tokens  est. {cost_text}  flags {flags}  {paper.title[:60]}"
-    ]
     if night.options.prompt_out is not None:
         out = night.options.prompt_out / f"{paper.arxiv_id.replace('/', '_')}.txt"
         atomic_write(out, (rendered + "\n").encode())
-    if night.options.show_prompts:
-        lines.append(rendered)
-    return lines
+    return DryRunPaper(paper, inp, prompt_tokens, estimate, rendered)
 
 
 async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None) -> PaperRecord:
-    date = night.options.date
+    date, options = night.options.date, night.options
     previous = night.store.load_record(date, paper.arxiv_id)
     record = PaperRecord(paper=paper)
-    inp = await paper_input(night, paper, meta, record.timings)
-    record.flags = inp.flags
-    record.input_tokens = inp.tokens
-    if night.summarizer is None:
-        night.dry_run_lines[paper.arxiv_id] = _dry_run_lines(night, paper, inp)
+    inp = await build_input(
+        paper, meta, store=night.store, settings=night.settings, http=night.http,
+        force=options.force, limits=night.limits, timings=record.timings,
+    )  # fmt: skip
+    record.flags, record.input_tokens = inp.flags, inp.tokens
+    if night.llm is None:
+        night.dry_run[paper.arxiv_id] = _dry_run(night, paper, inp)
         return previous or record
-    if previous is not None and _reusable(previous, night, inp):
+    if not options.force and reusable(previous, night.llm, night.template, inp):
+        assert previous is not None
         night.progress.advance("summarized", f"{paper.arxiv_id} (unchanged)")
         return previous.model_copy(update={"paper": paper})
-    limit = night.settings.max_cost_usd
     async with night.llm_slots:
-        spent = cost(night.price, night.summarizer.llm.usage) or 0.0
-        if limit is not None and spent >= limit:
+        limit = night.settings.max_cost_usd
+        if limit is not None and (cost(night.price, night.spent) or 0.0) >= limit:
             record.status, record.reason = Status.PENDING, f"--max-cost ${limit:.2f} reached"
             night.progress.advance("summarized", f"{paper.arxiv_id} (pending)")
             night.store.save_record(date, record)
             return record
-        started = time.perf_counter()
-        try:
-            outcome = await night.summarizer.summarize(paper, inp)
-        except SummaryError as exc:
-            record.status, record.reason = Status.FAILED, exc.problem
-        else:
-            record.status, record.reason = outcome.status, outcome.reason
-            record.summary, record.draft = outcome.summary, outcome.draft
-            record.last_reply, record.provenance = outcome.last_reply, outcome.provenance
-        _timed(record.timings, "summarize", started)
+        await _summarize(night, paper, inp, record)
     night.progress.advance("summarized", f"{paper.arxiv_id} ({record.status})")
     night.store.save_record(date, record)
     return record
+
+
+async def _summarize(
+    night: _Night, paper: DailyPaper, inp: PaperInput, record: PaperRecord
+) -> None:
+    assert night.llm is not None
+    started = time.perf_counter()
+    try:
+        outcome = await summarize_paper(
+            paper, inp, night.llm, night.template, store=night.store, price=night.price,
+            reasks=night.settings.reasks, use_cache=not night.options.force,
+        )  # fmt: skip
+    except SummaryError as exc:
+        record.status, record.reason = Status.FAILED, exc.problem
+        record.draft, record.last_reply = exc.draft, exc.last_reply
+    else:
+        night.spent, night.calls = night.spent + outcome.usage, night.calls + outcome.calls
+        record.status, record.reason = outcome.status, outcome.reason
+        record.summary, record.draft = outcome.summary, outcome.draft
+        record.last_reply, record.provenance = outcome.last_reply, outcome.provenance
+    _timed(record.timings, "summarize", started)
 
 
 def _report_for(record: PaperRecord) -> PaperReport:
@@ -290,39 +225,6 @@ async def _metadata(night: _Night, papers: list[DailyPaper]) -> dict[str, ArxivM
     return known | fetched
 
 
-def _publish(night: _Night, records: list[PaperRecord], lines: list[str]) -> None:
-    digest = build_digest(night.options.date, records)
-    if not digest.papers:
-        lines.append("no paper has a finished summary yet: digest not written")
-        return
-    for name, text in (
-        ("digest.md", render_markdown(digest)),
-        ("digest.json", render_json(digest)),
-    ):
-        kept = night.store.publish(night.options.date, name, text.encode())
-        if kept is not None:
-            lines.append(f"{name} had been edited by hand: kept it as {kept}")
-    lines.append(f"digest: {night.store.day(night.options.date) / 'digest.md'}")
-
-
-def _final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
-    lines = [
-        f"{report.date}: {report.counts.get('ok', 0)} ok, "
-        f"{report.counts.get('needs_review', 0)} need review, "
-        f"{report.counts.get('failed', 0)} failed, {report.counts.get('pending', 0)} pending; "
-        f"this run: {report.llm_calls} LLM calls, {report.usage.prompt_tokens}+"
-        f"{report.usage.completion_tokens} tokens, ${report.cost_usd:.4f}"
-    ]
-    for r in records:
-        if r.status is not Status.OK:
-            lines.append(f"  {r.status}: {r.paper.arxiv_id} {r.paper.title[:50]} - {r.reason}")
-    for r in records:
-        if r.flags:  # published, but an editor should look: hidden text, abstract only, ...
-            found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in r.flags[:3])
-            lines.append(f"  flagged: {r.paper.arxiv_id} - {found}")
-    return lines
-
-
 async def _run_papers(
     night: _Night, papers: list[DailyPaper], report: RunReport
 ) -> list[PaperRecord]:
@@ -351,76 +253,63 @@ def _first_fatal(group_error: BaseExceptionGroup[BaseException]) -> BaseExceptio
     return _first_fatal(first) if isinstance(first, BaseExceptionGroup) else first
 
 
-async def run_night(settings: Settings, options: RunOptions, progress: StageProgress) -> RunResult:
-    """One night for one date. Raises DigestError for what stops the whole run."""
+async def run_night(
+    settings: Settings,
+    options: RunOptions,
+    progress: StageProgress,
+    llm: LLM | None = None,
+) -> RunResult:
+    """One night for one date. Raises DigestError for what stops the whole run.
+
+    ``llm`` is the model to summarise with (the caller builds, checks and closes it); without
+    one, and not a dry run, an ``OpenAILLM`` is built from ``settings`` for this run."""
+    if llm is not None or options.dry_run:
+        return await _night(settings, options, progress, llm, [])
+    require_llm_config(settings)
+    async with OpenAILLM.from_settings(settings) as own:
+        warnings = await own.check()
+        return await _night(settings, options, progress, own, warnings)
+
+
+async def _night(
+    settings: Settings,
+    options: RunOptions,
+    progress: StageProgress,
+    llm: LLM | None,
+    warnings: list[str],
+) -> RunResult:
     store = Store(settings.data_dir)
     template = load_prompt(settings.prompts_dir, settings.prompt)
     price = price_for(load_prices(settings.price_file), settings.model)
+    with store.lock_day(options.date), ThreadPoolExecutor(1, "extract") as pool:
+        async with make_client(settings.http_timeout_s) as http:
+            limits = InputLimits(
+                downloads=asyncio.Semaphore(settings.download_concurrency),
+                held=asyncio.Semaphore(settings.download_concurrency + 2),
+                extractor=pool,
+                progress=progress,
+            )
+            night = _Night(
+                settings, options, store, http, template, price, None if options.dry_run else llm,
+                limits, progress, asyncio.Semaphore(settings.concurrency),
+            )  # fmt: skip
+            result = await _night_body(night)
+    result.warnings = warnings + result.warnings
+    return result
+
+
+async def _night_body(night: _Night) -> RunResult:
+    options = night.options
     report = RunReport(
         date=options.date, started_at=dt.datetime.now(dt.UTC), dry_run=options.dry_run
     )
-    llm: LLMClient | None = None
-    if not options.dry_run:
-        require_llm_config(settings)
-        llm = LLMClient(settings)
-    try:
-        # The client is closed on every path, a failed check included: an unclosed one is
-        # closed by the SDK at garbage collection, on whatever loop runs then, with a traceback.
-        for warning in await llm.check() if llm is not None else []:
-            log.warning("warning: %s", warning)  # now, not after an hour of papers
-        return await _night_in_lock(
-            settings, options, store, progress, template, price, llm, report, []
-        )
-    finally:
-        if llm is not None:
-            await llm.close()
-
-
-async def _night_in_lock(
-    settings: Settings,
-    options: RunOptions,
-    store: Store,
-    progress: StageProgress,
-    template: PromptTemplate,
-    price: Price | None,
-    llm: LLMClient | None,
-    report: RunReport,
-    lines: list[str],
-) -> RunResult:
-    with store.lock_day(options.date), ThreadPoolExecutor(1, "extract") as pool:
-        async with make_client(settings.http_timeout_s) as http:
-            night = _Night(
-                settings=settings,
-                options=options,
-                store=store,
-                progress=progress,
-                http=http,
-                template=template,
-                price=price,
-                summarizer=Summarizer(
-                    llm, template, store, price, settings.reasks, use_cache=not options.force
-                )
-                if llm
-                else None,
-                downloads=asyncio.Semaphore(settings.download_concurrency),
-                llm_slots=asyncio.Semaphore(settings.concurrency),
-                pdf_slots=asyncio.Semaphore(settings.download_concurrency + 2),
-                extractor=pool,
-            )
-            return await _night_body(night, report, lines, llm)
-
-
-async def _night_body(
-    night: _Night, report: RunReport, lines: list[str], llm: LLMClient | None
-) -> RunResult:
-    options = night.options
     started = time.perf_counter()
     listing = await list_papers(night.http, night.settings, options.date)
     papers = listing.papers
     _timed(report.stage_timings, "list", started)
     night.store.save_listing(options.date, listing.raw)
     if not papers:
-        return RunResult(EXIT_OK, [f"{options.date}: Hugging Face lists no papers; nothing to do"])
+        return RunResult(ExitCode.OK, options.date, nothing_listed=True)
     papers = papers[: options.limit] if options.limit else papers
     night.progress.start("papers listed", len(papers))
     for paper in papers:
@@ -429,18 +318,32 @@ async def _night_body(
     report.papers = [_report_for(r) for r in records]
     report.counts = {s.value: sum(r.status is s for r in records) for s in Status}
     report.counts["listed"] = len(papers)
-    if options.dry_run:
-        estimate = f"${night.estimated_usd:.4f}" if night.price else "unknown (no price for model)"
-        per_paper = [line for p in papers for line in night.dry_run_lines.get(p.arxiv_id, [])]
-        return RunResult(EXIT_OK, [*per_paper, f"estimated cost of the night: {estimate}"])
-    if llm is not None:
-        report.llm_calls, report.usage = llm.calls, llm.usage
-        report.cost_usd = round(cost(night.price, llm.usage) or 0.0, 6)
+    if night.llm is None:
+        return _dry_run_result(night, papers)
+    report.llm_calls, report.usage = night.calls, night.spent
+    report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
+    t = night.template
+    report.prompts = [f"{t.name}@{t.version}#{t.content_hash[:12]}"]
+    report.models = [night.llm.model]
     started = time.perf_counter()
-    _publish(night, records, lines)
+    published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)
-    exit_code = EXIT_OK if report.counts[Status.OK.value] == len(records) else EXIT_ATTENTION
+    exit_code = (
+        ExitCode.OK if report.counts[Status.OK.value] == len(records) else ExitCode.ATTENTION
+    )
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)
-    return RunResult(exit_code, [*lines, *_final_lines(report, records)], report)
+    return RunResult(exit_code, options.date, report, records, published)
+
+
+def _dry_run_result(night: _Night, papers: list[DailyPaper]) -> RunResult:
+    planned = [night.dry_run[p.arxiv_id] for p in papers if p.arxiv_id in night.dry_run]
+    total = sum(p.estimate_usd or 0.0 for p in planned) if night.price else None
+    return RunResult(
+        ExitCode.OK,
+        night.options.date,
+        dry_run=planned,
+        estimated_usd=total,
+        show_prompts=night.options.show_prompts,
+    )

@@ -10,7 +10,6 @@ run before any LLM call is paid for.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import string
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import UsageError
+from pipeline.hashing import sha256_bytes
 
 VARIABLES = frozenset({"title", "authors", "abstract", "text", "arxiv_id"})
 """What the summarize stage can fill in; a template may use any subset."""
@@ -97,7 +97,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
         user=parsed.user,
         params=parsed.params,
         path=path,
-        content_hash=hashlib.sha256(raw).hexdigest(),
+        content_hash=sha256_bytes(raw),
     )
 
 

@@ -6,19 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
-from tenacity import RetryCallState, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base
 
+from .errors import ServiceError, TransientError
 
-class TransientError(Exception):
-    """A failure worth another try; ``retry_after`` is the server's own hint, in seconds."""
+__all__ = [
+    "RETRYABLE_STATUS",
+    "TransientError",
+    "retry_after_seconds",
+    "retry_policy",
+    "retrying",
+]
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
+T = TypeVar("T")
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -79,3 +83,25 @@ def retry_policy(
         "wait": wait_honouring_retry_after(initial, cap, hint),
         "reraise": True,
     }
+
+
+async def retrying(
+    call: Callable[[], Awaitable[T]],
+    *,
+    service: str,
+    url: str,
+    attempts: int,
+    max_backoff: float,
+) -> T:
+    """``await call()``, retrying TransientError; after the last attempt a ServiceError that
+    names the service, the URL and what went wrong."""
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(TransientError),
+            **retry_policy(attempts, max_backoff),  # type: ignore[arg-type]
+        ):
+            with attempt:
+                return await call()
+    except TransientError as exc:
+        raise ServiceError(service, url, f"{exc} after {attempts} attempts") from exc
+    raise AssertionError("unreachable: tenacity either returns or raises")

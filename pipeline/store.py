@@ -1,13 +1,19 @@
 """The only module that knows paths under the data dir. Every write is atomic.
 
-<data>/<date>/hf_daily_papers.json     raw API snapshot (older differing ones kept, timestamped)
-<data>/<date>/papers/<id>.json         PaperRecord: status, summary or draft, provenance
-<data>/<date>/digest.md, digest.json   the published digest (a hand-edited one is kept aside)
-<data>/<date>/run.json                 the last run's report
-<data>/cache/arxiv/<id>.json           arXiv metadata
-<data>/cache/pdf/<id>v<N>.pdf          PDFs, by id and version
-<data>/cache/extract/<sha>-<ver>.json  extraction, by PDF hash and extractor version
-<data>/cache/llm/<key>.json            LLM replies, by (model, prompt hash, params, input hash)
+<data>/<date>/hf_daily_papers.json      raw API snapshot (older differing ones kept, timestamped)
+<data>/<date>/papers/<id>.json          PaperRecord: status, summary or draft, provenance
+<data>/<date>/papers/history/<id>.*.json  superseded records (another prompt, model or input)
+<data>/<date>/digest.md, digest.json    the published digest (a hand-edited one is kept aside)
+<data>/<date>/run.json                  the last run's report
+<data>/cache/arxiv/<id>.json            arXiv metadata
+<data>/cache/pdf/<id>v<N>.pdf           PDFs, by id and version
+<data>/cache/extract/<key>.json         extraction, by PDF hash, extractor version, budget,
+                                        tokenizer
+<data>/cache/llm/<key>.json             LLM replies, by (model, prompt hash, params, messages)
+<data>/[<date>/]<area>/<name>.json      a feature's own documents (save_doc/load_doc/list_docs)
+
+Records carry ``schema_version``; older ones are migrated on read (``migrations``). A record
+that cannot be read is an error naming its path, never silently replaced.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import tempfile
@@ -26,13 +31,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import StoreError
-from .models import ArxivMeta, Extraction, PaperRecord, RunReport
+from .hashing import sha256_bytes
+from .migrations import TooNew, migrate
+from .models import ArxivMeta, Digest, Extraction, PaperRecord, RunReport
 
 M = TypeVar("M", bound=BaseModel)
 
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+__all__ = ["Store", "atomic_write", "sha256_bytes"]
 
 
 TEMP_SUFFIX = ".tmp"
@@ -77,22 +82,51 @@ def _stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
+def _is_date(name: str) -> bool:
+    try:
+        dt.date.fromisoformat(name)
+    except ValueError:
+        return False
+    return len(name) == 10
+
+
 class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
 
     # ---- helpers ------------------------------------------------------------------------------
-    def _read_model(self, path: Path, model: type[M]) -> M | None:
+    def _read_bytes(self, path: Path) -> bytes | None:
         try:
-            return model.model_validate_json(path.read_bytes())
+            return path.read_bytes()
         except FileNotFoundError:
             return None
-        except ValidationError:
-            # A record from an older, incompatible version: treat it as absent, keep the file.
-            path.replace(path.with_name(f"{path.name}.invalid-{_stamp()}"))
-            return None
         except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+            raise StoreError(f"cannot read {path}: {exc.strerror}", path) from exc
+
+    def _read_record(self, path: Path, model: type[M], kind: str) -> M | None:
+        """A stored record, migrated to today's schema; unreadable is an error, not absent."""
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return model.model_validate(migrate(kind, json.loads(data)))
+        except (ValueError, TooNew, TypeError) as exc:
+            detail = exc.errors()[0].get("msg") if isinstance(exc, ValidationError) else exc
+            raise StoreError(
+                f"{path} is not a readable {model.__name__} ({detail}); "
+                "fix the file or move it away, then run again",
+                path,
+            ) from exc
+
+    def _read_cache(self, path: Path, model: type[M]) -> M | None:
+        """A cache entry; one of another shape is a miss (it is rebuilt and replaced)."""
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return model.model_validate_json(data)
+        except ValidationError:
+            return None
 
     def _write_model(self, path: Path, value: BaseModel) -> None:
         self._write(path, value.model_dump_json(indent=2).encode() + b"\n")
@@ -101,7 +135,7 @@ class Store:
         try:
             atomic_write(path, data)
         except OSError as exc:
-            raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+            raise StoreError(f"cannot write {path}: {exc.strerror}", path) from exc
 
     def day(self, date: dt.date) -> Path:
         return self.root / date.isoformat()
@@ -117,14 +151,16 @@ class Store:
         except OSError as exc:
             raise StoreError(
                 f"cannot use the data dir {self.root}: {exc.strerror} ({exc.filename}); "
-                "point --data-dir or DIGEST_DATA_DIR at a writable folder"
+                "point --data-dir or DIGEST_DATA_DIR at a writable folder",
+                path,
             ) from exc
         with f:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise StoreError(
-                    f"another run for {date} is in progress (lock {path}); wait for it to finish"
+                    f"another run for {date} is in progress (lock {path}); wait for it to finish",
+                    path,
                 ) from exc
             try:
                 self.remove_stale_temp(date)
@@ -148,79 +184,205 @@ class Store:
                     removed.append(path)
         return removed
 
-    # ---- the day's list -----------------------------------------------------------------------
+    # ---- days ---------------------------------------------------------------------------------
+    def list_days(self) -> list[dt.date]:
+        """Every date with something stored, newest first."""
+        try:
+            names = [p.name for p in self.root.iterdir() if p.is_dir() and _is_date(p.name)]
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StoreError(f"cannot list {self.root}: {exc.strerror}", self.root) from exc
+        return sorted((dt.date.fromisoformat(n) for n in names), reverse=True)
+
     def save_listing(self, date: dt.date, raw: list[Any]) -> None:
         """Keep the raw snapshot; an earlier, different snapshot is kept under a timestamp."""
         path = self.day(date) / "hf_daily_papers.json"
         data = json.dumps(raw, ensure_ascii=False, indent=1).encode() + b"\n"
-        if path.exists():
-            old = path.read_bytes()
-            if old == data:
-                return
+        old = self._read_bytes(path)
+        if old == data:
+            return
+        if old is not None:
             self._write(path.with_name(f"hf_daily_papers.{_stamp()}.json"), old)
         self._write(path, data)
+
+    def load_listing(self, date: dt.date) -> list[Any] | None:
+        """The day's latest raw Hugging Face snapshot, as saved."""
+        path = self.day(date) / "hf_daily_papers.json"
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            value: list[Any] = json.loads(data)
+        except ValueError as exc:
+            raise StoreError(f"{path} is not JSON ({exc})", path) from exc
+        return value
 
     # ---- per-paper records --------------------------------------------------------------------
     def record_path(self, date: dt.date, arxiv_id: str) -> Path:
         return self.day(date) / "papers" / f"{_safe(arxiv_id)}.json"
 
     def load_record(self, date: dt.date, arxiv_id: str) -> PaperRecord | None:
-        return self._read_model(self.record_path(date, arxiv_id), PaperRecord)
+        return self._read_record(self.record_path(date, arxiv_id), PaperRecord, "record")
 
     def save_record(self, date: dt.date, record: PaperRecord) -> None:
         """Write a paper's record; a summary or draft made from another prompt, model or input
         (a new prompt version, --force) is kept under history/ for comparison, not replaced."""
         path = self.record_path(date, record.paper.arxiv_id)
-        old = self._read_model(path, PaperRecord)
+        old = self._read_record(path, PaperRecord, "record")
         if old is not None and old.provenance is not None and old.provenance != record.provenance:
             archived = path.parent / "history" / f"{path.stem}.{_stamp()}.json"
-            self._write(archived, path.read_bytes())
+            self._write_model(archived, old)
         self._write_model(path, record)
+
+    def day_records(self, date: dt.date) -> list[PaperRecord]:
+        """Every paper record of the day, by votes (ties in the order Hugging Face listed)."""
+        folder = self.day(date) / "papers"
+        try:
+            paths = sorted(folder.glob("*.json"))
+        except OSError as exc:
+            raise StoreError(f"cannot list {folder}: {exc.strerror}", folder) from exc
+        records = [r for p in paths if (r := self._read_record(p, PaperRecord, "record"))]
+        listed = [
+            str(e.get("paper", {}).get("id", "")).strip()
+            for e in self.load_listing(date) or []
+            if isinstance(e, dict)
+        ]
+        rank = {arxiv_id: i for i, arxiv_id in reversed(list(enumerate(listed)))}
+        return sorted(
+            records,
+            key=lambda r: (
+                -r.paper.upvotes,
+                rank.get(r.paper.arxiv_id, len(rank)),
+                r.paper.arxiv_id,
+            ),
+        )
+
+    def paper_history(self, date: dt.date, arxiv_id: str) -> list[PaperRecord]:
+        """The paper's superseded records, oldest first (the current one is ``load_record``)."""
+        folder = self.day(date) / "papers" / "history"
+        try:
+            paths = sorted(folder.glob(f"{_safe(arxiv_id)}.*.json"))
+        except OSError as exc:
+            raise StoreError(f"cannot list {folder}: {exc.strerror}", folder) from exc
+        return [r for p in paths if (r := self._read_record(p, PaperRecord, "record"))]
 
     # ---- caches -------------------------------------------------------------------------------
     def load_arxiv(self, arxiv_id: str) -> ArxivMeta | None:
-        return self._read_model(
+        return self._read_cache(
             self.root / "cache" / "arxiv" / f"{_safe(arxiv_id)}.json", ArxivMeta
         )
 
     def save_arxiv(self, meta: ArxivMeta) -> None:
         self._write_model(self.root / "cache" / "arxiv" / f"{_safe(meta.arxiv_id)}.json", meta)
 
-    def pdf_path(self, meta: ArxivMeta) -> Path:
+    def _pdf_path(self, meta: ArxivMeta) -> Path:
         return self.root / "cache" / "pdf" / f"{_safe(meta.versioned_id)}.pdf"
 
+    def load_pdf(self, meta: ArxivMeta) -> bytes | None:
+        """The cached PDF of exactly this arXiv version, if it was downloaded."""
+        return self._read_bytes(self._pdf_path(meta))
+
     def save_pdf(self, meta: ArxivMeta, data: bytes) -> Path:
-        path = self.pdf_path(meta)
+        path = self._pdf_path(meta)
         self._write(path, data)
         return path
 
-    def _extract_path(self, pdf_sha256: str, extractor_version: str) -> Path:
-        return self.root / "cache" / "extract" / f"{pdf_sha256}-{extractor_version}.json"
+    def _extract_path(
+        self, pdf_sha256: str, extractor_version: str, budget_tokens: int, tokenizer: str
+    ) -> Path:
+        name = f"{pdf_sha256}-{extractor_version}-b{budget_tokens}-{tokenizer}.json"
+        return self.root / "cache" / "extract" / name
 
-    def load_extraction(self, pdf_sha256: str, extractor_version: str) -> Extraction | None:
-        return self._read_model(self._extract_path(pdf_sha256, extractor_version), Extraction)
+    def load_extraction(
+        self, pdf_sha256: str, extractor_version: str, budget_tokens: int, tokenizer: str
+    ) -> Extraction | None:
+        """The extraction of this PDF by this extractor, for this budget counted in this
+        tokenizer: a change of any of them is a miss."""
+        path = self._extract_path(pdf_sha256, extractor_version, budget_tokens, tokenizer)
+        return self._read_cache(path, Extraction)
 
     def save_extraction(self, extraction: Extraction) -> None:
-        path = self._extract_path(extraction.pdf_sha256, extraction.extractor_version)
+        if extraction.budget_tokens is None or extraction.tokenizer is None:
+            raise ValueError("an extraction is cached only with its budget and tokenizer")
+        path = self._extract_path(
+            extraction.pdf_sha256,
+            extraction.extractor_version,
+            extraction.budget_tokens,
+            extraction.tokenizer,
+        )
         self._write_model(path, extraction)
 
     def load_llm(self, key: str) -> dict[str, Any] | None:
         path = self.root / "cache" / "llm" / f"{key}.json"
-        try:
-            value: dict[str, Any] = json.loads(path.read_bytes())
-        except FileNotFoundError:
+        data = self._read_bytes(path)
+        if data is None:
             return None
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot read LLM cache {path}: {exc}") from exc
+        try:
+            value: dict[str, Any] = json.loads(data)
+        except ValueError as exc:
+            raise StoreError(f"cannot read LLM cache {path}: {exc}", path) from exc
         return value
 
     def save_llm(self, key: str, value: dict[str, Any]) -> None:
         data = json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
         self._write(self.root / "cache" / "llm" / f"{key}.json", data)
 
+    # ---- a feature's own documents -----------------------------------------------------------
+    def _doc_path(self, date: dt.date | None, area: str, name: str = "") -> Path:
+        for part in (area, name):
+            if part.startswith(".") or "/" in part or "\\" in part or part in ("papers", "cache"):
+                raise ValueError(f"not a document name: {part!r}")
+        folder = (self.day(date) if date else self.root) / area
+        return folder / f"{name}.json" if name else folder
+
+    def save_doc(self, date: dt.date | None, area: str, name: str, value: BaseModel) -> None:
+        """Keep a feature's document (a review, an eval result, a posting) under the day, or
+        under the data dir when ``date`` is None. Atomic, like every write."""
+        self._write_model(self._doc_path(date, area, name), value)
+
+    def load_doc(self, date: dt.date | None, area: str, name: str, model: type[M]) -> M | None:
+        path = self._doc_path(date, area, name)
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return model.model_validate_json(data)
+        except ValidationError as exc:
+            raise StoreError(f"{path} is not a readable {model.__name__} ({exc})", path) from exc
+
+    def list_docs(self, date: dt.date | None, area: str) -> list[str]:
+        """The names of an area's documents, sorted."""
+        folder = self._doc_path(date, area)
+        try:
+            return sorted(p.stem for p in folder.glob("*.json"))
+        except OSError as exc:
+            raise StoreError(f"cannot list {folder}: {exc.strerror}", folder) from exc
+
     # ---- outputs ------------------------------------------------------------------------------
     def save_run(self, report: RunReport) -> None:
         self._write_model(self.day(report.date) / "run.json", report)
+
+    def load_run(self, date: dt.date) -> RunReport | None:
+        """The report of the day's last finished (or dry) run."""
+        return self._read_record(self.day(date) / "run.json", RunReport, "run")
+
+    def digest_path(self, date: dt.date, name: str = "digest.md") -> Path:
+        """Where the day's published digest is (for telling a user; read it with load_digest)."""
+        return self.day(date) / name
+
+    def load_digest(self, date: dt.date) -> Digest | None:
+        """The day's published digest, from digest.json."""
+        path = self.day(date) / "digest.json"
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return Digest.model_validate_json(data)
+        except ValidationError as exc:
+            raise StoreError(
+                f"{path} is not a readable digest ({exc.errors()[0]['msg']})", path
+            ) from exc
 
     def publish(self, date: dt.date, name: str, data: bytes) -> Path | None:
         """Write a digest file. If someone edited the one we wrote last, keep theirs aside first.
@@ -229,12 +391,12 @@ class Store:
         path = self.day(date) / name
         manifest_path = self.day(date) / ".written.json"
         try:
-            manifest: dict[str, str] = json.loads(manifest_path.read_bytes())
-        except (FileNotFoundError, ValueError):
+            manifest: dict[str, str] = json.loads(self._read_bytes(manifest_path) or b"{}")
+        except ValueError:
             manifest = {}
         kept: Path | None = None
-        if path.exists():
-            current = path.read_bytes()
+        current = self._read_bytes(path)
+        if current is not None:
             if current == data:
                 return None
             if sha256_bytes(current) != manifest.get(name):

@@ -1,5 +1,8 @@
 """Stage 4: a paper's three Korean sections from the LLM, validated, re-asked, cached.
 
+``summarize_paper(paper, inp, llm, template)`` is the one verb: one paper, one prompt, one
+model -> a ``SummaryOutcome`` with provenance and the usage of this call only.
+
 A reply is cached under a hash of everything that shaped it (model, prompt content hash,
 parameters and the exact messages, which carry the input text and any re-ask), so a re-run of a
 finished night replays the same conversation from disk with zero calls, and changing any of
@@ -9,15 +12,14 @@ them asks again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import LLMConfigError, ServiceError, SummaryError
-from .llm import ContextTooLong, LLMClient, LLMReply, RequestRejected
+from .errors import ContextTooLong, LLMConfigError, RequestRejected, ServiceError, SummaryError
+from .hashing import sha256_json, sha256_text
+from .llm import LLM, LLMReply, Messages
 from .models import DailyPaper, PaperInput, Provenance, Status, Summary, Usage
 from .pricing import Price, cost
 from .prompts import PromptTemplate, render_messages
@@ -28,8 +30,16 @@ from .validate import summary_problems
 MAX_CONTEXT_CUTS = 3
 
 
+__all__ = ["SummaryOutcome", "cache_key", "feedback", "paper_messages", "summarize_paper"]
+
+
 @dataclass
 class SummaryOutcome:
+    """``status`` is OK (``summary`` set) or NEEDS_REVIEW (``draft``/``last_reply``, ``reason``).
+
+    ``usage``, ``calls`` and ``cost_usd`` count only requests this call sent (replayed cache
+    entries are free); ``provenance.usage`` is what the whole conversation took."""
+
     status: Status
     summary: Summary | None
     draft: Summary | None
@@ -37,20 +47,20 @@ class SummaryOutcome:
     reason: str | None
     provenance: Provenance
     calls: int
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = None
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def cache_key(model: str, template: PromptTemplate, messages: list[dict[str, str]]) -> str:
-    payload = {
-        "model": model,
-        "prompt_hash": template.content_hash,
-        "params": template.params,
-        "messages": messages,
-    }
-    return sha256_text(json.dumps(payload, sort_keys=True, ensure_ascii=False))
+def cache_key(model: str, template: PromptTemplate, messages: Messages) -> str:
+    """Everything that shapes a reply: the same key is the same question."""
+    return sha256_json(
+        {
+            "model": model,
+            "prompt_hash": template.content_hash,
+            "params": template.params,
+            "messages": messages,
+        }
+    )
 
 
 def parse_reply(reply: LLMReply) -> tuple[Summary | None, list[str]]:
@@ -70,7 +80,7 @@ def parse_reply(reply: LLMReply) -> tuple[Summary | None, list[str]]:
     return draft, summary_problems(draft)
 
 
-def paper_messages(template: PromptTemplate, paper: DailyPaper, text: str) -> list[dict[str, str]]:
+def paper_messages(template: PromptTemplate, paper: DailyPaper, text: str) -> Messages:
     return render_messages(
         template,
         title=paper.title,
@@ -89,111 +99,132 @@ def feedback(problems: list[str]) -> str:
     )
 
 
-class Summarizer:
-    """Summarises papers with one client, one prompt template and one price."""
+@dataclass
+class _Conversation:
+    """One paper's exchange with one model under one prompt."""
 
-    def __init__(
-        self,
-        llm: LLMClient,
-        template: PromptTemplate,
-        store: Store,
-        price: Price | None,
-        reasks: int,
-        use_cache: bool = True,
-    ) -> None:
-        self.llm = llm
-        self.template = template
-        self.store = store
-        self.price = price
-        self.reasks = reasks
-        self.use_cache = use_cache
+    llm: LLM
+    template: PromptTemplate
+    store: Store | None
+    use_cache: bool
+    calls: int = 0
+    fresh_usage: Usage = field(default_factory=Usage)
+    usage: Usage = field(default_factory=Usage)
+    latency: float = 0.0
 
-    def messages_for(self, paper: DailyPaper, text: str) -> list[dict[str, str]]:
-        return paper_messages(self.template, paper, text)
-
-    async def _ask(self, messages: list[dict[str, str]]) -> tuple[LLMReply, bool]:
+    async def ask(self, messages: Messages) -> LLMReply:
         """The reply, from the cache if this exact conversation was had before."""
         key = cache_key(self.llm.model, self.template, messages)
-        cached = self.store.load_llm(key) if self.use_cache else None
+        cached = self.store.load_llm(key) if self.store and self.use_cache else None
         if cached is not None:
-            return LLMReply.model_validate(cached["reply"]), False
-        reply = await self.llm.complete(messages, self.template.params)
-        self.store.save_llm(
-            key,
-            {
-                "model": self.llm.model,
-                "prompt": f"{self.template.name}@{self.template.version}",
-                "prompt_hash": self.template.content_hash,
-                "created_at": dt.datetime.now(dt.UTC).isoformat(),
-                "reply": reply.model_dump(),
-            },
-        )
-        return reply, True
+            reply = LLMReply.model_validate(cached["reply"])
+        else:
+            reply = await self.llm.complete(messages, self.template.params)
+            self.calls += 1
+            self.fresh_usage += reply.usage
+            if self.store is not None:
+                self.store.save_llm(key, self._entry(reply))
+        self.usage, self.latency = self.usage + reply.usage, self.latency + reply.latency_s
+        return reply
 
-    async def _first_reply(
-        self, paper: DailyPaper, inp: PaperInput
-    ) -> tuple[list[dict[str, str]], LLMReply, bool]:
-        """Ask with the paper; when it doesn't fit the model's context, cut the text and ask
-        again rather than failing the paper."""
-        text = inp.text
+    def _entry(self, reply: LLMReply) -> dict[str, Any]:
+        return {
+            "model": self.llm.model,
+            "prompt": f"{self.template.name}@{self.template.version}",
+            "prompt_hash": self.template.content_hash,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "reply": reply.model_dump(),
+        }
+
+    async def first(self, paper: DailyPaper, text: str) -> tuple[Messages, LLMReply]:
+        """Ask with the paper; when it doesn't fit the model's context, cut the text in half
+        and ask again rather than failing the paper."""
+        model = self.llm.model
         for _ in range(MAX_CONTEXT_CUTS + 1):
-            messages = self.messages_for(paper, text)
+            messages = paper_messages(self.template, paper, text)
             try:
-                reply, fresh = await self._ask(messages)
-                return messages, reply, fresh
+                return messages, await self.ask(messages)
             except ContextTooLong:
-                text = truncate_tokens(
-                    text, count_tokens(text, self.llm.model) // 2, self.llm.model
-                )
+                text = truncate_tokens(text, count_tokens(text, model) // 2, model)
         raise SummaryError(paper.arxiv_id, "the paper does not fit the model's context window")
 
-    async def summarize(self, paper: DailyPaper, inp: PaperInput) -> SummaryOutcome:
-        usage, latency, calls = Usage(), 0.0, 0
-        draft: Summary | None = None
-        last_reply: str | None = None
-        problems: list[str] = []
-        try:
-            messages, reply, fresh = await self._first_reply(paper, inp)
-            for turn in range(self.reasks + 1):
-                if turn:
-                    messages = [
-                        *messages,
-                        {"role": "assistant", "content": reply.content or ""},
-                        {"role": "user", "content": feedback(problems)},
-                    ]
-                    reply, fresh = await self._ask(messages)
-                calls += fresh
-                usage, latency = usage + reply.usage, latency + reply.latency_s
-                parsed, problems = parse_reply(reply)
-                draft, last_reply = parsed or draft, reply.content
-                if not problems or reply.refusal:
-                    break
-        except LLMConfigError:
-            raise  # wrong key or model: the whole night stops, no paper is blamed
-        except (RequestRejected, ServiceError) as exc:
-            raise SummaryError(paper.arxiv_id, f"LLM request failed: {exc}") from exc
-        provenance = self._provenance(inp, usage, latency, turn + 1)
-        if problems:
-            reason = "; ".join(problems)
-            return SummaryOutcome(
-                Status.NEEDS_REVIEW, None, draft, last_reply, reason, provenance, calls
-            )
-        return SummaryOutcome(Status.OK, draft, None, None, None, provenance, calls)
 
-    def _provenance(self, inp: PaperInput, usage: Usage, latency: float, turns: int) -> Provenance:
-        params: dict[str, Any] = dict(self.template.params)
-        return Provenance(
-            prompt_name=self.template.name,
-            prompt_version=self.template.version,
-            prompt_hash=self.template.content_hash,
-            model=self.llm.model,
-            params=params,
-            input_hash=sha256_text(inp.text),
-            input_source=inp.source,
-            input_sections=inp.sections,
-            usage=usage,
-            cost_usd=cost(self.price, usage),
-            latency_s=round(latency, 3),
-            attempts=turns,
-            created_at=dt.datetime.now(dt.UTC),
+async def summarize_paper(
+    paper: DailyPaper,
+    inp: PaperInput,
+    llm: LLM,
+    template: PromptTemplate,
+    *,
+    store: Store | None = None,
+    price: Price | None = None,
+    reasks: int = 2,
+    use_cache: bool = True,
+) -> SummaryOutcome:
+    """Summarise one paper with one model and one prompt, re-asking with the specific problem
+    up to ``reasks`` times. Replies are cached in ``store`` (when given) unless ``use_cache``
+    is off. Raises SummaryError when the LLM gives no answer at all (it carries the last
+    draft, reply and attempts), LLMConfigError when nothing can work."""
+    talk = _Conversation(llm, template, store, use_cache)
+    draft: Summary | None = None
+    last_reply: str | None = None
+    problems: list[str] = []
+    turn = 0
+    try:
+        messages, reply = await talk.first(paper, inp.text)
+        for turn in range(reasks + 1):
+            if turn:
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": reply.content or ""},
+                    {"role": "user", "content": feedback(problems)},
+                ]
+                reply = await talk.ask(messages)
+            parsed, problems = parse_reply(reply)
+            draft, last_reply = parsed or draft, reply.content
+            if not problems or reply.refusal:
+                break
+    except LLMConfigError:
+        raise  # wrong key or model: the whole night stops, no paper is blamed
+    except (RequestRejected, ServiceError) as exc:
+        raise SummaryError(
+            paper.arxiv_id,
+            f"LLM request failed: {exc}",
+            draft=draft,
+            last_reply=last_reply,
+            attempts=turn + 1,
+        ) from exc
+    provenance = _provenance(llm.model, template, inp, talk, price, turn + 1)
+    fresh = (talk.calls, talk.fresh_usage, cost(price, talk.fresh_usage))
+    if problems:
+        reason = "; ".join(problems)
+        return SummaryOutcome(
+            Status.NEEDS_REVIEW, None, draft, last_reply, reason, provenance, *fresh
         )
+    return SummaryOutcome(Status.OK, draft, None, None, None, provenance, *fresh)
+
+
+def _provenance(
+    model: str,
+    template: PromptTemplate,
+    inp: PaperInput,
+    talk: _Conversation,
+    price: Price | None,
+    turns: int,
+) -> Provenance:
+    return Provenance(
+        prompt_name=template.name,
+        prompt_version=template.version,
+        prompt_hash=template.content_hash,
+        model=model,
+        params=dict(template.params),
+        input_hash=sha256_text(inp.text),
+        input_source=inp.source,
+        input_sections=inp.sections,
+        pdf_sha256=inp.pdf_sha256,
+        extractor_version=inp.extractor_version,
+        usage=talk.usage,
+        cost_usd=cost(price, talk.usage),
+        latency_s=round(talk.latency, 3),
+        attempts=turns,
+        created_at=dt.datetime.now(dt.UTC),
+    )

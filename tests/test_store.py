@@ -50,14 +50,17 @@ def test_hand_edited_digest_is_kept_aside(tmp_path: Path) -> None:
     assert path.read_bytes() == b"v3"
 
 
-def test_unreadable_record_is_moved_aside_not_deleted(tmp_path: Path) -> None:
+def test_unreadable_record_is_an_error_naming_it_and_is_left_in_place(tmp_path: Path) -> None:
     store = Store(tmp_path)
     paper = DailyPaper(arxiv_id="2406.1", title="t", upvotes=1, authors=[], abstract="a")
     store.save_record(DAY, PaperRecord(paper=paper))
     path = store.record_path(DAY, "2406.1")
     path.write_text('{"paper": "not a paper"}')
-    assert store.load_record(DAY, "2406.1") is None
-    assert len(list(path.parent.glob("2406.1.json.invalid-*"))) == 1
+    with pytest.raises(StoreError, match=r"2406\.1\.json") as caught:
+        store.load_record(DAY, "2406.1")
+    assert caught.value.path == path
+    assert path.read_text() == '{"paper": "not a paper"}'  # never renamed away and redone
+    assert sorted(p.name for p in path.parent.iterdir()) == ["2406.1.json"]
 
 
 def test_second_run_of_the_same_day_is_refused(tmp_path: Path) -> None:

@@ -11,13 +11,13 @@ report    a dict and a table describing an Extraction
 
 from __future__ import annotations
 
-import hashlib
 import pathlib
 from functools import partial
 
 from pipeline.errors import ExtractionError
 from pipeline.extract import budget, clean, hidden, pdftext, quality, sections
 from pipeline.extract.report import extraction_report, format_report
+from pipeline.hashing import sha256_bytes
 from pipeline.models import Extraction, Flag, SectionInfo
 from pipeline.tokens import count_tokens
 
@@ -40,7 +40,7 @@ def extract_pdf(
         flags = hidden.strip_hidden(pages, partial(pdftext.dark_fills, doc))
     finally:
         doc.close()
-    sha = _sha256(data)
+    sha = sha256_bytes(data)
     problem = quality.gate(pages)
     if problem:
         return Extraction(
@@ -92,10 +92,6 @@ def _unique(flags: list[Flag]) -> list[Flag]:
             seen.add(key)
             kept.append(flag)
     return kept
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _scrub(paras: list[clean.Para]) -> tuple[list[clean.Para], list[Flag]]:

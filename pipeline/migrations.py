@@ -1,0 +1,45 @@
+"""Ordered migrations of stored records, applied on read by ``store``.
+
+``MIGRATIONS[kind][n]`` turns a version-``n`` record (a parsed JSON dict) into version ``n+1``.
+A record without ``schema_version`` is version 0. A change to a stored model appends one step
+here and bumps ``models.RECORD_SCHEMA``; a record is never renamed away and paid for again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .models import RECORD_SCHEMA
+
+Raw = dict[str, Any]
+
+
+def _v0_to_v1(raw: Raw) -> Raw:
+    # v1 added schema_version itself, Provenance.pdf_sha256/extractor_version and
+    # RunReport.prompts/models, all with defaults: nothing to rewrite.
+    return raw
+
+
+MIGRATIONS: dict[str, list[Callable[[Raw], Raw]]] = {
+    "record": [_v0_to_v1],
+    "run": [_v0_to_v1],
+}
+
+
+class TooNew(Exception):
+    """Written by a newer version of the pipeline than this one."""
+
+
+def migrate(kind: str, raw: Raw) -> Raw:
+    """``raw`` brought up to ``RECORD_SCHEMA``, one ordered step at a time."""
+    steps = MIGRATIONS[kind]
+    assert len(steps) == RECORD_SCHEMA, "one migration per schema version"
+    version = int(raw.get("schema_version", 0))
+    if version > RECORD_SCHEMA:
+        raise TooNew(f"schema_version {version} is newer than this pipeline's {RECORD_SCHEMA}")
+    for step in steps[version:]:
+        raw = step(raw)
+        version += 1
+        raw["schema_version"] = version
+    return raw
