@@ -234,18 +234,42 @@ class OpenAILLM:
                     f"HTTP {exc.status_code}", retry_after_seconds(exc.response.headers)
                 ) from exc
             raise RequestRejected(f"HTTP {exc.status_code}: {_error_text(exc)}") from exc
-        choice = response.choices[0]
-        usage = Usage(
-            prompt_tokens=response.usage.prompt_tokens if response.usage else 0,
-            completion_tokens=response.usage.completion_tokens if response.usage else 0,
+        except ValueError as exc:  # the SDK could not decode a body labelled JSON
+            raise TransientError("malformed reply (the body is not JSON)") from exc
+        return _reply_of(response, time.perf_counter() - started)
+
+
+def _reply_of(response: object, latency_s: float) -> LLMReply:
+    """The answer in a chat completion; a body of any other shape (``"choices": []``, a proxy's
+    HTML page or plain text with status 200) is a failed attempt, retried like a 5xx."""
+    try:
+        choice = response.choices[0]  # type: ignore[attr-defined]
+        message = choice.message
+        content, finish_reason = message.content, choice.finish_reason
+        usage = getattr(response, "usage", None)
+        reply = LLMReply(
+            content=content,
+            refusal=getattr(message, "refusal", None),
+            finish_reason=finish_reason,
+            usage=Usage(
+                prompt_tokens=getattr(usage, "prompt_tokens", None) or 0,
+                completion_tokens=getattr(usage, "completion_tokens", None) or 0,
+            ),
+            latency_s=latency_s,
         )
-        return LLMReply(
-            content=choice.message.content,
-            refusal=getattr(choice.message, "refusal", None),
-            finish_reason=choice.finish_reason,
-            usage=usage,
-            latency_s=time.perf_counter() - started,
-        )
+    except (AttributeError, IndexError, TypeError, ValueError) as exc:
+        raise TransientError(f"malformed reply ({_describe(response)})") from exc
+    return reply
+
+
+def _describe(response: object) -> str:
+    if isinstance(response, str | bytes):
+        text = response.decode(errors="replace") if isinstance(response, bytes) else response
+        start = " ".join(text.split())[:60]
+        return f"not a chat completion: {start!r}" if start else "an empty body"
+    if getattr(response, "choices", None) == []:
+        return "no choices"
+    return f"not a chat completion: {type(response).__name__}"
 
 
 LLMClient = OpenAILLM
