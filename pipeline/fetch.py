@@ -59,7 +59,7 @@ def to_meta(result: arxiv.Result) -> ArxivMeta:
 def _query_once(client: arxiv.Client, session: _Session, ids: list[str]) -> list[ArxivMeta]:
     search = arxiv.Search(id_list=ids, max_results=len(ids))
     try:
-        return [to_meta(r) for r in client.results(search)]
+        found = [to_meta(r) for r in client.results(search)]
     except arxiv.HTTPError as exc:
         if exc.status in RETRYABLE_STATUS:
             headers = session.last_response.headers if session.last_response is not None else {}
@@ -71,6 +71,16 @@ def _query_once(client: arxiv.Client, session: _Session, ids: list[str]) -> list
         raise TransientError("timed out") from exc
     except requests.ConnectionError as exc:
         raise TransientError(f"connection failed ({exc})") from exc
+    _check_atom(session.last_response)
+    return found
+
+
+def _check_atom(response: requests.Response | None) -> None:
+    """A proxy's or an error page parses as an empty feed: every paper would look unknown to
+    arXiv and be summarised from its abstract. It is a failed request instead."""
+    kind = response.headers.get("Content-Type", "") if response is not None else ""
+    if kind and "xml" not in kind.lower():
+        raise TransientError(f"answered {kind.split(';')[0].strip()}, not an Atom feed")
 
 
 def arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:

@@ -230,6 +230,10 @@ class RunReport(Model):
     """The prompt(s) of the night, as ``name@version#hash12``."""
     models: list[str] = Field(default_factory=list)
     papers: list[PaperReport] = Field(default_factory=list)
+    skipped: list[SkippedEntry] = Field(default_factory=list)
+    """Listing entries too broken to be papers (the others went on)."""
+    error: str | None = None
+    """Why the run stopped, when it did (exit_status 1): the one line the user saw."""
 
 
 class DigestEntry(Model):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx2
 
+from .attention import fell_back, hidden, needs_attention
 from .config import Settings
 from .errors import ExitCode, SummaryError, UsageError
 from .fetch import arxiv_metadata
@@ -155,7 +156,7 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
         paper, meta, store=night.store, settings=night.settings, http=night.http,
         force=options.force, limits=night.limits, timings=record.timings,
     )  # fmt: skip
-    record.flags, record.input_tokens = inp.flags, inp.tokens
+    record.flags, record.input_tokens = [*paper.flags, *inp.flags], inp.tokens
     if night.llm is None:
         night.dry_run[paper.arxiv_id] = _dry_run(night, paper, inp)
         return previous or record
@@ -308,7 +309,7 @@ async def _night_body(night: _Night) -> RunResult:
     papers = listing.papers
     _timed(report.stage_timings, "list", started)
     night.store.save_listing(options.date, listing.raw)
-    if not papers:
+    if not papers and not listing.skipped:
         return RunResult(ExitCode.OK, options.date, nothing_listed=True)
     papers = papers[: options.limit] if options.limit else papers
     night.progress.start("papers listed", len(papers))
@@ -318,6 +319,10 @@ async def _night_body(night: _Night) -> RunResult:
     report.papers = [_report_for(r) for r in records]
     report.counts = {s.value: sum(r.status is s for r in records) for s in Status}
     report.counts["listed"] = len(papers)
+    report.counts["abstract_only"] = len(fell_back(records))
+    report.counts["hidden_text"] = len(hidden(records))
+    report.counts["skipped"] = len(listing.skipped)
+    report.skipped = listing.skipped
     if night.llm is None:
         return _dry_run_result(night, papers)
     report.llm_calls, report.usage = night.calls, night.spent
@@ -328,9 +333,9 @@ async def _night_body(night: _Night) -> RunResult:
     started = time.perf_counter()
     published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)
-    exit_code = (
-        ExitCode.OK if report.counts[Status.OK.value] == len(records) else ExitCode.ATTENTION
-    )
+    all_ok = report.counts[Status.OK.value] == len(records)
+    attention = not all_ok or needs_attention(records, listing.skipped)
+    exit_code = ExitCode.ATTENTION if attention else ExitCode.OK
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)
