@@ -13,7 +13,8 @@ from .models import PaperRecord, SkippedEntry
 
 FALLBACK = "abstract_fallback"
 HIDDEN = frozenset({"hidden_text", "prompt_injection"})
-ATTENTION_FLAGS = HIDDEN | {FALLBACK}
+KEPT_PREVIOUS = "kept_previous"
+ATTENTION_FLAGS = HIDDEN | {FALLBACK, KEPT_PREVIOUS}
 """Flags that make a night exit 3 even when every paper passed (an unsafe thumbnail URL, left
 out of the digest, does not)."""
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import cliopts as o
-from .errors import ExitCode, UsageError
+from .errors import DigestError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -98,7 +98,7 @@ def nightly(
 async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]:
     from .lines import result_lines
     from .llm import OpenAILLM
-    from .nightly import require_llm_config, run_night
+    from .nightly import record_failed_run, require_llm_config, run_night
     from .progress import StageProgress
 
     with StageProgress() as progress:
@@ -109,7 +109,12 @@ async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]
             # Closed on every path, a failed check included: an unclosed client is closed by
             # the SDK at garbage collection, on whatever loop runs then, with a traceback.
             async with OpenAILLM.from_settings(settings) as llm:
-                for warning in await llm.check():
+                try:
+                    warnings = await llm.check()
+                except DigestError as exc:
+                    record_failed_run(settings, options.date, exc)
+                    raise
+                for warning in warnings:
                     log.warning("warning: %s", warning)  # now, not after an hour of papers
                 result = await run_night(settings, options, progress, llm)
     return result.exit_code, result_lines(result)

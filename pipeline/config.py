@@ -48,7 +48,15 @@ class Settings(BaseSettings):
     arxiv_delay_s: float = Field(default=3.0, ge=0)
     """Pause between arXiv API calls, per arXiv's guideline."""
     http_timeout_s: float = Field(default=60.0, gt=0)
+    """Longest wait for any one read (or the connection) of an HTTP request."""
     llm_timeout_s: float = Field(default=180.0, gt=0)
+    http_deadline_s: float = Field(default=300.0, gt=0)
+    """Longest a whole HTTP request may take (listing, arXiv API, a PDF), however steadily the
+    bytes trickle in."""
+    llm_deadline_s: float = Field(default=600.0, gt=0)
+    """Longest one LLM call may take, start to last byte."""
+    max_pdf_mb: float = Field(default=50.0, gt=0)
+    """A PDF larger than this is not downloaded: the paper is made from its abstract, flagged."""
     max_attempts: int = Field(default=5, ge=1)
     """Attempts per HTTP request (first try included) on 429, 5xx, timeouts."""
     max_backoff_s: float = Field(default=60.0, ge=0)

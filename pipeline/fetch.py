@@ -2,42 +2,73 @@
 
 from __future__ import annotations
 
+import io
 import re
-from typing import Any
+import time
+from typing import Any, BinaryIO
 
 import arxiv
 import httpx2
 import requests
+import urllib3
 from tenacity import Retrying, retry_if_exception_type
 
 from .config import Settings
 from .errors import FetchError, ServiceError
-from .http import get_bytes
+from .http import DeadlineExceeded, TooLarge, stream_get
 from .models import ArxivMeta
-from .retry import RETRYABLE_STATUS, TransientError, retry_after_seconds, retry_policy
+from .retry import RETRYABLE_STATUS, TransientError, retry_after_seconds, retry_policy, retrying
 
+CHUNK = 1 << 16
+MAX_FEED_BYTES = 50_000_000  # 100 entries of Atom are ~300 kB; this is only a guard
 _VERSIONED = re.compile(r"^(?P<id>.+?)v(?P<version>\d+)$")
+
+
+class _DeadlineMissed(requests.Timeout):
+    pass
 
 
 class _Session(requests.Session):
     """The arxiv package sends requests without a timeout and drops the response headers we
-    need for Retry-After; this session adds the one and remembers the other."""
+    need for Retry-After; this session adds the one and remembers the other. It also reads the
+    body against a total deadline and a size cap (a per-read timeout never stops a trickle)."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, deadline_s: float = 300.0) -> None:
         super().__init__()
         self.timeout = timeout
+        self.deadline_s = deadline_s
         self.last_response: requests.Response | None = None
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
-        self.last_response = super().request(*args, **kwargs)
-        return self.last_response
+        kwargs["stream"] = True
+        started = time.monotonic()
+        response = super().request(*args, **kwargs)
+        try:
+            body = bytearray()
+            # read1 returns what has arrived: a read that waits for a full chunk would let a
+            # trickle run past the deadline unchecked.
+            while chunk := response.raw.read1(CHUNK, decode_content=True):
+                body += chunk
+                if time.monotonic() - started > self.deadline_s:
+                    raise _DeadlineMissed(f"no complete answer within {self.deadline_s:g}s")
+                if len(body) > MAX_FEED_BYTES:
+                    raise requests.ConnectionError("the answer is larger than 50 MB")
+        except urllib3.exceptions.ReadTimeoutError as exc:  # raw reads are not translated
+            raise requests.Timeout(str(exc)) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise requests.ConnectionError(str(exc)) from exc
+        finally:
+            response.close()
+        response._content = bytes(body)  # what .content returns once a body is read
+        self.last_response = response
+        return response
 
 
 def _client(settings: Settings) -> tuple[arxiv.Client, _Session]:
     client = arxiv.Client(page_size=100, delay_seconds=settings.arxiv_delay_s, num_retries=0)
     client.query_url_format = settings.arxiv_api_url + "?{}"
-    session = _Session(settings.http_timeout_s)
+    session = _Session(settings.http_timeout_s, settings.http_deadline_s)
     client._session = session  # the package has no public hook for timeouts
     return client, session
 
@@ -67,6 +98,8 @@ def _query_once(client: arxiv.Client, session: _Session, ids: list[str]) -> list
         raise ServiceError("arXiv API", exc.url, f"HTTP {exc.status}") from exc
     except arxiv.UnexpectedEmptyPageError as exc:
         raise TransientError("unexpected empty page") from exc
+    except _DeadlineMissed as exc:
+        raise TransientError(str(exc)) from exc
     except requests.Timeout as exc:
         raise TransientError("timed out") from exc
     except requests.ConnectionError as exc:
@@ -104,30 +137,74 @@ def arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:
 
 
 def check_pdf(arxiv_id: str, data: bytes) -> None:
-    if not data.startswith(b"%PDF-"):
+    check_pdf_ends(arxiv_id, data[:5], data[-2048:])
+
+
+def check_pdf_ends(arxiv_id: str, head: bytes, tail: bytes) -> None:
+    """A PDF starts with its header and ends with its trailer: checked on the first bytes and
+    the last 2 kB, so a PDF streamed to disk is never read whole for it."""
+    if not head.startswith(b"%PDF-"):
         raise FetchError(arxiv_id, "the download is not a PDF (no %PDF- header)")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in tail:
         raise FetchError(arxiv_id, "the PDF is truncated (no %%EOF trailer)")
 
 
-async def download_pdf(client: httpx2.AsyncClient, settings: Settings, meta: ArxivMeta) -> bytes:
-    """The PDF bytes, checked; a broken download is tried again like a transient error."""
+async def download_pdf_to(
+    client: httpx2.AsyncClient, settings: Settings, meta: ArxivMeta, sink: BinaryIO
+) -> None:
+    """The PDF streamed into ``sink`` (rewound for each try), checked. Transient failures are
+    retried; a broken PDF is downloaded once more; a PDF over DIGEST_MAX_PDF_MB or one that
+    misses the deadline is a FetchError at once (the paper falls back to its abstract)."""
+    max_bytes = int(settings.max_pdf_mb * 1_000_000)
     last: FetchError | None = None
     for _ in range(2):
         try:
-            data = await get_bytes(
-                client,
-                "arXiv PDF",
-                meta.pdf_url,
+            await retrying(
+                lambda: _stream_once(client, settings, meta.pdf_url, sink, max_bytes),
+                service="arXiv PDF",
+                url=meta.pdf_url,
                 attempts=settings.max_attempts,
                 max_backoff=settings.max_backoff_s,
             )
+        except TooLarge as exc:
+            problem = f"the PDF is {exc} (DIGEST_MAX_PDF_MB)"
+            raise FetchError(meta.arxiv_id, problem) from exc
+        except DeadlineExceeded as exc:
+            raise FetchError(meta.arxiv_id, f"{meta.pdf_url}: {exc}") from exc
         except ServiceError as exc:
-            raise FetchError(meta.arxiv_id, str(exc)) from exc
+            url = exc.url or meta.pdf_url
+            raise FetchError(
+                meta.arxiv_id, str(ServiceError("arXiv PDF", url, exc.problem))
+            ) from exc
         try:
-            check_pdf(meta.arxiv_id, data)
-            return data
+            check_pdf_ends(meta.arxiv_id, *_ends(sink))
+            return
         except FetchError as exc:
             last = exc
     assert last is not None
     raise last
+
+
+async def _stream_once(
+    client: httpx2.AsyncClient, settings: Settings, url: str, sink: BinaryIO, max_bytes: int
+) -> None:
+    sink.seek(0)
+    sink.truncate()
+    await stream_get(
+        client, url, sink.write, deadline_s=settings.http_deadline_s, max_bytes=max_bytes
+    )
+
+
+def _ends(sink: BinaryIO) -> tuple[bytes, bytes]:
+    size = sink.seek(0, io.SEEK_END)
+    sink.seek(0)
+    head = sink.read(5)
+    sink.seek(max(0, size - 2048))
+    return head, sink.read()
+
+
+async def download_pdf(client: httpx2.AsyncClient, settings: Settings, meta: ArxivMeta) -> bytes:
+    """The PDF bytes, checked (in memory: the nightly job streams to the store instead)."""
+    buffer = io.BytesIO()
+    await download_pdf_to(client, settings, meta, buffer)
+    return buffer.getvalue()

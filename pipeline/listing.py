@@ -19,6 +19,7 @@ from .models import DailyPaper, Flag, HFDailyEntry, SkippedEntry
 PAGE_SIZE = 50
 MAX_PAGES = 40  # 2,000 papers: far beyond any real day; stops a server that ignores `p`.
 HF_WEB = "https://huggingface.co"
+MAX_PAGE_BYTES = 20_000_000  # a page of 50 entries is ~100 kB; this is only a guard
 
 # arXiv's identifier schemes (https://info.arxiv.org/help/arxiv_identifier.html): YYMM.NNNN(N)
 # since 2007, archive(.SUBJECT-CLASS)/YYMMNNN before; either with an optional version. An id is
@@ -144,6 +145,8 @@ async def fetch_listing(client: httpx2.AsyncClient, settings: Settings, date: dt
             params=params,
             attempts=settings.max_attempts,
             max_backoff=settings.max_backoff_s,
+            deadline_s=settings.http_deadline_s,
+            max_bytes=MAX_PAGE_BYTES,
         )
         try:
             items = json.loads(body)

@@ -9,6 +9,7 @@ said, untouched: parsing and validation live in ``summarize``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -123,6 +124,7 @@ class OpenAILLM:
         structured_output: str = "auto",
         max_attempts: int = 5,
         max_backoff_s: float = 60.0,
+        deadline_s: float = 600.0,
     ) -> None:
         self.model = model
         self.base_url = base_url or OPENAI_URL
@@ -141,6 +143,9 @@ class OpenAILLM:
         self._may_downgrade = structured_output == "auto"
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
+        self.deadline_s = deadline_s
+        """Longest one call may take: the SDK's timeout is per read, so a server trickling its
+        reply would never trip it."""
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str | None = None) -> OpenAILLM:
@@ -152,6 +157,7 @@ class OpenAILLM:
             structured_output=settings.structured_output,
             max_attempts=settings.max_attempts,
             max_backoff_s=settings.max_backoff_s,
+            deadline_s=settings.llm_deadline_s,
         )
 
     async def __aenter__(self) -> OpenAILLM:
@@ -201,12 +207,15 @@ class OpenAILLM:
         sent = with_schema_in_prompt(messages) if mode == "json_object" else messages
         started = time.perf_counter()
         try:
-            response = await self._client.chat.completions.create(  # type: ignore[call-overload]
-                model=self.model,
-                messages=sent,
-                response_format=_response_format(mode),
-                **params,
-            )
+            async with asyncio.timeout(self.deadline_s):
+                response = await self._client.chat.completions.create(  # type: ignore[call-overload]
+                    model=self.model,
+                    messages=sent,
+                    response_format=_response_format(mode),
+                    **params,
+                )
+        except TimeoutError as exc:  # the deadline; the SDK's own timeouts are APITimeoutError
+            raise TransientError(f"no complete answer within {self.deadline_s:g}s") from exc
         except openai.BadRequestError as exc:
             if _is_context_error(exc):
                 raise ContextTooLong(_error_text(exc)) from exc

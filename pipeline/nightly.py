@@ -11,6 +11,7 @@ leaves the remaining papers pending. The result is a report; ``lines`` turns it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import httpx2
 
-from .attention import fell_back, hidden, needs_attention
+from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
 from .config import Settings
-from .errors import ExitCode, SummaryError, UsageError
+from .errors import DigestError, ExitCode, StoreError, SummaryError, UsageError
 from .fetch import arxiv_metadata
 from .hashing import sha256_text
 from .http import make_client
@@ -31,6 +32,7 @@ from .llm import LLM, OpenAILLM
 from .models import (
     ArxivMeta,
     DailyPaper,
+    Flag,
     PaperInput,
     PaperRecord,
     PaperReport,
@@ -168,13 +170,31 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
         limit = night.settings.max_cost_usd
         if limit is not None and (cost(night.price, night.spent) or 0.0) >= limit:
             record.status, record.reason = Status.PENDING, f"--max-cost ${limit:.2f} reached"
-            night.progress.advance("summarized", f"{paper.arxiv_id} (pending)")
-            night.store.save_record(date, record)
-            return record
-        await _summarize(night, paper, inp, record)
+        else:
+            await _summarize(night, paper, inp, record)
     night.progress.advance("summarized", f"{paper.arxiv_id} ({record.status})")
+    if record.status is not Status.OK and previous is not None and _published(previous):
+        return _keep_previous(night, previous, record)
     night.store.save_record(date, record)
     return record
+
+
+def _published(record: PaperRecord) -> bool:
+    return record.status is Status.OK and record.summary is not None
+
+
+def _keep_previous(night: _Night, previous: PaperRecord, attempt: PaperRecord) -> PaperRecord:
+    """A new attempt (--force, a new prompt or PDF version) that did not pass never unpublishes
+    the last good summary: the attempt goes to the paper's history, the good one stays current,
+    and this run reports it flagged."""
+    date = night.options.date
+    if attempt.status is not Status.PENDING:  # a paper not even tried has nothing to keep
+        night.store.archive_record(date, attempt)
+    current = previous.model_copy(update={"paper": attempt.paper})
+    night.store.save_record(date, current)
+    detail = f"the new attempt is {attempt.status} ({attempt.reason}); kept the last good summary"
+    flag = Flag(code=KEPT_PREVIOUS, detail=detail)
+    return current.model_copy(update={"flags": [*current.flags, flag]})
 
 
 async def _summarize(
@@ -279,6 +299,7 @@ async def _night(
     llm: LLM | None,
     warnings: list[str],
 ) -> RunResult:
+    started_at = dt.datetime.now(dt.UTC)
     store = Store(settings.data_dir)
     template = load_prompt(settings.prompts_dir, settings.prompt)
     price = price_for(load_prices(settings.price_file), settings.model)
@@ -294,9 +315,35 @@ async def _night(
                 settings, options, store, http, template, price, None if options.dry_run else llm,
                 limits, progress, asyncio.Semaphore(settings.concurrency),
             )  # fmt: skip
-            result = await _night_body(night)
+            try:
+                result = await _night_body(night)
+            except DigestError as exc:
+                if not options.dry_run:
+                    _save_failed_run(store, options.date, started_at, exc)
+                raise
     result.warnings = warnings + result.warnings
     return result
+
+
+def record_failed_run(settings: Settings, date: dt.date, exc: DigestError) -> None:
+    """The report of a run that stopped before the night began (a wrong key, an unknown
+    model): run.json must not keep saying the last run went well. Skipped while another run of
+    the date holds the lock (that run writes its own)."""
+    store = Store(settings.data_dir)
+    with contextlib.suppress(StoreError), store.lock_day(date):
+        _save_failed_run(store, date, dt.datetime.now(dt.UTC), exc)
+
+
+def _save_failed_run(store: Store, date: dt.date, started: dt.datetime, exc: DigestError) -> None:
+    report = RunReport(
+        date=date,
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        exit_status=exc.exit_code,
+        error=str(exc),
+    )
+    with contextlib.suppress(StoreError):  # a data dir that cannot be written is the error
+        store.save_run(report)
 
 
 async def _night_body(night: _Night) -> RunResult:

@@ -26,7 +26,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -55,16 +55,18 @@ def current_umask() -> int:
     return 0o022
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a unique temp file in the same folder and rename: never a half-written file,
-    and two writers never share a temp name. The file gets the mode the umask gives new files
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to fill, in place as ``path`` only when the block ends without an error: via a
+    unique temp file in the same folder and a rename, never a half-written file, and two
+    writers never share a temp name. The file gets the mode the umask gives new files
     (mkstemp's 0600 would hide the digest from the web server or the editors' group)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, "w+b") as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -72,6 +74,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path`` atomically (see ``atomic_file``)."""
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def _safe(arxiv_id: str) -> str:
@@ -231,9 +239,14 @@ class Store:
         path = self.record_path(date, record.paper.arxiv_id)
         old = self._read_record(path, PaperRecord, "record")
         if old is not None and old.provenance is not None and old.provenance != record.provenance:
-            archived = path.parent / "history" / f"{path.stem}.{_stamp()}.json"
-            self._write_model(archived, old)
+            self.archive_record(date, old)
         self._write_model(path, record)
+
+    def archive_record(self, date: dt.date, record: PaperRecord) -> None:
+        """Keep ``record`` in the paper's history without making it the current one (a failed
+        new attempt, while the last good summary stays published)."""
+        path = self.record_path(date, record.paper.arxiv_id)
+        self._write_model(path.parent / "history" / f"{path.stem}.{_stamp()}.json", record)
 
     def day_records(self, date: dt.date) -> list[PaperRecord]:
         """Every paper record of the day, by votes (ties in the order Hugging Face listed)."""
@@ -282,6 +295,17 @@ class Store:
     def load_pdf(self, meta: ArxivMeta) -> bytes | None:
         """The cached PDF of exactly this arXiv version, if it was downloaded."""
         return self._read_bytes(self._pdf_path(meta))
+
+    @contextlib.contextmanager
+    def writing_pdf(self, meta: ArxivMeta) -> Iterator[BinaryIO]:
+        """A file to stream a download into; stored as this version's PDF only if the block
+        ends without an error (a failed or oversized download leaves nothing behind)."""
+        path = self._pdf_path(meta)
+        try:
+            with atomic_file(path) as f:
+                yield f
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror}", path) from exc
 
     def save_pdf(self, meta: ArxivMeta, data: bytes) -> Path:
         path = self._pdf_path(meta)

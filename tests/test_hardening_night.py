@@ -130,3 +130,36 @@ def test_a_listing_of_only_broken_entries_exits_3(world: World) -> None:
     outcome = world.night()
     assert outcome.exit_code == 3 and "6 listing entries skipped" in outcome.stdout
     assert len(world.run_json()["skipped"]) == 6
+
+
+def test_a_fatal_run_writes_its_own_failed_report(world: World) -> None:
+    _six(world)
+    assert world.night().exit_code == 0 and world.run_json()["exit_status"] == 0
+    world.hf.script("/api/daily_papers", *[html_page(503)] * 5)  # Hugging Face down
+    assert world.night().exit_code == 1
+    report = world.run_json()
+    assert report["exit_status"] == 1 and "Hugging Face" in report["error"]
+    assert report["finished_at"] is not None
+    world.llm.api_key = "another-key"  # the LLM check fails before the night begins
+    assert world.night().exit_code == 1
+    assert world.run_json()["exit_status"] == 1 and "401" in world.run_json()["error"]
+    assert all(t in world.digest() for t in TITLES)  # the published digest is untouched
+
+
+def test_force_never_unpublishes_the_last_good_summary(world: World) -> None:
+    _six(world)
+    assert world.night().exit_code == 0
+    before = world.digest()
+    world.llm.script_for(TITLES[0], *[html_page()] * 2)  # the new attempt fails
+    world.llm.script_for(TITLES[1], "english", "english", "english")  # ... or never passes
+    outcome = world.night("--force", env={"DIGEST_MAX_ATTEMPTS": "2"})
+    assert outcome.exit_code == 3, outcome.stdout
+    assert world.digest() == before
+    assert world.statuses()["2406.10001"] == "ok" and world.statuses()["2406.10002"] == "ok"
+    assert "flagged: 2406.10001 - kept_previous (the new attempt is failed" in outcome.stdout
+    assert "flagged: 2406.10002 - kept_previous (the new attempt is needs_review" in outcome.stdout
+    history = sorted((world.day / "papers" / "history").glob("2406.10001.*.json"))
+    assert history and '"failed"' in history[-1].read_text()
+    # the next plain night reuses the good summary: no flag, no LLM call, exit 0
+    calls = world.llm.calls
+    assert world.night().exit_code == 0 and world.llm.calls == calls

@@ -39,6 +39,11 @@ def html_page(status: int = 200) -> Reply:
     return Reply(status, PROXY_PAGE, {"Content-Type": "text/html; charset=utf-8"})
 
 
+def unsized(body: bytes, content_type: str = "application/pdf") -> Reply:
+    """``body`` without a Content-Length: its size is known only once it has been read."""
+    return Reply(200, body, {"Content-Type": content_type}, no_length=True)
+
+
 def trickle(body: bytes, *, chunk: int, every_s: float, content_type: str) -> Reply:
     """``body`` sent ``chunk`` bytes at a time, every ``every_s`` seconds: each read is quick,
     so a per-read timeout never fires; the whole takes len(body)/chunk*every_s seconds."""

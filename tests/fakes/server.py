@@ -47,6 +47,9 @@ class Reply:
     close_early: bool = False
     """Send the headers (announcing the whole body), then `close_after` body bytes, then hang up."""
     close_after: int = 0
+    no_length: bool = False
+    """Send no Content-Length: the body ends when the connection closes (HTTP/1.0 style), so
+    a client cannot know the size before reading it."""
     trickle_chunk: int = 0
     """With ``trickle_s``: send the body this many bytes at a time..."""
     trickle_s: float = 0.0
@@ -348,7 +351,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in headers.items():
             self.send_header(name, value)
-        if not any(name.lower() == "content-length" for name in headers):
+        if reply.no_length:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        elif not any(name.lower() == "content-length" for name in headers):
             self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command == "HEAD":
