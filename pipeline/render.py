@@ -60,7 +60,7 @@ def build_digest(date: dt.date, records: list[PaperRecord]) -> Digest:
             arxiv_id=r.paper.arxiv_id,
             title=r.paper.title,
             url=abs_url(r.paper.arxiv_id),
-            thumbnail=r.paper.thumbnail,
+            thumbnail=safe_url(r.paper.thumbnail),  # records from before the listing checked
             upvotes=r.paper.upvotes,
             authors=r.paper.authors,
             summary=r.summary,

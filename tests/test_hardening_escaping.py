@@ -157,3 +157,24 @@ def test_night_with_hostile_listing_and_model(world: World) -> None:
     assert "https://cdn.example/v.mp4?%22%29%3Cscript%3Ealert%281%29%3C/script%3E" in digest
     flags = world.record("2406.00001")["paper"]["flags"]
     assert [f["code"] for f in flags] == ["unsafe_url"], outcome.stdout
+
+
+def test_digest_json_carries_only_safe_urls() -> None:
+    summary = Summary(whats_new=KOREAN, technical_details=KOREAN, performance_highlights=KOREAN)
+    records = [
+        PaperRecord(
+            paper=DailyPaper(
+                arxiv_id=f"2406.0000{i}",
+                title="T",
+                upvotes=1,
+                authors=[],
+                abstract="A.",
+                thumbnail=url,
+            ),
+            status=Status.OK,
+            summary=summary,
+        )
+        for i, url in enumerate(["javascript:alert(1)", 'https://cdn.example/a b".png'])
+    ]
+    digest = build_digest(dt.date(2024, 6, 13), records)
+    assert [e.thumbnail for e in digest.papers] == [None, "https://cdn.example/a%20b%22.png"]
