@@ -132,5 +132,7 @@ __all__ = ["ExitCode", "app", "main"]
 
 # ---- commands from their own modules: one line each ---------------------------------------------
 from .extract_cli import extract  # noqa: E402
+from .review.cli import review_app  # noqa: E402
 
 app.command()(extract)
+app.add_typer(review_app, name="review")

@@ -10,7 +10,9 @@
     │   │   ├── ExtractionError     its PDF could not be read
     │   │   └── SummaryError        the LLM gave no usable summary
     │   │       (alias SummaryRejected; carries .draft, .last_reply, .attempts)
-    │   └── StoreError              data/ could not be read or written    -> exit 1
+    │   ├── StoreError              data/ could not be read or written    -> exit 1
+    │   └── ReviewRefused           an editorial action is not allowed    -> exit 1
+    │       └── EditConflict        saved from a revision that is no longer current
     └── CallFailure                 internal: one call failed; never reaches a user
         ├── TransientError          worth another try (429, 5xx, timeout); the retry loop
         │                           retries it, then raises ServiceError
@@ -131,3 +133,34 @@ class ContextTooLong(CallFailure):
 
 class RequestRejected(CallFailure):
     """A 400 that another identical try would not fix."""
+
+
+class ReviewRefused(DigestError):
+    """An editor's action was refused; nothing changed. ``problems`` lists why, one per line."""
+
+    def __init__(
+        self, message: str, problems: list[str] | None = None, *, not_found: bool = False
+    ) -> None:
+        self.problems = problems or []
+        self.not_found = not_found
+        self.message = message
+        full = f"{message}: {'; '.join(self.problems)}" if self.problems else message
+        super().__init__(full)
+
+
+class EditConflict(ReviewRefused):
+    """Someone saved the paper since the editor loaded it: both texts travel with the error."""
+
+    def __init__(
+        self,
+        paper_id: str,
+        base: int,
+        current: int,
+        theirs: dict[str, str],
+        yours: dict[str, str],
+    ) -> None:
+        super().__init__(
+            f"paper {paper_id}: revision {current} was saved since you loaded revision {base}; "
+            "nothing was overwritten, reload and merge"
+        )
+        self.base, self.current, self.theirs, self.yours = base, current, theirs, yours

@@ -44,6 +44,7 @@ from .pricing import Price, cost, load_prices, price_for
 from .progress import StageProgress
 from .prompts import PromptTemplate, load_prompt
 from .publish import Published, publish_day
+from .review.editorial import record_night
 from .store import Store, atomic_write
 from .summarize import paper_messages, summarize_paper
 from .tokens import count_tokens
@@ -377,6 +378,7 @@ async def _night_body(night: _Night) -> RunResult:
     t = night.template
     report.prompts = [f"{t.name}@{t.version}#{t.content_hash[:12]}"]
     report.models = [night.llm.model]
+    record_night(night.store, options.date, records)
     started = time.perf_counter()
     published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)

@@ -5,6 +5,8 @@
 <data>/<date>/papers/history/<id>.*.json  superseded records (another prompt, model or input)
 <data>/<date>/digest.md, digest.json    the published digest (a hand-edited one is kept aside)
 <data>/<date>/run.json                  the last run's report
+<data>/<date>/published.md, .json       the editor-published digest (published.v<N>.* kept)
+<data>/editorial.sqlite3                editorial state: revisions, states, publications
 <data>/cache/arxiv/<id>.json            arXiv metadata
 <data>/cache/pdf/<id>v<N>.pdf           PDFs, by id and version
 <data>/cache/extract/<key>.json         extraction, by PDF hash, extractor version, budget,
@@ -279,6 +281,23 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot list {folder}: {exc.strerror}", folder) from exc
         return [r for p in paths if (r := self._read_record(p, PaperRecord, "record"))]
+
+    # ---- editorial state ----------------------------------------------------------------------
+    def editorial_db_path(self) -> Path:
+        """The SQLite file holding revisions, states and publications (pipeline/review/db.py)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.root}: {exc.strerror}", self.root) from exc
+        return self.root / "editorial.sqlite3"
+
+    def save_published(self, date: dt.date, version: int, markdown: str, json_text: str) -> Path:
+        """Write version N as published.v<N>.* and as published.*; earlier versions stay."""
+        day = self.day(date)
+        for stem in (f"published.v{version}", "published"):
+            self._write(day / f"{stem}.json", json_text.encode())
+            self._write(day / f"{stem}.md", markdown.encode())
+        return day / "published.md"
 
     # ---- caches -------------------------------------------------------------------------------
     def load_arxiv(self, arxiv_id: str) -> ArxivMeta | None:

@@ -1,0 +1,269 @@
+"""``python run.py review ...``: the review app and its command-line twins.
+
+Parsing and printing only; the work is in ``editorial``, ``publish`` and ``serve``. A refused
+action prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .. import cliopts as o
+from ..errors import ReviewRefused, UsageError
+
+if TYPE_CHECKING:
+    from .editorial import Editorial
+    from .models import PaperState
+
+review_app = typer.Typer(
+    help="Review the night's drafts and publish the day.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+Editor = Annotated[
+    str | None, typer.Option("--editor", help="Your name in the history [default: OS user].")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@review_app.callback()
+def review(ctx: typer.Context, data_dir: o.DataDir = None, verbose: o.Verbose = False) -> None:
+    """Review the night's drafts and publish the day."""
+    # Options given here (or before 'review') reach every review command.
+    given = dict((ctx.obj or {}).get("given", {}))
+    for name, value in (("data_dir", data_dir), ("verbose", verbose)):
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name == "COMMANDLINE":
+            given[name] = value
+    ctx.obj = {"given": given}
+
+
+def _editor(name: str | None) -> str:
+    return name or getpass.getuser()
+
+
+@contextmanager
+def _day(
+    ctx: typer.Context, data_dir: Path | None, verbose: bool, date: str
+) -> Iterator[tuple[Editorial, dt.date]]:
+    """The editorial state with the day's night records imported; a DigestError becomes one
+    line and its exit code."""
+    from ..store import Store
+    from .editorial import Editorial
+
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir)
+        day = o.parse_date(date)
+        editorial = Editorial(Store(settings.data_dir))
+        try:
+            editorial.import_day(day)
+            yield editorial, day
+        finally:
+            editorial.close()
+
+
+def paper_summary(p: PaperState) -> dict[str, Any]:
+    return {
+        "arxiv_id": p.arxiv_id,
+        "title": p.paper.title,
+        "state": p.state.value,
+        "status": p.night_status,
+        "revision": p.current,
+        "flags": [f.model_dump(mode="json", exclude_none=True) for f in p.flags],
+    }
+
+
+def paper_detail(p: PaperState) -> dict[str, Any]:
+    current = p.current_revision
+    return {
+        "date": p.date.isoformat(),
+        **paper_summary(p),
+        "reason": p.reason,
+        "sections": current.summary.model_dump() if current else None,
+        "revisions": [r.model_dump(mode="json") for r in p.revisions],
+    }
+
+
+@review_app.command("list")
+def list_(
+    ctx: typer.Context,
+    date: str,
+    as_json: AsJson = False,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """The day's papers in vote order with their editorial state."""
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+        papers = editorial.day(day)
+        if not papers:
+            raise ReviewRefused(
+                f"no papers for {day} in {editorial.store.root}: run the night first"
+            )
+    if as_json:
+        out = {"date": day.isoformat(), "papers": [paper_summary(p) for p in papers]}
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for p in papers:
+        flags = ",".join(f.code for f in p.flags) or "-"
+        line = f"{p.arxiv_id}  {p.state.value:<12} rev {p.current}  {flags:<18} {p.paper.title}"
+        typer.echo(line)
+
+
+@review_app.command()
+def show(
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    as_json: AsJson = False,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """One paper: state, current sections and its revisions."""
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+        p = editorial.paper(day, arxiv_id)
+    detail = paper_detail(p)
+    if as_json:
+        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{p.paper.title}\n{p.arxiv_id}  {p.state.value}  revision {p.current}")
+    if p.reason:
+        typer.echo(f"reason: {p.reason}")
+    for name, text in (detail["sections"] or {}).items():
+        typer.echo(f"\n[{name}]\n{text}")
+    typer.echo(
+        "\nrevisions: "
+        + ", ".join(
+            f"{r.number} {r.origin.value} by {r.author}"
+            + (f" ({r.candidate.value} candidate)" if r.candidate else "")
+            for r in p.revisions
+        )
+    )
+
+
+@review_app.command()
+def edit(
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    section: Annotated[
+        str, typer.Option(help="whats_new, technical_details or performance_highlights.")
+    ],
+    text_file: Annotated[Path, typer.Option(help="UTF-8 file with the new text ('-': stdin).")],
+    base: Annotated[
+        int | None, typer.Option(help="Refuse if the current revision is no longer this one.")
+    ] = None,
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Replace one section's text (checked like the model's output)."""
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+        text = _read_text(text_file)
+        p = editorial.edit(day, arxiv_id, {section: text}, base, _editor(editor))
+    typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value})")
+
+
+def _read_text(path: Path) -> str:
+    import sys
+
+    try:
+        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read --text-file {path}: {exc}") from exc
+
+
+@review_app.command()
+def approve(
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Approve the current text for publication."""
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+        p = editorial.approve(day, arxiv_id, None, _editor(editor))
+    typer.echo(f"{arxiv_id}: approved revision {p.current}")
+
+
+@review_app.command()
+def exclude(
+    ctx: typer.Context,
+    date: str,
+    arxiv_id: str,
+    reason: Annotated[str, typer.Option(help="Why it is left out.")] = "",
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Leave a paper out of the published digest."""
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+        p = editorial.exclude(day, arxiv_id, reason, None, _editor(editor))
+    typer.echo(f"{arxiv_id}: excluded ({p.reason})")
+
+
+@review_app.command()
+def publish(
+    ctx: typer.Context,
+    date: str,
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Write published.md/.json from the approved papers; refused while any is undecided."""
+    from .publish import publish_day
+
+    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+        pub = publish_day(editorial, day, _editor(editor))
+    verb = "unchanged, still" if pub.unchanged else "published"
+    typer.echo(f"{pub.date}: {verb} version {pub.version} ({pub.papers} papers): {pub.path}")
+
+
+@review_app.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Bind address; not loopback needs a token.")
+    ] = "127.0.0.1",
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser.")
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None, typer.Option(help="Another Host name the app may be reached by.")
+    ] = None,
+    new_token: Annotated[
+        bool, typer.Option("--new-token", help="Replace the access token (non-loopback).")
+    ] = False,
+    editor: Editor = None,
+    model: o.Model = None,
+    prompt: o.Prompt = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """The review web app (default http://127.0.0.1:8765/); --model/--prompt are the
+    defaults offered for regeneration."""
+    from .serve import serve as run_server
+
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir, model=model, prompt=prompt)
+        run_server(
+            settings,
+            _editor(editor),
+            host,
+            port,
+            open_browser=not no_browser,
+            allow_hosts=allow_host or (),
+            new_token_=new_token,
+            echo=typer.echo,
+        )

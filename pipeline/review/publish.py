@@ -1,0 +1,110 @@
+"""Publishing a reviewed day: ``published.md`` in digest.md's format, approved papers only.
+
+A day is published only when every paper is decided (approved or excluded). Each publication
+that changes the text is a new version; earlier versions stay on disk and in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from ..errors import ReviewRefused
+from ..models import Digest, PaperRecord, Status
+from ..render import build_digest, render_markdown
+from .db import transaction
+from .editorial import Editorial
+from .models import PaperState, Publication, State
+
+
+class PublishedDigest(Digest):
+    """published.json: the digest plus which version this is and who published it."""
+
+    version: int
+    published_at: dt.datetime
+    published_by: str
+
+
+def undecided(papers: list[PaperState]) -> list[PaperState]:
+    return [p for p in papers if not p.state.decided]
+
+
+def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
+    """The approved papers' current text through the nightly renderer, in vote order."""
+    records = []
+    for paper in papers:
+        revision = paper.current_revision
+        if paper.state is State.APPROVED and revision is not None:
+            records.append(
+                PaperRecord(
+                    paper=paper.paper,
+                    status=Status.OK,
+                    summary=revision.summary,
+                    provenance=revision.provenance,
+                )
+            )
+    return build_digest(date, records)
+
+
+def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = editorial.conn.execute(
+        "SELECT version, published_at, editor, markdown FROM publications WHERE date = ? "
+        "ORDER BY version DESC LIMIT 1",
+        (date.isoformat(),),
+    ).fetchone()
+    return row
+
+
+def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication:
+    editorial.import_day(date)
+    papers = editorial.day(date)
+    if not papers:
+        raise ReviewRefused(f"{date} has no papers to publish")
+    waiting = undecided(papers)
+    if waiting:
+        listed = [f"{p.arxiv_id} ({p.state}) {p.paper.title[:60]}" for p in waiting]
+        raise ReviewRefused(f"{date}: {len(waiting)} papers are not approved or excluded", listed)
+    digest = approved_digest(date, papers)
+    markdown = render_markdown(digest)
+    conn = editorial.conn
+    last = last_publication(editorial, date)
+    path = editorial.store.day(date) / "published.md"
+    if last is not None and last["markdown"] == markdown:
+        return Publication(
+            date=date,
+            version=last["version"],
+            published_at=dt.datetime.fromisoformat(last["published_at"]),
+            editor=last["editor"],
+            path=str(path),
+            papers=len(digest.papers),
+            unchanged=True,
+        )
+    version = (last["version"] if last else 0) + 1
+    now = dt.datetime.now(dt.UTC)
+    published = PublishedDigest(
+        date=date, papers=digest.papers, version=version, published_at=now, published_by=editor
+    )
+    # Files first, then the row: a crash between them leaves a version the next publish
+    # rewrites under the same number, never a row pointing at missing files.
+    editorial.store.save_published(
+        date, version, markdown, published.model_dump_json(indent=2) + "\n"
+    )
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO publications (date, version, published_at, editor, markdown) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (date.isoformat(), version, now.isoformat(), editor, markdown),
+        )
+        conn.execute(
+            "INSERT INTO events (date, arxiv_id, at, editor, action, detail) "
+            "VALUES (?, NULL, ?, ?, 'publish', ?)",
+            (date.isoformat(), now.isoformat(), editor, f"version {version}"),
+        )
+    return Publication(
+        date=date,
+        version=version,
+        published_at=now,
+        editor=editor,
+        path=str(path),
+        papers=len(digest.papers),
+    )

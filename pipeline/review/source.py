@@ -1,0 +1,30 @@
+"""What the model saw for a paper: the PDF's budgeted context, or the abstract it fell back to."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..hashing import sha256_text
+from ..inputs import abstract_input, build_input
+from ..models import PaperInput, PaperRecord
+from ..store import Store
+
+
+async def paper_input(
+    store: Store, record: PaperRecord, settings: Settings, *, download: bool
+) -> PaperInput:
+    """The paper's input text, built as the night builds it, with the settings (model: its
+    tokenizer) of the summary on record. Without ``download`` only the cached PDF is used: the
+    day view must not fetch anything while an editor reads."""
+    if record.provenance is not None:
+        settings = settings.model_copy(update={"model": record.provenance.model})
+    meta = store.load_arxiv(record.paper.arxiv_id)
+    if not download and (meta is None or store.load_pdf(meta) is None):
+        return abstract_input(record.paper, settings.model, record.flags)
+    return await build_input(record.paper, meta, store=store, settings=settings)
+
+
+def seen_by_model(inp: PaperInput, record: PaperRecord) -> bool | None:
+    """Whether this is exactly the text the night's summary was made from (None: unknown)."""
+    if record.provenance is None:
+        return None
+    return sha256_text(inp.text) == record.provenance.input_hash
