@@ -186,16 +186,16 @@ def _published(record: PaperRecord) -> bool:
 
 def _keep_previous(night: _Night, previous: PaperRecord, attempt: PaperRecord) -> PaperRecord:
     """A new attempt (--force, a new prompt or PDF version) that did not pass never unpublishes
-    the last good summary: the attempt goes to the paper's history, the good one stays current,
-    and this run reports it flagged."""
+    the last good summary: that stays the paper's current record (the digest is built from
+    those), the attempt goes to its history, and the run reports the attempt, flagged, so the
+    editors see its draft."""
     date = night.options.date
     if attempt.status is not Status.PENDING:  # a paper not even tried has nothing to keep
         night.store.archive_record(date, attempt)
-    current = previous.model_copy(update={"paper": attempt.paper})
-    night.store.save_record(date, current)
-    detail = f"the new attempt is {attempt.status} ({attempt.reason}); kept the last good summary"
+    night.store.save_record(date, previous.model_copy(update={"paper": attempt.paper}))
+    detail = f"the new attempt is {attempt.status}; the last good summary stays published"
     flag = Flag(code=KEPT_PREVIOUS, detail=detail)
-    return current.model_copy(update={"flags": [*current.flags, flag]})
+    return attempt.model_copy(update={"flags": [*attempt.flags, flag]})
 
 
 async def _summarize(
