@@ -63,6 +63,7 @@ def nightly(
     max_cost: o.MaxCost = None,
     structured_output: o.StructuredOutput = None,
     budget: o.Budget = None,
+    faithfulness: o.Faithfulness = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""
@@ -131,8 +132,10 @@ def main() -> None:
 __all__ = ["ExitCode", "app", "main"]
 
 # ---- commands from their own modules: one line each ---------------------------------------------
+from .check_cli import check  # noqa: E402
 from .extract_cli import extract  # noqa: E402
 from .review.cli import review_app  # noqa: E402
 
 app.command()(extract)
+app.command()(check)
 app.add_typer(review_app, name="review")

@@ -47,6 +47,11 @@ StructuredOutput = Annotated[str | None, typer.Option(help="json_schema, json_ob
 Budget = Annotated[
     int | None, typer.Option(min=100, help="Token budget of a paper's text [default 12000].")
 ]
+Faithfulness = Annotated[
+    str | None,
+    typer.Option(help="review, flag or off: what a number or name not in the paper does "
+                 "[env DIGEST_FAITHFULNESS; default review]."),
+]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")]
 
 SETTING_OF = {
@@ -57,6 +62,7 @@ SETTING_OF = {
     "max_cost": "max_cost_usd",
     "structured_output": "structured_output",
     "budget": "token_budget",
+    "faithfulness": "faithfulness",
 }
 """Option name -> Settings field, for the options that are settings."""
 

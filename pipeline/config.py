@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     reasks: int = Field(default=2, ge=0)
     """Re-asks with the problem stated when a summary fails validation."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
+    faithfulness: Literal["review", "flag", "off"] = "review"
+    """Numbers and names not in the paper: ``review`` re-asks once, then holds the paper for an
+    editor; ``flag`` publishes with the flags; ``off`` does not check."""
     """``json_schema``, ``json_object``, or ``auto`` (json_schema, json_object after a 400)."""
     max_cost_usd: float | None = None
     price_file: Path | None = None

@@ -88,11 +88,16 @@ class ArxivMeta(Model):
 
 
 class Flag(Model):
-    """Something an editor should know about a paper (hidden text, abstract fallback, ...)."""
+    """Something an editor should know about a paper (hidden text, abstract fallback, a number
+    the paper does not contain, ...)."""
 
     code: str
     detail: str
     page: int | None = None
+    section: str | None = None
+    """The summary field the flag is about (whats_new, ...), when it is about one."""
+    span: str | None = None
+    """The exact text flagged, as it appears in that section."""
 
 
 class SectionInfo(Model):
@@ -114,6 +119,9 @@ class Extraction(Model):
     sections: list[SectionInfo] = Field(default_factory=list)
     context: str
     context_tokens: int
+    full_text: str = ""
+    """Every section's text, title first: the source the faithfulness check looks things up in
+    (a number the LLM never saw in the budgeted context may still be the paper's)."""
     kept: list[str] = Field(default_factory=list)
     dropped: list[str] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)

@@ -23,6 +23,8 @@ import httpx2
 from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
 from .config import Settings
 from .errors import DigestError, ExitCode, StoreError, SummaryError, UsageError
+from .faithfulness.policy import Policy, apply_policy, content_check
+from .faithfulness.sources import input_source
 from .fetch import arxiv_metadata
 from .hashing import sha256_text
 from .http import make_client
@@ -203,10 +205,13 @@ async def _summarize(
 ) -> None:
     assert night.llm is not None
     started = time.perf_counter()
+    policy = Policy(night.settings.faithfulness)
+    source = None if policy is Policy.OFF else input_source(night.store, night.settings, paper, inp)
     try:
         outcome = await summarize_paper(
             paper, inp, night.llm, night.template, store=night.store, price=night.price,
             reasks=night.settings.reasks, use_cache=not night.options.force,
+            content_check=content_check(policy, night.template, source) if source else None,
         )  # fmt: skip
     except SummaryError as exc:
         record.status, record.reason = Status.FAILED, exc.problem
@@ -216,6 +221,8 @@ async def _summarize(
         record.status, record.reason = outcome.status, outcome.reason
         record.summary, record.draft = outcome.summary, outcome.draft
         record.last_reply, record.provenance = outcome.last_reply, outcome.provenance
+        if source is not None:
+            apply_policy(policy, record, source)
     _timed(record.timings, "summarize", started)
 
 

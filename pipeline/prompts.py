@@ -30,6 +30,9 @@ _VERSION = re.compile(r"^v[1-9][0-9]*$")
 # A plain folder name: "../x" must not reach outside prompts_dir.
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
+REASK_VARIABLES = frozenset({"problems"})
+"""What a faithfulness re-ask can fill in."""
+
 
 class PromptFile(BaseModel):
     """The on-disk format. Strict, so a misspelt key is an error instead of a silent default."""
@@ -41,6 +44,9 @@ class PromptFile(BaseModel):
     user: str = Field(min_length=1)
     params: dict[str, Any]
     """Model parameters the template was tuned with (temperature, max_tokens, ...)."""
+    faithfulness_reask: str | None = None
+    """The re-ask for numbers and names the paper does not contain, in the prompt's language;
+    ``{problems}`` is replaced by the list of them. Without it, no such re-ask is made."""
 
 
 class PromptTemplate(BaseModel):
@@ -52,6 +58,7 @@ class PromptTemplate(BaseModel):
     system: str
     user: str
     params: dict[str, Any]
+    faithfulness_reask: str | None = None
     path: Path
     content_hash: str
     """sha256 hex of the file's bytes: what provenance and the lock file record."""
@@ -88,7 +95,9 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
     raw = path.read_bytes()
     parsed = _parse(path, raw)
     for role, text in (("system", parsed.system), ("user", parsed.user)):
-        _check_placeholders(path, role, text)
+        _check_placeholders(path, role, text, VARIABLES)
+    if parsed.faithfulness_reask is not None:
+        _check_placeholders(path, "faithfulness_reask", parsed.faithfulness_reask, REASK_VARIABLES)
     return PromptTemplate(
         name=name,
         version=version,
@@ -96,6 +105,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
         system=parsed.system,
         user=parsed.user,
         params=parsed.params,
+        faithfulness_reask=parsed.faithfulness_reask,
         path=path,
         content_hash=sha256_bytes(raw),
     )
@@ -159,7 +169,7 @@ def _parse(path: Path, raw: bytes) -> PromptFile:
         raise UsageError(f"prompt file {path} is invalid: {problems}") from exc
 
 
-def _check_placeholders(path: Path, role: str, text: str) -> None:
+def _check_placeholders(path: Path, role: str, text: str, known: frozenset[str]) -> None:
     """Every ``{...}`` must be a plain known variable; literal braces must be doubled."""
     try:
         fields = list(string.Formatter().parse(text))
@@ -171,9 +181,9 @@ def _check_placeholders(path: Path, role: str, text: str) -> None:
     for _, field, spec, conversion in fields:
         if field is None:
             continue
-        if field not in VARIABLES or spec or conversion:
+        if field not in known or spec or conversion:
             raise UsageError(
                 f"prompt file {path}: {role} message uses unknown variable "
                 f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}; "
-                f"known: {', '.join(sorted(VARIABLES))} (literal braces are written {{{{ and }}}})"
+                f"known: {', '.join(sorted(known))} (literal braces are written {{{{ and }}}})"
             )

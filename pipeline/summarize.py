@@ -12,6 +12,7 @@ them asks again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,11 +160,17 @@ async def summarize_paper(
     price: Price | None = None,
     reasks: int = 2,
     use_cache: bool = True,
+    content_check: Callable[[Summary], str | None] | None = None,
 ) -> SummaryOutcome:
     """Summarise one paper with one model and one prompt, re-asking with the specific problem
     up to ``reasks`` times. Replies are cached in ``store`` (when given) unless ``use_cache``
     is off. Raises SummaryError when the LLM gives no answer at all (it carries the last
-    draft, reply and attempts), LLMConfigError when nothing can work."""
+    draft, reply and attempts), LLMConfigError when nothing can work.
+
+    ``content_check`` looks at a draft that passed the form checks and returns a re-ask
+    message (faithfulness: numbers not in the paper) or None; it gets one re-ask, whose draft
+    replaces the first one only if it passes the form checks too. The caller judges the
+    final summary's content itself."""
     talk = _Conversation(llm, template, store, use_cache)
     draft: Summary | None = None
     last_reply: str | None = None
@@ -193,6 +200,9 @@ async def summarize_paper(
             last_reply=last_reply,
             attempts=turn + 1,
         ) from exc
+    note = content_check(draft) if content_check and draft and not problems else None
+    if note and draft is not None:
+        draft, turn = await _content_reask(talk, messages, reply, note, draft, turn)
     provenance = _provenance(llm.model, template, inp, talk, price, turn + 1)
     fresh = (talk.calls, talk.fresh_usage, cost(price, talk.fresh_usage))
     if problems:
@@ -201,6 +211,25 @@ async def summarize_paper(
             Status.NEEDS_REVIEW, None, draft, last_reply, reason, provenance, *fresh
         )
     return SummaryOutcome(Status.OK, draft, None, None, None, provenance, *fresh)
+
+
+async def _content_reask(
+    talk: _Conversation, messages: Messages, reply: LLMReply, note: str, draft: Summary, turn: int
+) -> tuple[Summary, int]:
+    """One re-ask about the content of a well-formed draft. The first draft stays when the
+    answer is malformed or the request fails: it is still a summary an editor can fix."""
+    messages = [
+        *messages,
+        {"role": "assistant", "content": reply.content or ""},
+        {"role": "user", "content": note},
+    ]
+    try:
+        revised, problems = parse_reply(await talk.ask(messages))
+    except LLMConfigError:
+        raise
+    except (RequestRejected, ServiceError):
+        return draft, turn + 1
+    return (revised if revised is not None and not problems else draft), turn + 1
 
 
 def _provenance(

@@ -56,7 +56,7 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     assert [f["code"] for f in locked["flags"]] == ["abstract_fallback"]
     assert locked["provenance"]["input_source"] == "abstract"
     prov = world.record("2406.10001")["provenance"]
-    assert prov["prompt_name"] == "summarize" and prov["prompt_version"] == "v1"
+    assert prov["prompt_name"] == "summarize" and prov["prompt_version"] == "v2"
     assert len(prov["prompt_hash"]) == 64 and prov["model"] == "gpt-4.1-mini"
     assert prov["usage"]["prompt_tokens"] > 0 and prov["input_source"] == "pdf"
     assert "Abstract" in " ".join(prov["input_sections"])

@@ -60,7 +60,7 @@ def test_day_list_and_day_view_show_every_paper_with_source_and_provenance(
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     html = page.text
     assert html.index("2406.20001") < html.index("2406.20003") < html.index("2406.20002")
-    assert "summarize@v1" in html and "gpt-4.1-mini" in html and "tokens" in html
+    assert "summarize@v2" in html and "gpt-4.1-mini" in html and "tokens" in html
     assert "https://arxiv.org/abs/2406.20001" in html and "Abstract" in html
     assert f'content="{guard.csrf_token}"' in html
     assert "<script>" not in html  # the only script is the served file

@@ -22,7 +22,7 @@ def test_list_and_show_json_shapes(world: World) -> None:
     shown = json.loads(world.run("review", "show", DATE, "2406.20001", "--json").stdout)
     assert set(shown["sections"]) == {"whats_new", "technical_details", "performance_highlights"}
     assert [r["origin"] for r in shown["revisions"]] == ["night"]
-    assert shown["revisions"][0]["provenance"]["prompt_version"] == "v1"
+    assert shown["revisions"][0]["provenance"]["prompt_version"] == "v2"
 
 
 def test_edit_approve_exclude_publish_from_the_command_line(world: World, tmp_path: Path) -> None:

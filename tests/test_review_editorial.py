@@ -47,7 +47,7 @@ def test_import_is_idempotent_and_keeps_vote_order(editorial: Editorial) -> None
     assert {p.state for p in day} == {State.DRAFT}
     first = day[0].current_revision
     assert first is not None and first.origin is Origin.NIGHT
-    assert first.provenance is not None and first.provenance.prompt_version == "v1"
+    assert first.provenance is not None and first.provenance.prompt_version == "v2"
     assert first.author == first.provenance.model == "gpt-4.1-mini"
 
 

@@ -49,6 +49,9 @@ class World:
             "DIGEST_HTTP_TIMEOUT_S": "2",
             "DIGEST_LLM_TIMEOUT_S": "2",
             "DIGEST_MAX_BACKOFF_S": "0.05",
+            # The fake LLM's paragraphs carry numbers the generated papers never state; tests
+            # of the faithfulness check (test_faithfulness_night.py) turn it on.
+            "DIGEST_FAITHFULNESS": "off",
         }
 
     def add(

@@ -67,6 +67,7 @@ def extract_pdf(
         sections=[_info(s) for s in paper.sections],
         context=context.text,
         context_tokens=context.tokens,
+        full_text=_full_text(paper),
         kept=context.kept,
         dropped=context.dropped,
         flags=_unique([*flags, *injections]),
@@ -100,6 +101,12 @@ def _scrub(paras: list[clean.Para]) -> tuple[list[clean.Para], list[Flag]]:
         para.text, found = hidden.scrub_injections(para.text, para.page)
         flags.extend(found)
     return [p for p in paras if p.text], flags
+
+
+def _full_text(paper: sections.Paper) -> str:
+    """Every section, not only what fits the budget: what the faithfulness check reads."""
+    parts = [paper.title or ""] + [f"{s.name}\n{s.text}" for s in paper.sections]
+    return "\n\n".join(part for part in parts if part)
 
 
 def _info(section: sections.Section) -> SectionInfo:

@@ -227,6 +227,7 @@ def _paper_json(paper: PaperState) -> dict[str, Any]:
         "revision": paper.current,
         "sections": current.summary.model_dump() if current else None,
         "candidates": [r.number for r in paper.pending_candidates],
+        "flags": [f.model_dump(mode="json", exclude_none=True) for f in paper.current_flags],
     }
 
 

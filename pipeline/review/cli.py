@@ -58,12 +58,12 @@ def _day(
     """The editorial state with the day's night records imported; a DigestError becomes one
     line and its exit code."""
     from ..store import Store
-    from .editorial import Editorial
+    from .faithful import open_editorial
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
         day = o.parse_date(date)
-        editorial = Editorial(Store(settings.data_dir))
+        editorial = open_editorial(Store(settings.data_dir), settings)
         try:
             editorial.import_day(day)
             yield editorial, day
@@ -78,7 +78,7 @@ def paper_summary(p: PaperState) -> dict[str, Any]:
         "state": p.state.value,
         "status": p.night_status,
         "revision": p.current,
-        "flags": [f.model_dump(mode="json", exclude_none=True) for f in p.flags],
+        "flags": [f.model_dump(mode="json", exclude_none=True) for f in p.current_flags],
     }
 
 
@@ -113,7 +113,7 @@ def list_(
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     for p in papers:
-        flags = ",".join(f.code for f in p.flags) or "-"
+        flags = ",".join(f.code for f in p.current_flags) or "-"
         line = f"{p.arxiv_id}  {p.state.value:<12} rev {p.current}  {flags:<18} {p.paper.title}"
         typer.echo(line)
 

@@ -65,6 +65,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: the flags the checks found on a saved revision's text (NULL: not checked on saving).
+    """
+    ALTER TABLE revisions ADD COLUMN flags TEXT;
+    """,
 )
 
 

@@ -30,6 +30,10 @@ Checker = Callable[[Summary, Sequence[str], PaperState], list[str]]
 The validator runs on every edit; more checkers (faithfulness, ...) plug in through
 ``Editorial(checkers=...)``."""
 
+Flagger = Callable[[Summary, PaperState], list[Flag]]
+"""What an editor should know about a text an editor or a regeneration saves, kept on its
+revision (``Editorial(flaggers=...)``); a flag does not refuse anything."""
+
 
 def validator_checker(summary: Summary, sections: Sequence[str], paper: PaperState) -> list[str]:
     """The same checks the model's output must pass (pipeline/validate.py)."""
@@ -48,9 +52,15 @@ def _now() -> dt.datetime:
 
 
 class Editorial:
-    def __init__(self, store: Store, checkers: Sequence[Checker] = DEFAULT_CHECKERS) -> None:
+    def __init__(
+        self,
+        store: Store,
+        checkers: Sequence[Checker] = DEFAULT_CHECKERS,
+        flaggers: Sequence[Flagger] = (),
+    ) -> None:
         self.store = store
         self.checkers = tuple(checkers)
+        self.flaggers = tuple(flaggers)
         self.conn: sqlite3.Connection = connect(store.editorial_db_path())
 
     def close(self) -> None:
@@ -343,9 +353,14 @@ class Editorial:
         note: str | None = None,
     ) -> int:
         number = max((r.number for r in paper.revisions), default=0) + 1
+        # A night draft's flags are the night record's (papers.flags), checked by the night.
+        flags = None
+        if self.flaggers and origin is not Origin.NIGHT:
+            flags = [f for flagger in self.flaggers for f in flagger(text, paper)]
         self.conn.execute(
             "INSERT INTO revisions (date, arxiv_id, number, origin, author, created_at, summary, "
-            "provenance, based_on, candidate, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "provenance, based_on, candidate, note, flags) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 paper.date.isoformat(),
                 paper.arxiv_id,
@@ -358,6 +373,7 @@ class Editorial:
                 paper.current,
                 candidate.value if candidate else None,
                 note,
+                None if flags is None else json.dumps([f.model_dump(mode="json") for f in flags]),
             ),
         )
         return number
@@ -421,6 +437,9 @@ def _revision(row: sqlite3.Row) -> Revision:
         based_on=row["based_on"],
         candidate=CandidateState(row["candidate"]) if row["candidate"] else None,
         note=row["note"],
+        flags=None
+        if row["flags"] is None
+        else [Flag.model_validate(f) for f in json.loads(row["flags"])],
     )
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from ..faithfulness import flag_kind
 from ..models import DailyPaper, Flag, Model, Provenance, Summary
 
 SECTION_NAMES = ("whats_new", "technical_details", "performance_highlights")
@@ -54,6 +55,10 @@ class Revision(Model):
     candidate: CandidateState | None = None
     """Set for a revision offered beside the current text (a re-run, a regeneration)."""
     note: str | None = None
+    flags: list[Flag] | None = None
+    """What the checks found in this text when it was saved (faithfulness under the ``flag``
+    policy, or what the text kept from before under ``review``); None: not checked on saving (a
+    night draft, whose flags are the paper's ``flags``)."""
 
 
 class PaperState(Model):
@@ -78,6 +83,16 @@ class PaperState(Model):
     @property
     def current_revision(self) -> Revision | None:
         return next((r for r in self.revisions if r.number == self.current), None)
+
+    @property
+    def current_flags(self) -> list[Flag]:
+        """The flags an editor sees: the night's, except that once the current text was checked
+        when it was saved, that check replaces the night's flags about the text (its numbers,
+        names, whether it is about this paper); flags about the paper itself stay."""
+        current = self.current_revision
+        if current is None or current.flags is None:
+            return self.flags
+        return [f for f in self.flags if flag_kind(f) is None] + current.flags
 
     @property
     def pending_candidates(self) -> list[Revision]:

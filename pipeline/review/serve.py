@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from ..config import Settings
 from .app import ReviewApp, create_app
 from .editorial import Editorial
+from .faithful import open_editorial
 from .security import LOOPBACK, Guard, hash_token, new_token
 
 TOKEN_KEY = "access_token_sha256"
@@ -45,7 +46,7 @@ def serve(
 
     from ..store import Store
 
-    editorial = Editorial(Store(settings.data_dir))
+    editorial = open_editorial(Store(settings.data_dir), settings)
     token_hash, token = access_token(editorial, host, new_token_)
     names = list(allow_hosts)
     if host in ("0.0.0.0", "::"):

@@ -8,6 +8,7 @@ from ..config import Settings
 from ..models import Flag, PaperInput, Provenance
 from ..render import SECTIONS, abs_url
 from ..store import Store
+from ..validate import SECTION_TITLES
 from .diff import Segment, diff_text
 from .models import CandidateState, PaperState, Revision
 from .source import paper_input, seen_by_model
@@ -43,8 +44,11 @@ class Card:
 
 
 def flag_extras(flag: Flag) -> list[tuple[str, object]]:
-    """Whatever a flag carries beyond code and detail (page, section, span, ...), generically."""
+    """Whatever a flag carries beyond code and detail (page, section, span, ...), generically;
+    a section by its heading."""
     extra = flag.model_dump(mode="json", exclude={"code", "detail"}, exclude_none=True)
+    if flag.section in SECTION_TITLES:
+        extra["section"] = SECTION_TITLES[flag.section]
     return list(extra.items())
 
 
@@ -85,7 +89,7 @@ async def card(store: Store, paper: PaperState, settings: Settings) -> Card:
         paper=paper,
         sections=sections,
         provenance=model_provenance(paper),
-        flags=paper.flags,
+        flags=paper.current_flags,
         candidates=[RevisionView(r, section_diffs(current, r)) for r in paper.pending_candidates],
         history=[
             RevisionView(r, section_diffs(current, r))

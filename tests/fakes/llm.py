@@ -352,6 +352,29 @@ class FakeLLM(FakeServer):
 # ---- Reply bodies ------------------------------------------------------------------------------
 
 
+def summary_reply(sections: dict[str, str], model: str = "gpt-4.1-mini") -> Reply:
+    """A well-formed answer whose content is exactly ``sections``: for tests that need a
+    particular summary (a number the paper does not state, another paper's summary)."""
+    content = json.dumps(sections, ensure_ascii=False)
+    body = {
+        "id": "chatcmpl-" + hashlib.sha256(content.encode()).hexdigest()[:29],
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 100, "completion_tokens": len(content) // 4,
+                  "total_tokens": 100 + len(content) // 4},
+    }  # fmt: skip
+    return Reply(200, body)
+
+
 def _model(model_id: str) -> dict[str, Any]:
     return {"id": model_id, "object": "model", "created": 1686935002, "owned_by": "system"}
 
