@@ -111,8 +111,9 @@ def make_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        # Flags are checked by typer first, so a bad value here came from the environment.
-        name = where if where.isupper() else f"DIGEST_{where.upper()}"
+        # Named as the setting and as its variable: a value the flags did not check (typer
+        # checks most) came from the environment.
+        name = where if where.isupper() else f"{where} (DIGEST_{where.upper()})"
         value = f" (got {first['input']!r})" if "input" in first else ""
         raise UsageError(f"invalid setting {name}: {first.get('msg')}{value}") from exc
 
