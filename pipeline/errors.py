@@ -9,7 +9,7 @@
     │   │   ├── FetchError          its PDF could not be downloaded
     │   │   ├── ExtractionError     its PDF could not be read
     │   │   └── SummaryError        the LLM gave no usable summary
-    │   │       (alias SummaryRejected; carries .draft, .last_reply, .attempts)
+    │   │       (alias SummaryRejected; carries .draft, .last_reply, .attempts, .usage)
     │   ├── StoreError              data/ could not be read or written    -> exit 1
     │   └── ReviewRefused           an editorial action is not allowed    -> exit 1
     │       └── EditConflict        saved from a revision that is no longer current
@@ -31,7 +31,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import Summary
+    from .models import Summary, Usage
 
 
 class ExitCode(IntEnum):
@@ -105,11 +105,16 @@ class SummaryError(PaperError):
         draft: Summary | None = None,
         last_reply: str | None = None,
         attempts: int = 0,
+        usage: Usage | None = None,
+        calls: int = 0,
     ) -> None:
         super().__init__(paper_id, problem)
         self.draft = draft
         self.last_reply = last_reply
         self.attempts = attempts
+        self.usage = usage
+        """What the requests that were answered before the failure consumed (for costing)."""
+        self.calls = calls
 
 
 SummaryRejected = SummaryError

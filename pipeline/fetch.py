@@ -14,10 +14,11 @@ import urllib3
 from tenacity import Retrying, retry_if_exception_type
 
 from .config import Settings
-from .errors import FetchError, ServiceError
+from .errors import FetchError, ServiceError, TransientError
 from .http import DeadlineExceeded, TooLarge, stream_get
 from .models import ArxivMeta
-from .retry import RETRYABLE_STATUS, TransientError, retry_after_seconds, retry_policy, retrying
+from .pdfbytes import pdf_problem
+from .retry import connection_failed, retry_policy, retrying, timed_out, transient_status
 
 CHUNK = 1 << 16
 MAX_FEED_BYTES = 50_000_000  # 100 entries of Atom are ~300 kB; this is only a guard
@@ -92,18 +93,18 @@ def _query_once(client: arxiv.Client, session: _Session, ids: list[str]) -> list
     try:
         found = [to_meta(r) for r in client.results(search)]
     except arxiv.HTTPError as exc:
-        if exc.status in RETRYABLE_STATUS:
-            headers = session.last_response.headers if session.last_response is not None else {}
-            raise TransientError(f"HTTP {exc.status}", retry_after_seconds(headers)) from exc
+        headers = session.last_response.headers if session.last_response is not None else {}
+        if transient := transient_status(exc.status, headers):
+            raise transient from exc
         raise ServiceError("arXiv API", exc.url, f"HTTP {exc.status}") from exc
     except arxiv.UnexpectedEmptyPageError as exc:
         raise TransientError("unexpected empty page") from exc
     except _DeadlineMissed as exc:
         raise TransientError(str(exc)) from exc
     except requests.Timeout as exc:
-        raise TransientError("timed out") from exc
+        raise timed_out() from exc
     except requests.ConnectionError as exc:
-        raise TransientError(f"connection failed ({exc})") from exc
+        raise connection_failed(exc) from exc
     _check_atom(session.last_response)
     return found
 
@@ -137,16 +138,8 @@ def arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:
 
 
 def check_pdf(arxiv_id: str, data: bytes) -> None:
-    check_pdf_ends(arxiv_id, data[:5], data[-2048:])
-
-
-def check_pdf_ends(arxiv_id: str, head: bytes, tail: bytes) -> None:
-    """A PDF starts with its header and ends with its trailer: checked on the first bytes and
-    the last 2 kB, so a PDF streamed to disk is never read whole for it."""
-    if not head.startswith(b"%PDF-"):
-        raise FetchError(arxiv_id, "the download is not a PDF (no %PDF- header)")
-    if b"%%EOF" not in tail:
-        raise FetchError(arxiv_id, "the PDF is truncated (no %%EOF trailer)")
+    if problem := pdf_problem(data):
+        raise FetchError(arxiv_id, f"the download is {problem}")
 
 
 async def download_pdf_to(
@@ -177,7 +170,7 @@ async def download_pdf_to(
                 meta.arxiv_id, str(ServiceError("arXiv PDF", url, exc.problem))
             ) from exc
         try:
-            check_pdf_ends(meta.arxiv_id, *_ends(sink))
+            check_pdf(meta.arxiv_id, _ends(sink))
             return
         except FetchError as exc:
             last = exc
@@ -195,12 +188,14 @@ async def _stream_once(
     )
 
 
-def _ends(sink: BinaryIO) -> tuple[bytes, bytes]:
+def _ends(sink: BinaryIO) -> bytes:
+    """The first kB and the last 2 kB of what was streamed: all ``pdf_problem`` looks at, so a
+    PDF on disk is never read whole for the check."""
     size = sink.seek(0, io.SEEK_END)
     sink.seek(0)
-    head = sink.read(5)
+    head = sink.read(1024)
     sink.seek(max(0, size - 2048))
-    return head, sink.read()
+    return head + sink.read()
 
 
 async def download_pdf(client: httpx2.AsyncClient, settings: Settings, meta: ArxivMeta) -> bytes:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import httpx2
 
 from .errors import ServiceError, TransientError
-from .retry import RETRYABLE_STATUS, retry_after_seconds, retrying
+from .retry import connection_failed, retrying, timed_out, transient_status
 
 CHUNK = 1 << 16
 
@@ -63,14 +63,14 @@ async def stream_get(
     except TimeoutError as exc:  # asyncio.timeout: the deadline, not a read timeout
         raise DeadlineExceeded(f"no complete answer within {deadline_s:g}s") from exc
     except httpx2.TimeoutException as exc:
-        raise TransientError("timed out") from exc
+        raise timed_out() from exc
     except httpx2.TransportError as exc:
-        raise TransientError(f"connection failed ({type(exc).__name__}: {exc})") from exc
+        raise connection_failed(exc) from exc
 
 
 def _check_status(response: httpx2.Response) -> None:
-    if response.status_code in RETRYABLE_STATUS:
-        raise TransientError(f"HTTP {response.status_code}", retry_after_seconds(response.headers))
+    if transient := transient_status(response.status_code, response.headers):
+        raise transient
     if response.status_code >= 400:
         raise ServiceError("", str(response.url), f"HTTP {response.status_code}")
 

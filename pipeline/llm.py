@@ -26,7 +26,7 @@ from .errors import (
     TransientError,
 )
 from .models import Summary, Usage
-from .retry import retry_after_seconds, retrying
+from .retry import connection_failed, retry_after_seconds, retrying, timed_out, transient_status
 
 __all__ = [
     "LLM",
@@ -234,14 +234,12 @@ class OpenAILLM:
                 raise self._config_error("quota exhausted", "check your plan") from exc
             raise TransientError("HTTP 429", retry_after_seconds(exc.response.headers)) from exc
         except openai.APITimeoutError as exc:
-            raise TransientError("timed out") from exc
+            raise timed_out() from exc
         except openai.APIConnectionError as exc:
-            raise TransientError(f"connection failed ({exc})") from exc
+            raise connection_failed(exc) from exc
         except openai.APIStatusError as exc:
-            if exc.status_code >= 500 or exc.status_code in (408, 409):
-                raise TransientError(
-                    f"HTTP {exc.status_code}", retry_after_seconds(exc.response.headers)
-                ) from exc
+            if transient := transient_status(exc.status_code, exc.response.headers):
+                raise transient from exc
             raise RequestRejected(f"HTTP {exc.status_code}: {_error_text(exc)}") from exc
         except ValueError as exc:  # the SDK could not decode a body labelled JSON
             raise TransientError("malformed reply (the body is not JSON)") from exc

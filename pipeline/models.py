@@ -152,6 +152,14 @@ class Summary(BaseModel):
     performance_highlights: str = Field(description="Performance Highlights: 실험 결과")
 
 
+SECTION_TITLES: dict[str, str] = {
+    "whats_new": "What's New",
+    "technical_details": "Technical Details",
+    "performance_highlights": "Performance Highlights",
+}
+"""Each Summary field's display name: the digest's labels and the re-ask's wording."""
+
+
 class Usage(Model):
     prompt_tokens: int = 0
     completion_tokens: int = 0

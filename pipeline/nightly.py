@@ -214,6 +214,7 @@ async def _summarize(
             content_check=content_check(policy, night.template, source) if source else None,
         )  # fmt: skip
     except SummaryError as exc:
+        night.spent, night.calls = night.spent + (exc.usage or Usage()), night.calls + exc.calls
         record.status, record.reason = Status.FAILED, exc.problem
         record.draft, record.last_reply = exc.draft, exc.last_reply
     else:

@@ -9,13 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from .escaping import escape_html, escape_text, safe_url
-from .models import Digest, DigestEntry, PaperRecord, Status
+from .models import SECTION_TITLES, Digest, DigestEntry, PaperRecord, Status
 
-SECTIONS = (
-    ("whats_new", "What's New"),
-    ("technical_details", "Technical Details"),
-    ("performance_highlights", "Performance Highlights"),
-)
+SECTIONS = tuple(SECTION_TITLES.items())
 
 
 def abs_url(arxiv_id: str) -> str:

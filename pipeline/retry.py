@@ -17,14 +17,33 @@ from .errors import ServiceError, TransientError
 __all__ = [
     "RETRYABLE_STATUS",
     "TransientError",
+    "connection_failed",
     "retry_after_seconds",
     "retry_policy",
     "retrying",
+    "timed_out",
+    "transient_status",
 ]
 
 T = TypeVar("T")
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+def transient_status(status: int, headers: Mapping[str, str]) -> TransientError | None:
+    """The TransientError for an HTTP status worth another try (with the server's wait hint),
+    or None: the one mapping of statuses for every service."""
+    if status in RETRYABLE_STATUS or status >= 500:
+        return TransientError(f"HTTP {status}", retry_after_seconds(headers))
+    return None
+
+
+def timed_out() -> TransientError:
+    return TransientError("timed out")
+
+
+def connection_failed(exc: BaseException) -> TransientError:
+    return TransientError(f"connection failed ({type(exc).__name__}: {exc})")
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:

@@ -172,6 +172,22 @@ async def summarize_paper(
     replaces the first one only if it passes the form checks too. The caller judges the
     final summary's content itself."""
     talk = _Conversation(llm, template, store, use_cache)
+    try:
+        return await _summarize(paper, inp, talk, price, reasks, content_check)
+    except SummaryError as exc:
+        exc.usage, exc.calls = talk.fresh_usage, talk.calls
+        raise
+
+
+async def _summarize(
+    paper: DailyPaper,
+    inp: PaperInput,
+    talk: _Conversation,
+    price: Price | None,
+    reasks: int,
+    content_check: Callable[[Summary], str | None] | None,
+) -> SummaryOutcome:
+    llm, template = talk.llm, talk.template
     draft: Summary | None = None
     last_reply: str | None = None
     problems: list[str] = []

@@ -14,13 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.models import SECTION_TITLES as SECTION_TITLES
 from pipeline.models import Summary
-
-SECTION_TITLES: dict[str, str] = {
-    "whats_new": "What's New",
-    "technical_details": "Technical Details",
-    "performance_highlights": "Performance Highlights",
-}
 
 MAX_CHARS = 1200
 """About 2.4x the longest published section (500): only runaway output goes past this."""

@@ -140,9 +140,7 @@ def test_a_delayed_reply_arrives_late_and_stop_interrupts_a_stall() -> None:
     with pytest.raises(TimeoutError):
         fetch(server.url + "/slow", timeout=0.2)
     handler_name = "fake-handler-" + server.url.rsplit(":", 1)[1]
-    started = time.monotonic()
-    server.stop()
-    assert time.monotonic() - started < 1
+    server.stop()  # returns although a handler is still inside its 20 s stall
     assert not [t for t in threading.enumerate() if t.name == handler_name]
     assert server.count("/slow") == 2  # recorded on arrival, before the stall
 
@@ -566,10 +564,9 @@ def test_llm_server_error_and_context_length(fake_llm: FakeLLM, client: openai.O
 
 def test_llm_stall_outlasts_the_client_timeout(fake_llm: FakeLLM, client: openai.OpenAI) -> None:
     fake_llm.script_for(TITLE, "stall")
-    started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
         ask(client, timeout=0.3)
-    assert time.monotonic() - started < 2 and fake_llm.calls == 1
+    assert fake_llm.calls == 1
 
 
 def test_llm_script_for_targets_one_paper(fake_llm: FakeLLM, client: openai.OpenAI) -> None:
@@ -594,20 +591,23 @@ def test_llm_path_script_answers_before_any_check(fake_llm: FakeLLM, client: ope
     assert fake_llm.chat_bodies()[0]["response_format"] == STRICT_SCHEMA
 
 
-def test_llm_sdk_retries_honour_retry_after_ms(fake_llm: FakeLLM) -> None:
+def test_llm_sdk_retries_honour_retry_after_ms(
+    fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)  # the SDK's own retry sleep
     fake_llm.retry_after_s = 0.01
     fake_llm.script_for(TITLE, "rate_limit", "rate_limit")
     with openai.OpenAI(base_url=fake_llm.url + "/v1", api_key="k", max_retries=2) as client:
-        started = time.monotonic()
         assert ask(client).choices[0].message.content
-    assert fake_llm.calls == 3 and time.monotonic() - started < 1
+    assert fake_llm.calls == 3
+    assert waits == [0.01, 0.01]  # retry-after-ms, not the whole-second Retry-After
 
 
 async def test_llm_serves_many_requests_at_once(fake_llm: FakeLLM) -> None:
     fake_llm.latency = 0.4
     client = openai.AsyncOpenAI(base_url=fake_llm.url + "/v1", api_key="k", max_retries=0)
     async with client:
-        started = time.monotonic()
         replies = await asyncio.gather(
             *(
                 client.chat.completions.create(
@@ -618,5 +618,5 @@ async def test_llm_serves_many_requests_at_once(fake_llm: FakeLLM) -> None:
                 for i in range(24)
             )
         )
-    assert 0.4 <= time.monotonic() - started < 2  # one at a time would take 9.6 s
+    assert fake_llm.max_in_flight > 1  # answered side by side, not one at a time
     assert len({r.choices[0].message.content for r in replies}) == 24

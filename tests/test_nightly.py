@@ -5,13 +5,12 @@ The golden digest is regenerated deliberately with ``UPDATE_GOLDEN=1``.
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import pytest
 
-from tests import pdfs
+from tests import golden, pdfs
+from tests.fakes.arxiv import html_error_page
 from tests.fakes.server import rate_limited, server_error, stall
 from tests.world import World, today
 
@@ -40,10 +39,7 @@ def populate(world: World) -> None:
 
 
 def check_golden(world: World) -> None:
-    text = world.digest()
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text, encoding="utf-8")
-    assert text == GOLDEN.read_text(encoding="utf-8")
+    golden.check_golden(GOLDEN, world.digest())
 
 
 def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) -> None:
@@ -63,6 +59,9 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     report = world.run_json()
     assert report["exit_status"] == ABSTRACT_NIGHT and report["llm_calls"] == 4
     assert report["counts"]["ok"] == 4 and report["usage"]["prompt_tokens"] > 0
+    assert report["prompts"] == [f"summarize@{prov['prompt_version']}#{prov['prompt_hash'][:12]}"]
+    assert report["models"] == ["gpt-4.1-mini"] and report["schema_version"] == 1
+    assert len(prov["pdf_sha256"]) == 64 and prov["extractor_version"]
 
     calls, queries, downloads = (
         world.llm.calls,
@@ -105,6 +104,10 @@ def test_every_scripted_fault_still_yields_the_golden_digest(world: World) -> No
     assert world.record("2406.10001")["provenance"]["attempts"] == 2  # malformed -> re-asked
     assert world.record("2406.10002")["provenance"]["attempts"] == 3  # english, length -> ok
     assert world.record("2406.10003")["provenance"]["attempts"] == 3  # cjk, markdown -> ok
+    for arxiv_id in ("2406.10001", "2406.10002", "2406.10004"):  # faults retried, not dodged
+        record = world.record(arxiv_id)
+        assert record["provenance"]["input_source"] == "pdf", arxiv_id
+        assert "abstract_fallback" not in [f["code"] for f in record["flags"]], arxiv_id
     assert world.llm.scripted_left() == 0 and world.arxiv.scripted_left() == 0
     assert world.hf.scripted_left() == 0
 
@@ -259,12 +262,29 @@ def test_a_hand_edited_digest_is_never_overwritten_silently(world: World) -> Non
 
 def test_retry_after_is_honoured(world: World) -> None:
     world.add("2406.10001", PAPERS["2406.10001"], 5)
-    world.arxiv.script(world.arxiv.pdf_path("2406.10001"), rate_limited(1))
-    started = time.monotonic()
+    world.arxiv.script(world.arxiv.pdf_path("2406.10001"), rate_limited(2))
     outcome = world.night(env={"DIGEST_MAX_BACKOFF_S": "5"})
     assert outcome.exit_code == 0
-    assert time.monotonic() - started >= 1.0  # it waited as told before the second try
+    first, second = [r for r in world.arxiv.requests if r.path.startswith("/pdf/")]
+    # Without the hint the first backoff is at most 1 s (jittered): only Retry-After waits 2.
+    assert second.received_at - first.received_at >= 2.0
     assert world.arxiv.pdf_downloads() == ["2406.10001v1", "2406.10001v1"]
+
+
+def test_a_download_that_is_not_a_pdf_falls_back_to_the_abstract_with_the_reason(
+    world: World,
+) -> None:
+    world.add("2406.10001", PAPERS["2406.10001"], 5)
+    world.arxiv.script(world.arxiv.pdf_path("2406.10001"), *[html_error_page()] * 2)
+    outcome = world.night()
+    assert outcome.exit_code == 0, outcome.stderr
+    record = world.record("2406.10001")
+    assert record["provenance"]["input_source"] == "abstract"
+    (flag,) = record["flags"]
+    assert flag["code"] == "abstract_fallback"
+    assert "PDF unavailable" in flag["detail"] and "not a PDF" in flag["detail"]
+    assert len(world.arxiv.pdf_downloads()) == 2  # a broken download is tried once more
+    assert not list((world.data / "cache" / "pdf").glob("*.pdf"))  # never cached
 
 
 # ---- what a user sees when something is wrong ----------------------------------------------
@@ -344,6 +364,7 @@ def test_injected_instructions_never_reach_the_llm_and_are_flagged(world: World)
     assert outcome.exit_code == 3  # hidden text: an editor must look
     sent = " ".join(str(b["messages"]) for b in world.llm.chat_bodies()).upper()
     assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in sent
+    assert "CONCLUSION-MARKER" in sent  # the paragraph's paper text itself did go through
     codes = {f["code"] for f in world.record("2406.10009")["flags"]}
     assert "prompt_injection" in codes
     assert "hidden_text" in {f["code"] for f in world.record("2406.10010")["flags"]}

@@ -16,7 +16,6 @@ new version file plus a new lock line.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from pipeline.prompts import (
     placeholders,
     render_messages,
 )
+from tests.golden import check_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
@@ -113,13 +113,7 @@ def test_summarize_v1_renders_as_golden() -> None:
         f"--- {message['role']} ---\n{message['content']}\n"
         for message in render_messages(template, **SAMPLE_PAPER)
     )
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        GOLDEN.write_text(rendered, encoding="utf-8")
-    expected = GOLDEN.read_text(encoding="utf-8")
-    assert rendered == expected, (
-        "rendered prompt differs from tests/golden/prompt_summarize_v1.txt; if the change is "
-        "intended, rerun with UPDATE_GOLDEN=1 and review the diff"
-    )
+    check_golden(GOLDEN, rendered)
 
 
 def test_summarize_v1_metadata() -> None:

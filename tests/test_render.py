@@ -6,11 +6,13 @@ Regenerate deliberately with ``UPDATE_GOLDEN=1 pytest tests/test_render.py``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
+
+import pytest
 
 from pipeline.models import DailyPaper, Digest, PaperRecord, Status, Summary
 from pipeline.render import build_digest, render_json, render_markdown
+from tests.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "render_digest.md"
 
@@ -50,9 +52,7 @@ RECORDS = [
 
 def test_markdown_matches_golden() -> None:
     text = render_markdown(build_digest(dt.date(2024, 6, 13), RECORDS))
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text, encoding="utf-8")
-    assert text == GOLDEN.read_text(encoding="utf-8")
+    check_golden(GOLDEN, text)
 
 
 def test_digest_shape_rules() -> None:
@@ -70,3 +70,18 @@ def test_json_round_trips() -> None:
     digest = build_digest(dt.date(2024, 6, 13), RECORDS)
     again = Digest.model_validate_json(render_json(digest))
     assert [e.arxiv_id for e in again.papers] == ["2406.00001", "2406.00002", "2406.00004"]
+
+
+@pytest.mark.parametrize("value", ["0", "", "yes"])
+def test_only_update_golden_1_rewrites_a_golden(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    golden = tmp_path / "g.md"
+    golden.write_text("expected\n", encoding="utf-8")
+    monkeypatch.setenv("UPDATE_GOLDEN", value)
+    with pytest.raises(AssertionError):
+        check_golden(golden, "changed\n")
+    assert golden.read_text(encoding="utf-8") == "expected\n"
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    check_golden(golden, "changed\n")
+    assert golden.read_text(encoding="utf-8") == "changed\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -69,3 +70,27 @@ def test_second_run_of_the_same_day_is_refused(tmp_path: Path) -> None:
         pass
     with store.lock_day(DAY):  # released after the first run ends
         pass
+
+
+def test_a_write_that_fails_before_the_rename_leaves_the_old_file_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path)
+    paper = DailyPaper(arxiv_id="2406.1", title="old", upvotes=1, authors=[], abstract="a")
+    store.save_record(DAY, PaperRecord(paper=paper))
+    path = store.record_path(DAY, "2406.1")
+    before = path.read_bytes()
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)  # the disk fills up just before the rename
+    new = paper.model_copy(update={"title": "new"})
+    with pytest.raises(StoreError, match="No space left"):
+        store.save_record(DAY, PaperRecord(paper=new))
+    with pytest.raises(StoreError):
+        store.save_llm("k", {"reply": "x"})
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["2406.1.json"]  # no temp left
+    assert store.load_llm("k") is None

@@ -3,7 +3,9 @@
 pdftext   PyMuPDF pages -> blocks, lines, spans (the only module reading the PDF)
 hidden    invisible text and LLM-directed instructions out, as flags
 quality   is the text layer worth reading at all?
-clean     page furniture out, paragraphs in reading order (layout: columns)
+furniture running headers and footers, page numbers, gutters, contents pages out
+clean     paragraphs in reading order (layout: columns, hyphens: line-end hyphens,
+          tables: table rows, figure and equation debris)
 sections  paragraphs -> named sections with canonical kinds
 budget    sections -> context within a token budget
 report    a dict and a table describing an Extraction
@@ -15,7 +17,7 @@ import pathlib
 from functools import partial
 
 from pipeline.errors import ExtractionError
-from pipeline.extract import budget, clean, hidden, pdftext, quality, sections
+from pipeline.extract import budget, clean, furniture, hidden, pdftext, quality, sections
 from pipeline.extract.report import extraction_report, format_report
 from pipeline.hashing import sha256_bytes
 from pipeline.models import Extraction, Flag, SectionInfo
@@ -23,7 +25,7 @@ from pipeline.tokens import count_tokens
 
 __all__ = ["EXTRACTOR_VERSION", "extract_pdf", "extraction_report", "format_report"]
 
-EXTRACTOR_VERSION = "1.0.2"
+EXTRACTOR_VERSION = "2.0.0"
 
 
 def extract_pdf(
@@ -53,7 +55,7 @@ def extract_pdf(
             usable=False,
         )
     body = clean.body_size(pages)
-    clean.remove_furniture(pages)
+    furniture.remove_furniture(pages)
     paras, injections = _scrub(clean.paragraphs(pages, body))
     paper = sections.split_sections(paras, toc, meta_title, body)
     for section in paper.sections:

@@ -1,8 +1,7 @@
-"""Page furniture out, paragraphs in: what is left is the text a reader reads.
+"""Blocks into paragraphs in reading order: what is left is the text a reader reads.
 
-Removes rotated text (the arXiv side stamp, axis labels), running headers and footers, page
-numbers and line-number gutters; then turns blocks into paragraphs in reading order, keeping
-captions and table rows that carry numbers and dropping other figure debris.
+Runs after furniture.py has taken page furniture out. Keeps captions, tables (as rows, see
+tables.py) and short prose lines set in the text column; drops figure and equation debris.
 """
 
 from __future__ import annotations
@@ -10,22 +9,22 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
 
+from pipeline.extract import tables
+from pipeline.extract.hyphens import Vocabulary, hyphen_end
 from pipeline.extract.layout import reading_order
 from pipeline.extract.pdftext import Block, Line, Page, Span
+from pipeline.extract.tables import CAPTION as _CAPTION
 
-_MARGIN = 0.085  # share of the page height where headers and footers live
-_PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+(?:of|/)\s+\d{1,4})?$", re.I)
-_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Algorithm|Listing)\s*[A-Z]?\d+[.:]?", re.I)
+_CONTROL = "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x1C), *range(0x7F, 0xA0)]))
 _LIGATURES = str.maketrans(
     {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "\u00ad": ""}
+    | dict.fromkeys(_CONTROL, "")
 )
-# Only these leave the translate table with work to do; most text has none of them.
-_LIGATURE_CHARS = re.compile("[\ufb00-\ufb06\u00ad]")
-_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-_GUTTER_MIN = 8
-_DIGITS = re.compile(r"\d+")
+# Only these leave the translate table with work to do; most text has none of them. (Tabs,
+# newlines and the other separators are whitespace to str.split, which _normalise runs anyway.)
+_ODD_CHARS = re.compile("[\ufb00-\ufb06\u00ad\x00-\x08\x0e-\x1b\x7f-\x9f]")
+_PROSE_INDENT = 20.0  # points; a paragraph's first line may be indented this much
 _MIN_PROSE_WIDTH = 150.0  # points; narrower blocks are cells and labels, not paragraph lines
 
 
@@ -56,105 +55,77 @@ def body_size(pages: list[Page]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def remove_furniture(pages: list[Page]) -> None:
-    """Drop, in place, lines that repeat on every page or do not belong to the text."""
-    repeated = _repeated_margin_lines(pages)
-    for page in pages:
-        gutter = _gutter_lines(page)
-        top, bottom = page.height * _MARGIN, page.height * (1 - _MARGIN)
-        for block in page.blocks:
-            block.keep(
-                [
-                    line
-                    for line in block.lines
-                    if line.horizontal
-                    and id(line) not in gutter
-                    # Body lines (most of them) are told apart here without a call.
-                    and (
-                        (line.bbox[3] > top and line.bbox[1] < bottom)
-                        or not _is_margin_furniture(line, page, repeated)
-                    )
-                ]
-            )
-        page.blocks = [b for b in page.blocks if b.lines]
-
-
-def _margin_key(line: Line, page: Page) -> str | None:
-    top, bottom = line.bbox[1], line.bbox[3]
-    if bottom > page.height * _MARGIN and top < page.height * (1 - _MARGIN):
-        return None
-    return _DIGITS.sub("#", " ".join(line.text.lower().split()))
-
-
-def _repeated_margin_lines(pages: list[Page]) -> set[str]:
-    counts: Counter[str] = Counter()
-    for page in pages:
-        top, bottom = page.height * _MARGIN, page.height * (1 - _MARGIN)
-        keys = {
-            _margin_key(line, page)
-            for b in page.blocks
-            for line in b.lines
-            if line.bbox[3] <= top or line.bbox[1] >= bottom
-        }
-        counts.update(k for k in keys if k)
-    least = max(2, int(len(pages) * 0.3))
-    return {key for key, n in counts.items() if n >= least}
-
-
-def _is_margin_furniture(line: Line, page: Page, repeated: set[str]) -> bool:
-    key = _margin_key(line, page)
-    if key is None:
-        return False
-    return key in repeated or bool(_PAGE_NUMBER.match(line.text.strip()))
-
-
-def _gutter_lines(page: Page) -> set[int]:
-    """Review copies number their lines in the margin: many integers stacked at one x."""
-    stacks: dict[tuple[int, int], list[tuple[float, int, Line]]] = {}
-    for block in page.blocks:
-        for line in block.lines:
-            text = line.text.strip()
-            if text.isdigit() and len(text) <= 4:
-                # Numbers are aligned left or right: stack them by either edge.
-                for edge in (0, 2):
-                    stacks.setdefault((edge, round(line.bbox[edge] / 6)), []).append(
-                        (line.bbox[1], int(text), line)
-                    )
-    gutter: set[int] = set()
-    for stack in stacks.values():
-        stack.sort(key=lambda item: item[0])
-        numbers = [n for _, n, _ in stack]
-        rising = sum(b > a for a, b in pairwise(numbers))
-        if len(stack) >= _GUTTER_MIN and rising >= 0.8 * (len(stack) - 1):
-            gutter.update(id(line) for _, _, line in stack)
-    return gutter
-
-
 def paragraphs(pages: list[Page], body: float) -> list[Para]:
     """All pages' paragraphs in reading order; figure debris dropped, table rows kept."""
+    vocab = Vocabulary(line.text for page in pages for b in page.blocks for line in b.lines)
     out: list[Para] = []
     for page in pages:
-        fragments: list[tuple[Block, int]] = []
-        for block, column in _merge_lines(reading_order(page), body):
-            if _is_fragment(block, body):
-                fragments.append((block, column))
-                continue
-            out.extend(_flush_table(fragments, page.number))
-            fragments = []
-            out.extend(_block_paras(block, body))
-        out.extend(_flush_table(fragments, page.number))
-    return _rejoin(out)
+        out.extend(_page_paras(page, body, vocab))
+    return _rejoin(out, vocab)
 
 
-def _rejoin(paras: list[Para]) -> list[Para]:
+def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
+    ordered = _merge_lines(reading_order(page), body)
+    edges = _prose_edges(ordered)
+    fragments = [
+        (block, column)
+        for block, column in ordered
+        if _is_fragment(block, body) and not _short_prose(block, body, edges, ordered)
+    ]
+    tables_at, figures = _floats(page, ordered, fragments, body)
+    member = {id(block) for block, _ in fragments}
+    out: list[Para] = []
+    for block, _ in ordered:
+        rows = tables_at.get(id(block))
+        if rows:
+            _add_table(out, page.number, rows, block.bbox[1])
+        if id(block) in member or (figures and _inside(block, figures)) or tables.is_math(block):
+            continue
+        out.extend(_block_paras(block, body, vocab))
+    return out
+
+
+def _floats(
+    page: Page, ordered: list[tuple[Block, int]], fragments: list[tuple[Block, int]], body: float
+) -> tuple[dict[int, list[str]], list[tables.Box]]:
+    """Table rows by the id of the block where each table starts, and the figures' areas."""
+    member = {id(block) for block, _ in fragments}
+    prose = [block for block, _ in ordered if id(block) not in member]
+    groups = tables.clusters(fragments, body)
+    rows: dict[int, list[str]] = {}
+    figures = []
+    for group, found in zip(groups, tables.classify(groups, page, body, prose), strict=True):
+        rows[id(group[0][0])] = found.rows
+        if found.figure:
+            figures.append(found.figure)
+    return rows, figures
+
+
+def _add_table(out: list[Para], page: int, rows: list[str], top: float) -> None:
+    text = "\n".join(_normalise(row) for row in rows)
+    if out and out[-1].kind == "table":
+        out[-1].text += "\n" + text  # row groups a rule set apart: one table
+    else:
+        out.append(Para(page, text, 0.0, False, "table", top))
+
+
+def _inside(block: Block, areas: list[tables.Box]) -> bool:
+    """Within a figure's drawing area (labels, legends, chat bubbles), and not its caption."""
+    x0, y0, x1, y1 = block.bbox
+    return not _CAPTION.match(block.lines[0].text.strip()) and any(
+        x0 >= a[0] - 2 and y0 >= a[1] - 2 and x1 <= a[2] + 2 and y1 <= a[3] + 2 for a in areas
+    )
+
+
+def _rejoin(paras: list[Para], vocab: Vocabulary) -> list[Para]:
     """A paragraph broken by a column or page end (maybe with a float between) is one again."""
     out: list[Para] = []
     last_text: Para | None = None
     for para in paras:
         prev = last_text
         if para.kind == "text" and prev and para.text[:1].islower() and _open_end(prev.text):
-            if _hyphen_end(prev.text):
-                prev.text = prev.text[:-1] + para.text
+            if hyphen_end(prev.text):
+                prev.text = vocab.join(prev.text, para.text)
             else:
                 prev.text = f"{prev.text} {para.text}"
             continue
@@ -209,6 +180,8 @@ def _is_fragment(block: Block, body: float) -> bool:
     text = block.text.strip()
     if _CAPTION.match(text):
         return False
+    if tables.is_grid(block) or tables.is_row(block):
+        return True
     words = len(text.split())
     if words >= 8 and len(text) >= 40:
         return False
@@ -223,32 +196,34 @@ def _is_fragment(block: Block, body: float) -> bool:
     return words < 8 or max(s.size for s in spans) < body - 1.2
 
 
-def _flush_table(fragments: list[tuple[Block, int]], page: int) -> list[Para]:
-    """Rebuild rows from cell fragments; keep rows that pair a label with a number."""
-    if not fragments:
-        return []
-    rows: list[tuple[int, float, float, list[tuple[float, str]]]] = []
-    for block, column in fragments:
-        for line in block.lines:
-            top, bottom = line.bbox[1], line.bbox[3]
-            for row in rows:
-                if row[0] == column and top < row[2] - 1 and bottom > row[1] + 1:
-                    row[3].append((line.bbox[0], line.text.strip()))
-                    break
-            else:
-                rows.append((column, top, bottom, [(line.bbox[0], line.text.strip())]))
-    kept = []
-    for _, _, _, cells in rows:
-        cells.sort()
-        text = " | ".join(_normalise(t) for _, t in cells if t)
-        if len(cells) >= 2 and re.search(r"\d", text) and re.search(r"[A-Za-z]{2}", text):
-            kept.append(text)
-    if not kept:
-        return []
-    return [Para(page, "\n".join(kept), 0.0, False, "table", fragments[0][0].bbox[1])]
+def _prose_edges(ordered: list[tuple[Block, int]]) -> list[float]:
+    """Left edges of the page's paragraphs: where a text column starts."""
+    return [
+        b.bbox[0]
+        for b, _ in ordered
+        if len(b.lines) >= 2 and b.bbox[2] - b.bbox[0] >= _MIN_PROSE_WIDTH
+    ]
 
 
-def _block_paras(block: Block, body: float) -> list[Para]:
+def _short_prose(
+    block: Block, body: float, edges: list[float], ordered: list[tuple[Block, int]]
+) -> bool:
+    """A short line at body size in the text column, alone on its row: the end of a
+    paragraph or a lead-in such as "The loss can be written as:", not a cell or a label."""
+    if len(block.lines) > 2 or not any(c.isalpha() for c in block.text):
+        return False
+    x0, top, _, bottom = block.bbox
+    if not any(-2 <= x0 - edge <= _PROSE_INDENT for edge in edges):
+        return False
+    if any(abs(s.size - body) > 0.6 for line in block.lines for s in line.spans if s.text.strip()):
+        return False
+    return not any(
+        other is not block and other.bbox[1] < bottom - 1 and other.bbox[3] > top + 1
+        for other, _ in ordered
+    )
+
+
+def _block_paras(block: Block, body: float, vocab: Vocabulary) -> list[Para]:
     """One block, split where a heading line sits on top of body text."""
     lines = _merge_baselines(block.lines)
     split = 0
@@ -258,7 +233,7 @@ def _block_paras(block: Block, body: float) -> list[Para]:
     groups = [lines[:split], lines[split:]] if 0 < split < len(lines) else [lines]
     out = []
     for group in groups:
-        text = _normalise(_join(group))
+        text = _normalise(_join(group, vocab))
         if not text:
             continue
         spans = [s for line in group for s in line.spans if s.text.strip()]
@@ -325,7 +300,7 @@ def _spaced(span: Span) -> Span:
     )
 
 
-def _join(lines: list[Line]) -> str:
+def _join(lines: list[Line], vocab: Vocabulary) -> str:
     """Lines into one string, rejoining words the typesetter split with a hyphen."""
     # A list joined once: growing one string line by line is quadratic in long blocks.
     parts: list[str] = []
@@ -333,8 +308,8 @@ def _join(lines: list[Line]) -> str:
         text = line.text.strip()
         if not text:
             continue
-        if parts and _hyphen_end(parts[-1]) and text[0].islower():
-            parts[-1] = parts[-1][:-1] + text
+        if parts and hyphen_end(parts[-1]) and text[0].isalnum():
+            parts[-1] = vocab.join(parts[-1], text)
         elif len(parts) == 1 and len(parts[0]) == 1 and parts[0].isupper() and text[0].isupper():
             parts[0] += text  # drop cap: "M" + "ULTI-STEP robotic tasks"
         else:
@@ -342,12 +317,7 @@ def _join(lines: list[Line]) -> str:
     return " ".join(parts)
 
 
-def _hyphen_end(text: str) -> bool:
-    """Ends in an ASCII letter and a hyphen; a regex search with ``$`` would scan all of it."""
-    return len(text) >= 2 and text[-1] == "-" and text[-2] in _ASCII_LETTERS
-
-
 def _normalise(text: str) -> str:
-    if _LIGATURE_CHARS.search(text):
+    if _ODD_CHARS.search(text):
         text = text.translate(_LIGATURES)
     return " ".join(text.split())

@@ -12,11 +12,15 @@ from typing import Any
 import pymupdf
 
 from pipeline.errors import ExtractionError
+from pipeline.pdfbytes import pdf_problem
 
-# Ligatures expanded, hyphens at line ends joined by MuPDF where it can. No TEXT_MEDIABOX_CLIP:
-# text placed outside the page is a hiding trick we want to see, not have silently dropped.
+# Ligatures expanded. No TEXT_DEHYPHENATE: MuPDF drops the hyphen of real compounds split at a
+# line end ("DeepSeek-R1" -> "DeepSeekR1"); clean.py joins them knowing the paper's vocabulary.
+# No TEXT_MEDIABOX_CLIP: text placed outside the page is a hiding trick we want to see, not have
+# silently dropped.
 TEXT_FLAGS = (
-    (pymupdf.TEXTFLAGS_TEXT | pymupdf.TEXT_DEHYPHENATE)
+    pymupdf.TEXTFLAGS_TEXT
+    & ~pymupdf.TEXT_DEHYPHENATE
     & ~pymupdf.TEXT_PRESERVE_LIGATURES
     & ~pymupdf.TEXT_MEDIABOX_CLIP
 )
@@ -85,18 +89,14 @@ class Page:
 
 def open_pdf(data: bytes, label: str) -> pymupdf.Document:
     """Open ``data`` or raise ExtractionError with a sentence saying what is wrong with it."""
-    if b"%PDF-" not in data[:1024]:
+    problem = pdf_problem(data)
+    if problem and problem.startswith("not a PDF"):
         # MuPDF turns almost anything into an empty "repaired" PDF, so check the header first.
-        raise ExtractionError(label, "the file is not a PDF (no %PDF header); check the download")
-    if b"%%EOF" not in data[-2048:]:
+        raise ExtractionError(label, f"the file is {problem}; check the download")
+    if problem:
         # MuPDF silently rebuilds a cut-off file from whatever objects survive; the pages it
         # recovers are a random subset, so we treat the file as unreadable instead.
-        problem = "the PDF file is truncated (no end-of-file marker); download it again"
-        try:
-            pymupdf.open(stream=data, filetype="pdf").close()
-        except Exception as exc:
-            raise ExtractionError(label, problem) from exc
-        raise ExtractionError(label, problem)
+        raise ExtractionError(label, f"the PDF file is {problem}; download it again")
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:

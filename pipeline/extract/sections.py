@@ -10,7 +10,9 @@ import html
 import re
 from dataclasses import dataclass, field, replace
 
+from pipeline.extract import notes
 from pipeline.extract.clean import Para
+from pipeline.extract.title import clean_title
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
@@ -37,9 +39,15 @@ BODY_KINDS = frozenset(
     | {"conclusion", "other"}
 )
 _NUMBERED = re.compile(r"^(?P<num>\d{1,2}|[IVX]{1,5})(?P<sub>(?:\.\d{1,2})*)\.?\s+(?P<title>\S.*)$")
-_LETTERED = re.compile(r"^(?P<num>[A-H])(?P<sub>(?:\.\d{1,2})*)\.?\s+(?P<title>[A-Z].*)$")
+_LETTERED = re.compile(r"^(?P<num>[A-H])(?P<sub>(?:\.\d{1,2})*)\.?\s+(?P<title>[\"“‘'`(]*[A-Z].*)$")
 _RUN_IN = re.compile(r"^(abstract)\s*[-—–.:]\s*(?=\S)", re.IGNORECASE)
 _MAX_HEADING_CHARS = 90
+# Names nearly every paper has: how they are set tells how the paper sets its headings.
+_CERTAIN_KINDS = frozenset({"introduction", "related_work", "conclusion", "references"})
+_MAX_ABSTRACT_WORDS = 450
+_MIN_OPENING_WORDS = 12
+_SHORT_ABSTRACT = 100  # an abstract this short may go on in a second paragraph
+_ABSTRACT_WORDS = 200  # where an abstract run into the body is cut
 _TITLE_ZONE = 350.0  # points from the top of page one
 
 
@@ -74,15 +82,16 @@ def split_sections(
 ) -> Paper:
     paras = _split_run_in(paras)
     title_span = _title_span(paras, meta_title)
-    title = _title(paras, title_span, meta_title)
+    title_text = _title(paras, title_span, meta_title)
     outline = _outline(toc)
+    paras = [p for i, p in enumerate(paras) if i not in title_span]
+    title = clean_title(title_text, paras)
+    styles = _heading_styles(paras, body, outline)
     sections: list[Section] = []
     front: list[Para] = []
     after_references = False
     for i, para in enumerate(paras):
-        if i in title_span:
-            continue
-        heading = _heading(para, body, outline, after_references)
+        heading = _heading(para, body, outline, after_references, styles, paras[i + 1 : i + 3])
         if heading:
             kind = kind_of(heading)
             after_references = after_references or kind == "references"
@@ -91,14 +100,17 @@ def split_sections(
             if kind == "appendix" and kind_of(heading) != "appendix":
                 heading = f"Appendix: {heading}"
             sections.append(Section(heading, kind))
+        elif notes.is_note(para):
+            continue
         elif sections:
             sections[-1].paras.append(para)
         else:
             front.append(para)
-    sections = _unique([s for s in sections if s.paras])
+    sections = [s for s in sections if s.paras]
     _ensure_abstract(sections, front)
+    _ensure_body(sections)
     _infer_method(sections)
-    return Paper(title, sections)
+    return Paper(title, _unique(sections))
 
 
 def _unique(sections: list[Section]) -> list[Section]:
@@ -152,7 +164,7 @@ def _title(paras: list[Para], span: range, meta_title: str) -> str | None:
     if len(meta) > 10 and not bad_meta:
         return meta
     text = " ".join(paras[i].text for i in span)
-    return (text.title() if text.isupper() else text) or None
+    return text or None
 
 
 def _outline(toc: list[tuple[int, str, int]]) -> dict[str, set[int]]:
@@ -169,7 +181,48 @@ def _outline(toc: list[tuple[int, str, int]]) -> dict[str, set[int]]:
     return entries if len(entries) >= 3 else {}
 
 
-def _heading(para: Para, body: float, outline: dict[str, set[int]], after_refs: bool) -> str | None:
+Style = tuple[float, bool]
+
+
+def _style(para: Para) -> Style:
+    return round(para.size * 2) / 2, para.bold
+
+
+def _heading_styles(paras: list[Para], body: float, outline: dict[str, set[int]]) -> set[Style]:
+    """How this paper sets its top-level headings: the size and weight of the ones that are
+    certain (in the outline, numbered, or a name every paper uses)."""
+    styles: set[Style] = set()
+    for para in paras:
+        text = para.text.strip()
+        if para.kind != "text" or len(text) > _MAX_HEADING_CHARS or not _styled(para, body):
+            continue
+        numbered = _NUMBERED.match(text)
+        if numbered and numbered["sub"]:
+            continue  # "2.1 Background" shows how subsections look
+        name = _strip_number(text)
+        certain = (
+            para.page in outline.get(_norm(name), ())
+            or _numbered_heading(text, after_refs=False)
+            or (kind_of(name) in _CERTAIN_KINDS and len(name.split()) <= 3)
+        )
+        if certain:
+            styles.add(_style(para))
+    return styles
+
+
+def _styled(para: Para, body: float) -> bool:
+    raw = _bare(para.text)
+    return para.bold or para.size >= body + 0.9 or (raw.isupper() and len(raw) > 3)
+
+
+def _heading(
+    para: Para,
+    body: float,
+    outline: dict[str, set[int]],
+    after_refs: bool,
+    styles: set[Style],
+    following: list[Para],
+) -> str | None:
     """The display name if ``para`` opens a top-level section."""
     text = para.text.strip()
     if para.kind != "text" or len(text) > _MAX_HEADING_CHARS or len(text.split()) > 12:
@@ -177,16 +230,36 @@ def _heading(para: Para, body: float, outline: dict[str, set[int]], after_refs: 
     name = _strip_number(text)
     if para.page in outline.get(_norm(name), ()):
         return name
-    raw = _bare(text)
-    styled = para.bold or para.size >= body + 0.9 or (raw.isupper() and len(raw) > 3)
-    if not styled or (text.endswith((".", ",", ";")) and not _NUMBERED.match(text)):
+    if not _styled(para, body) or (text.endswith((".", ",", ";")) and not _NUMBERED.match(text)):
         return None
     known = kind_of(name) in ("abstract", "references", "acknowledgements", "appendix")
     if known and len(name.split()) <= 4:
         return name
-    if outline:
-        return None
-    return _numbered_heading(text, after_refs)
+    numbered = _numbered_heading(text, after_refs)
+    if numbered and not outline:
+        return numbered
+    if _NUMBERED.match(text) or _LETTERED.match(text):
+        return None  # numbered, but a subsection or not in the outline
+    return name if _unnumbered(para, name, body, styles) and _opens_text(following) else None
+
+
+def _opens_text(following: list[Para]) -> bool:
+    """A heading found by its style alone must be followed by text (a bold label inside a
+    figure is followed by more labels, captions or tables)."""
+    return any(p.kind == "text" and len(p.text.split()) >= _MIN_OPENING_WORDS for p in following)
+
+
+def _unnumbered(para: Para, name: str, body: float, styles: set[Style]) -> bool:
+    """A short unnumbered title set like the paper's sure headings ("Limitations",
+    "Methodology"), or clearly above body text when the paper has no sure heading."""
+    words = name.split()
+    if len(words) > 8 or not name[:1].isupper() or name.endswith(":"):
+        return False
+    if sum(c.isalpha() for c in name) < 0.6 * len(name.replace(" ", "")):
+        return False
+    if styles:
+        return _style(para) in styles
+    return para.size >= body + 1.4 or (para.bold and para.size >= body + 0.9)
 
 
 def _numbered_heading(text: str, after_refs: bool) -> str | None:
@@ -194,7 +267,10 @@ def _numbered_heading(text: str, after_refs: bool) -> str | None:
     if not match or match["sub"]:
         return None
     title = match["title"]
-    if not title[0].isupper() or sum(c.isalpha() for c in title) < 3 * len(title) / 5:
+    if (
+        not title.lstrip("\"“‘'`(")[:1].isupper()
+        or sum(c.isalpha() for c in title) < 3 * len(title) / 5
+    ):
         return None
     return _strip_number(title)
 
@@ -218,9 +294,54 @@ def _ensure_abstract(sections: list[Section], front: list[Para]) -> None:
     """Without an "Abstract" heading, the abstract is the long paragraph before section one."""
     if any(s.kind == "abstract" for s in sections):
         return
-    long = [p for p in front if p.kind == "text" and len(p.text.split()) >= 60]
-    if long:
-        sections.insert(0, Section("Abstract", "abstract", long[:1]))
+    first = next((i for i, p in enumerate(front) if p.kind == "text" and _long(p)), None)
+    if first is None:
+        return
+    if not any(s.kind in BODY_KINDS for s in sections) and front[first + 1 :]:
+        # No headings at all (a letter-style paper): the rest is the body, not front matter.
+        sections.insert(0, Section("Body", "other", front[first + 1 :]))
+    sections.insert(0, Section("Abstract", "abstract", [front[first]]))
+
+
+def _long(para: Para) -> bool:
+    return len(para.text.split()) >= 60
+
+
+def _ensure_body(sections: list[Section]) -> None:
+    """A paper whose headings were not found must not shrink to its abstract: what follows the
+    abstract's first few hundred words becomes one body section."""
+    if any(s.kind in BODY_KINDS for s in sections):
+        return
+    abstract = next((s for s in sections if s.kind == "abstract"), None)
+    if abstract is None:
+        return
+    kept: list[Para] = []
+    body: list[Para] = []
+    words = 0
+    for para in abstract.paras:
+        count = len(para.text.split())
+        if not body and words < _SHORT_ABSTRACT and words + count <= _MAX_ABSTRACT_WORDS:
+            kept.append(para)
+            words += count
+        elif not body and not kept:
+            # One block holds the abstract and the body: cut after the abstract's usual length.
+            head, rest = _split_words(para, _ABSTRACT_WORDS)
+            kept.append(head)
+            body.extend([rest] if rest else [])
+        else:
+            body.append(para)
+    abstract.paras = kept
+    if body:
+        sections.insert(sections.index(abstract) + 1, Section("Body", "other", body))
+
+
+def _split_words(para: Para, words: int) -> tuple[Para, Para | None]:
+    """``para`` cut at the first sentence end after ``words`` words."""
+    for match in re.finditer(r"[.!?](?=\s+[A-Z])", para.text):
+        if len(para.text[: match.end()].split()) >= words:
+            cut = match.end()
+            return replace(para, text=para.text[:cut]), replace(para, text=para.text[cut:].strip())
+    return para, None
 
 
 def _infer_method(sections: list[Section]) -> None:

@@ -87,6 +87,8 @@ class RecordedRequest:
     body: bytes
     target: str
     """The raw request target, path and query string as sent."""
+    received_at: float = field(default=0.0, compare=False)
+    """time.monotonic() on arrival: gaps between requests, not a wall-clock bound."""
 
     @property
     def json(self) -> Any:
@@ -130,6 +132,9 @@ class FakeServer:
         self._stopping = threading.Event()
         self._scripts: dict[str, deque[Reply]] = {}
         self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self.max_in_flight = 0
+        """The most requests this fake was answering at one time."""
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -313,11 +318,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         fake = self.server.fake
-        reply = fake._respond(self._read_request())
-        if not fake.sleep(reply.delay):
-            self.close_connection = True
-            return
-        self._write(reply)
+        with fake._lock:
+            fake._in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake._in_flight)
+        try:
+            reply = fake._respond(self._read_request())
+            if not fake.sleep(reply.delay):
+                self.close_connection = True
+                return
+            self._write(reply)
+        finally:
+            with fake._lock:
+                fake._in_flight -= 1
 
     def _read_request(self) -> RecordedRequest:
         parts = urlsplit(self.path)
@@ -328,6 +340,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self._read_body(),
             target=self.path,
+            received_at=time.monotonic(),
         )
 
     def _read_body(self) -> bytes:
