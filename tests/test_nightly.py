@@ -277,7 +277,7 @@ def test_a_download_that_is_not_a_pdf_falls_back_to_the_abstract_with_the_reason
     world.add("2406.10001", PAPERS["2406.10001"], 5)
     world.arxiv.script(world.arxiv.pdf_path("2406.10001"), *[html_error_page()] * 2)
     outcome = world.night()
-    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.exit_code == 3, outcome.stderr  # made from its abstract: an editor must know
     record = world.record("2406.10001")
     assert record["provenance"]["input_source"] == "abstract"
     (flag,) = record["flags"]
