@@ -12,10 +12,11 @@ function, or a ``typer.Typer()`` for a group of commands, using the shared optio
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -64,6 +65,25 @@ def nightly(
     structured_output: o.StructuredOutput = None,
     budget: o.Budget = None,
     faithfulness: o.Faithfulness = None,
+    slack_post: Annotated[
+        bool, typer.Option("--slack", help="Post the day to Slack when a digest was written.")
+    ] = False,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day of a range (oldest first).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last day of a range [default: today].")
+    ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="With --from/--to: summarize on the OpenAI Batch API.")
+    ] = False,
+    batch_status: Annotated[
+        bool, typer.Option("--batch-status", help="Print the state of every batch shard.")
+    ] = False,
+    batch_cancel: Annotated[
+        bool,
+        typer.Option("--batch-cancel", help="Cancel the pending batches, ingest what is done."),
+    ] = False,
     verbose: o.Verbose = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""
@@ -73,6 +93,8 @@ def nightly(
     values = o.own_or_given(ctx, dict(ctx.params))
     from .nightly import RunOptions
 
+    if any(values[k] for k in ("date_from", "date_to", "batch", "batch_status", "batch_cancel")):
+        raise typer.Exit(_range(ctx, values, verbose))
     with o.reported(ctx, verbose):
         if (values["show_prompts"] or values["prompt_out"] is not None) and not values["dry_run"]:
             raise UsageError("--show-prompts and --prompt-out need --dry-run")
@@ -85,6 +107,10 @@ def nightly(
             show_prompts=values["show_prompts"],
             prompt_out=values["prompt_out"],
         )
+        if values["slack_post"]:
+            from .slack import require_slack_config
+
+            require_slack_config(settings)  # before the night spends anything
         started = time.perf_counter()
         log.info("%s: starting (data dir %s)", options.date, settings.data_dir.resolve())
         code, lines = asyncio.run(_run(settings, options))
@@ -93,7 +119,33 @@ def nightly(
         )
     for line in lines:
         typer.echo(line)
+    if values["slack_post"] and not options.dry_run and code in (ExitCode.OK, ExitCode.ATTENTION):
+        with o.reported(ctx, verbose):
+            _post_after_night(settings, options.date)
     raise typer.Exit(code)
+
+
+def _range(ctx: typer.Context, values: dict[str, Any], verbose: bool) -> int:
+    from . import backfill_cli
+
+    with o.reported(ctx, verbose):
+        return backfill_cli.main(o.settings_for(ctx, **values), values)
+    raise AssertionError("unreachable: reported() exits on errors")
+
+
+def _post_after_night(settings: Settings, date: dt.date) -> None:
+    """--slack: a night that wrote its digest (all papers ok, or some held back) posts it."""
+    from .errors import DigestError
+    from .slack_cli import post_line
+    from .store import Store
+
+    if Store(settings.data_dir).load_digest(date) is None:
+        return
+    try:
+        typer.echo(post_line(settings, date))
+    except DigestError:
+        typer.echo(f"the digest is written; post it with: run.py slack --date {date}", err=True)
+        raise
 
 
 async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]:
@@ -132,10 +184,16 @@ def main() -> None:
 __all__ = ["ExitCode", "app", "main"]
 
 # ---- commands from their own modules: one line each ---------------------------------------------
+from .batch.cli import batch_app  # noqa: E402
 from .check_cli import check  # noqa: E402
 from .extract_cli import extract  # noqa: E402
 from .review.cli import review_app  # noqa: E402
+from .site.cli import site  # noqa: E402
+from .slack_cli import slack  # noqa: E402
 
 app.command()(extract)
 app.command()(check)
 app.add_typer(review_app, name="review")
+app.command()(site)
+app.command()(slack)
+app.add_typer(batch_app, name="batch")

@@ -7,6 +7,7 @@ so that the CLI can tell a user which one is missing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HF_DEFAULT = "https://huggingface.co"
 ARXIV_DEFAULT = "https://export.arxiv.org/api/query"
+SLACK_DEFAULT = "https://slack.com/api/"
 
 
 class Settings(BaseSettings):
@@ -60,6 +62,13 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1)
     """Attempts per HTTP request (first try included) on 429, 5xx, timeouts."""
     max_backoff_s: float = Field(default=60.0, ge=0)
+    batch_poll_s: float = 60.0
+    """How often a Batch API run looks at its batches; it backs off to ``batch_poll_max_s``."""
+    batch_poll_max_s: float = 600.0
+    extract_workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8))
+    """Processes extracting PDFs when a range is prepared for a batch (1: the night's thread)."""
+    batch_online_retries: int = 20
+    """Requests a Batch API run may send online when the batch could not answer them."""
     reasks: int = Field(default=2, ge=0)
     """Re-asks with the problem stated when a summary fails validation."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
@@ -68,5 +77,15 @@ class Settings(BaseSettings):
     editor; ``flag`` publishes with the flags; ``off`` does not check."""
     """``json_schema``, ``json_object``, or ``auto`` (json_schema, json_object after a 400)."""
     max_cost_usd: float | None = None
+    site_url: str | None = None
+    """Where the static site is served (DIGEST_SITE_URL): feed links and Slack's day link."""
+    slack_bot_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
+    )
+    slack_channel: str | None = None
+    """DIGEST_SLACK_CHANNEL: a channel id (C0123...) or name the bot was invited to."""
+    slack_api_url: str = Field(
+        default=SLACK_DEFAULT, validation_alias=AliasChoices("SLACK_API_URL")
+    )
     price_file: Path | None = None
     """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""

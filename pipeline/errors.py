@@ -85,6 +85,10 @@ class PaperError(DigestError):
         self.problem = problem
         super().__init__(f"paper {paper_id}: {problem}")
 
+    def __reduce__(self) -> tuple[type[PaperError], tuple[str, str]]:
+        # Raised in an extraction worker process, it must cross back to the night whole.
+        return (type(self), (self.paper_id, self.problem))
+
 
 class FetchError(PaperError):
     pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 from typing import Any, BinaryIO
 
@@ -117,11 +118,27 @@ def _check_atom(response: requests.Response | None) -> None:
         raise TransientError(f"answered {kind.split(';')[0].strip()}, not an Atom feed")
 
 
+_pace_lock = threading.Lock()
+_last_query = float("-inf")
+
+
+def _pace(delay_s: float) -> None:
+    """arXiv asks for one API call every few seconds from a client, not per query object: a
+    range of days run back to back must wait between days' queries too."""
+    global _last_query
+    with _pace_lock:
+        wait = _last_query + delay_s - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        _last_query = time.monotonic()
+
+
 def arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:
     """Metadata for ``ids`` in one batched query (blocking: run it in a thread).
     Ids arXiv doesn't know are simply absent from the result."""
     if not ids:
         return {}
+    _pace(settings.arxiv_delay_s)
     client, session = _client(settings)
     try:
         for attempt in Retrying(

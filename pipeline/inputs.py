@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor
@@ -110,10 +111,12 @@ async def paper_extraction(
         return cached
     extraction = await asyncio.get_running_loop().run_in_executor(
         extractor,
-        lambda: extract_pdf(
-            data, budget_tokens=settings.token_budget, model=settings.model, label=label
+        # A partial, not a lambda: the executor may be a process pool (a backfill's).
+        functools.partial(
+            extract_pdf, data, budget_tokens=settings.token_budget, model=settings.model,
+            label=label,
         ),
-    )
+    )  # fmt: skip
     extraction = extraction.model_copy(
         update={"budget_tokens": settings.token_budget, "tokenizer": tokenizer}
     )

@@ -36,6 +36,7 @@ __all__ = [
     "Messages",
     "OpenAILLM",
     "RequestRejected",
+    "chat_request",
     "with_schema_in_prompt",
 ]
 
@@ -82,6 +83,15 @@ def _response_format(mode: Mode) -> dict[str, Any]:
         "type": "json_schema",
         "json_schema": {"name": "paper_summary", "strict": True, "schema": summary_schema()},
     }
+
+
+def chat_request(
+    model: str, messages: Messages, params: dict[str, Any], mode: Mode = "json_schema"
+) -> dict[str, Any]:
+    """The body of one chat completion request: what the online call sends, and what a Batch
+    API or ``vllm run-batch`` line carries."""
+    sent = with_schema_in_prompt(messages) if mode == "json_object" else messages
+    return {"model": model, "messages": sent, "response_format": _response_format(mode), **params}
 
 
 def with_schema_in_prompt(messages: Messages) -> Messages:
@@ -204,15 +214,11 @@ class OpenAILLM:
 
     async def _complete_once(self, messages: Messages, params: dict[str, Any]) -> LLMReply:
         mode = self.mode
-        sent = with_schema_in_prompt(messages) if mode == "json_object" else messages
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.deadline_s):
-                response = await self._client.chat.completions.create(  # type: ignore[call-overload]
-                    model=self.model,
-                    messages=sent,
-                    response_format=_response_format(mode),
-                    **params,
+                response = await self._client.chat.completions.create(
+                    **chat_request(self.model, messages, params, mode)
                 )
         except TimeoutError as exc:  # the deadline; the SDK's own timeouts are APITimeoutError
             raise TransientError(f"no complete answer within {self.deadline_s:g}s") from exc

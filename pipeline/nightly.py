@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,9 +42,9 @@ from .models import (
     Status,
     Usage,
 )
-from .pricing import Price, cost, load_prices, price_for
+from .pricing import Price, cost, load_prices, price_for, scaled
 from .progress import StageProgress
-from .prompts import PromptTemplate, load_prompt
+from .prompts import PromptTemplate, load_prompt, prompt_tag
 from .publish import Published, publish_day
 from .review.editorial import record_night
 from .store import Store, atomic_write
@@ -65,6 +65,10 @@ class RunOptions:
     dry_run: bool = False
     show_prompts: bool = False
     prompt_out: Path | None = None
+    extractor: Executor | None = None
+    """Where extraction runs instead of the night's one thread (a backfill's process pool)."""
+    extract_slots: int = 1
+    """How many extractions ``extractor`` runs at once (more PDFs may then be held)."""
 
 
 @dataclass
@@ -312,12 +316,14 @@ async def _night(
     store = Store(settings.data_dir)
     template = load_prompt(settings.prompts_dir, settings.prompt)
     price = price_for(load_prices(settings.price_file), settings.model)
+    # An LLM billed at another rate says so (the Batch API costs half the online price).
+    price = scaled(price, getattr(llm, "price_factor", 1.0))
     with store.lock_day(options.date), ThreadPoolExecutor(1, "extract") as pool:
         async with make_client(settings.http_timeout_s) as http:
             limits = InputLimits(
                 downloads=asyncio.Semaphore(settings.download_concurrency),
-                held=asyncio.Semaphore(settings.download_concurrency + 2),
-                extractor=pool,
+                held=asyncio.Semaphore(settings.download_concurrency + 1 + options.extract_slots),
+                extractor=options.extractor or pool,
                 progress=progress,
             )
             night = _Night(
@@ -383,8 +389,7 @@ async def _night_body(night: _Night) -> RunResult:
         return _dry_run_result(night, papers)
     report.llm_calls, report.usage = night.calls, night.spent
     report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
-    t = night.template
-    report.prompts = [f"{t.name}@{t.version}#{t.content_hash[:12]}"]
+    report.prompts = [prompt_tag(night.template)]
     report.models = [night.llm.model]
     record_night(night.store, options.date, records)
     started = time.perf_counter()

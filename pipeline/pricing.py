@@ -60,3 +60,9 @@ def cost(price: Price | None, usage: Usage) -> float | None:
     if price is None:
         return None
     return (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1e6
+
+
+def scaled(price: Price | None, factor: float) -> Price | None:
+    if price is None or factor == 1.0:
+        return price
+    return Price(input=price.input * factor, output=price.output * factor)

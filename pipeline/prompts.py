@@ -64,6 +64,11 @@ class PromptTemplate(BaseModel):
     """sha256 hex of the file's bytes: what provenance and the lock file record."""
 
 
+def prompt_tag(template: PromptTemplate) -> str:
+    """How run.json names the prompt of a run: name, version and the start of its hash."""
+    return f"{template.name}@{template.version}#{template.content_hash[:12]}"
+
+
 def list_versions(prompts_dir: Path, name: str) -> list[str]:
     """The versions of ``name`` on disk, oldest first (numeric order: v2 before v10)."""
     folder = prompts_dir / name

@@ -379,6 +379,19 @@ class Store:
         folder = (self.day(date) if date else self.root) / area
         return folder / f"{name}.json" if name else folder
 
+    def save_blob(self, area: str, name: str, data: bytes) -> None:
+        """A feature's file that is not a JSON document (a batch's JSONL): <data>/<area>/<name>."""
+        self._write(self._doc_path(None, area) / self._plain(name), data)
+
+    def load_blob(self, area: str, name: str) -> bytes | None:
+        return self._read_bytes(self._doc_path(None, area) / self._plain(name))
+
+    @staticmethod
+    def _plain(name: str) -> str:
+        if not name or name.startswith(".") or "/" in name or "\\" in name:
+            raise ValueError(f"not a file name: {name!r}")
+        return name
+
     def save_doc(self, date: dt.date | None, area: str, name: str, value: BaseModel) -> None:
         """Keep a feature's document (a review, an eval result, a posting) under the day, or
         under the data dir when ``date`` is None. Atomic, like every write."""
@@ -416,16 +429,31 @@ class Store:
 
     def load_digest(self, date: dt.date) -> Digest | None:
         """The day's published digest, from digest.json."""
-        path = self.day(date) / "digest.json"
+        return self._load_digest_file(date, "digest.json")
+
+    def load_published(self, date: dt.date) -> Digest | None:
+        """The editors' published digest (published.json, from the review app), if any; the
+        review app's own fields (version, who published it, when) are not part of a Digest."""
+        return self._load_digest_file(date, "published.json", digest_fields_only=True)
+
+    def _load_digest_file(
+        self, date: dt.date, name: str, *, digest_fields_only: bool = False
+    ) -> Digest | None:
+        path = self.day(date) / name
         data = self._read_bytes(path)
         if data is None:
             return None
         try:
-            return Digest.model_validate_json(data)
+            value = json.loads(data)
+            if digest_fields_only and isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k in Digest.model_fields}
+            return Digest.model_validate(value)
         except ValidationError as exc:
             raise StoreError(
                 f"{path} is not a readable digest ({exc.errors()[0]['msg']})", path
             ) from exc
+        except ValueError as exc:
+            raise StoreError(f"{path} is not a readable digest ({exc})", path) from exc
 
     def publish(self, date: dt.date, name: str, data: bytes) -> Path | None:
         """Write a digest file. If someone edited the one we wrote last, keep theirs aside first.

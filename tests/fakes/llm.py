@@ -267,6 +267,10 @@ class FakeLLM(FakeServer):
         body = request.json
         if not isinstance(body, dict):
             return openai_error(400, "We could not parse the JSON body of your request.")
+        return self.answer(body)
+
+    def answer(self, body: dict[str, Any]) -> Reply:
+        """The reply to one chat request body (also each line of a batch)."""
         rejected = self._reject(body)
         if rejected is not None:
             return rejected

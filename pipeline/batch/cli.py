@@ -1,0 +1,152 @@
+"""``run.py batch export`` and ``run.py batch import``: the round trip through an offline
+engine (``vllm run-batch``) or any tool that speaks the OpenAI batch format."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .. import cliopts as o
+from ..models import Model
+
+if TYPE_CHECKING:
+    from ..backfill import RangeResult
+    from ..config import Settings
+    from ..prompts import PromptTemplate
+    from .plan import Plan
+    from .replies import BatchLLM
+
+batch_app = typer.Typer(
+    help="Summaries by the batch: export requests, import results (OpenAI / vLLM JSONL).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+From = Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")]
+To = Annotated[str | None, typer.Option("--to", help="Last day [default: --from].")]
+
+
+class ExportNote(Model):
+    """What the last export asked with, so that importing its results needs no flags."""
+
+    model: str
+    prompt: str
+    requests: int
+    days: list[dt.date]
+    created_at: dt.datetime
+
+
+@batch_app.command("export")
+def export(
+    ctx: typer.Context,
+    date_from: From,
+    out: Annotated[Path, typer.Option(help="The requests file to write (JSONL).")],
+    date_to: To = None,
+    model: o.Model = None,
+    prompt: o.Prompt = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Write the summary requests of every paper of the range that needs one."""
+    from ..prompts import load_prompt
+    from ..store import Store, atomic_write
+    from .jsonl import encode
+    from .replies import BatchLLM
+
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir, model=model, prompt=prompt)
+        today, days = _days(date_from, date_to)
+        template = load_prompt(settings.prompts_dir, settings.prompt)
+        llm = BatchLLM(settings.model)
+        plan = asyncio.run(_plan(settings, days, template, llm, today))
+        atomic_write(out, encode(plan.requests))
+        note = ExportNote(
+            model=settings.model, prompt=f"{template.name}@{template.version}",
+            requests=len(plan.requests), days=plan.days, created_at=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        Store(settings.data_dir).save_doc(None, "batch", "export", note)
+    typer.echo(
+        f"{len(plan.requests)} requests over {len(plan.days)} days written to {out} "
+        f"(model {settings.model}, prompt {note.prompt}); {plan.ready} papers need no request"
+    )
+
+
+async def _plan(
+    settings: Settings,
+    days: list[dt.date],
+    template: PromptTemplate,
+    llm: BatchLLM,
+    today: dt.date,
+) -> Plan:
+    from ..progress import StageProgress
+    from .plan import plan_requests
+
+    with StageProgress() as progress:
+        return await plan_requests(settings, days, template, llm, progress, today=today)
+
+
+def _days(first: str, last: str | None) -> tuple[dt.date, list[dt.date]]:
+    from ..backfill import range_days
+
+    today = dt.datetime.now(dt.UTC).date()
+    return today, range_days(o.parse_date(first), o.parse_date(last or first), today)
+
+
+@batch_app.command("import")
+def import_results(
+    ctx: typer.Context,
+    input_path: Annotated[
+        Path, typer.Option("--in", exists=True, dir_okay=False, help="The results file (JSONL).")
+    ],
+    model: o.Model = None,
+    prompt: o.Prompt = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Ingest a results file: each day's records, digest and run.json, as a night writes them."""
+    from ..backfill import total_line
+    from ..prompts import load_prompt
+    from ..store import Store
+    from .jsonl import parse_results
+    from .replies import BatchLLM
+
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir)
+        note = Store(settings.data_dir).load_doc(None, "batch", "export", ExportNote)
+        settings = o.make_settings(
+            **settings.model_dump(exclude={"model", "prompt"}),
+            model=model or (note.model if note else settings.model),
+            prompt=prompt or (note.prompt if note else settings.prompt),
+        )
+        results, problems = parse_results(input_path.read_bytes())
+        for problem in problems[:5]:
+            typer.echo(f"skipped {problem}", err=True)
+        template = load_prompt(settings.prompts_dir, settings.prompt)
+        llm = BatchLLM(settings.model, results)
+        days = sorted({r.date for r in results})
+        failed = sum(r.reply is None for r in results)
+        typer.echo(
+            f"{input_path}: {len(results)} results ({failed} failed or expired, "
+            f"{len(problems)} unreadable lines) for {len(days)} days"
+        )
+        result = asyncio.run(_ingest(settings, days, template, llm))
+        typer.echo(total_line(result) if result.days else "nothing to ingest")
+    raise typer.Exit(result.exit_code)
+
+
+async def _ingest(
+    settings: Settings, days: list[dt.date], template: PromptTemplate, llm: BatchLLM
+) -> RangeResult:
+    from ..progress import StageProgress
+    from .plan import ingest
+
+    today = dt.datetime.now(dt.UTC).date()
+    with StageProgress() as progress:
+        return await ingest(
+            settings, days, template, llm, progress, today=today,
+            on_day=lambda day: typer.echo(day.line),
+        )  # fmt: skip

@@ -1,0 +1,125 @@
+"""What a range needs asked, and ingesting the answers: both are the night's own code.
+
+``plan_requests`` prepares every unfinished day with the night's dry run (list, arXiv, PDFs,
+extraction, all cached in the store), then runs each paper that needs a summary through
+``summarize_paper`` with a ``BatchLLM``: replies already known are replayed, and the first
+question without an answer becomes a request line (the first ask, or a re-ask after a reply
+failed validation). ``ingest`` runs the nights with a ``BatchLLM`` holding the results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from ..backfill import DayOutcome, RangeResult, finished, note_result, run_range
+from ..config import Settings
+from ..errors import SummaryError
+from ..nightly import RunOptions, RunResult, reusable, run_night
+from ..progress import StageProgress
+from ..prompts import PromptTemplate
+from ..store import Store
+from ..summarize import summarize_paper
+from .jsonl import BatchRequest, request_line
+from .replies import BatchLLM
+
+
+@dataclass
+class Plan:
+    requests: list[BatchRequest] = field(default_factory=list)
+    days: list[dt.date] = field(default_factory=list)
+    """The days with at least one request."""
+    ready: int = 0
+    """Papers whose answers are all known already (ingesting writes them)."""
+
+
+async def plan_requests(
+    settings: Settings,
+    days: list[dt.date],
+    template: PromptTemplate,
+    llm: BatchLLM,
+    progress: StageProgress,
+    *,
+    force: bool = False,
+    today: dt.date,
+) -> Plan:
+    store = Store(settings.data_dir)
+    plan = Plan()
+    with extraction_pool(settings, days) as (pool, slots):
+        for date in days:
+            if not force and finished(store, date, llm.model, template) is not None:
+                continue
+            options = RunOptions(date=date, dry_run=True, extractor=pool, extract_slots=slots)
+            prepared = await run_night(settings, options, progress)
+            note_result(store, prepared, today)
+            await _plan_day(date, prepared, store, template, llm, plan, settings.reasks, force)
+    return plan
+
+
+@contextlib.contextmanager
+def extraction_pool(
+    settings: Settings, days: list[dt.date]
+) -> Iterator[tuple[ProcessPoolExecutor | None, int]]:
+    """Worker processes for PyMuPDF when a range pays for their start-up (more than one day
+    and more than one worker); otherwise the night's own extraction thread."""
+    workers = settings.extract_workers
+    if workers < 2 or len(days) < 2:
+        yield None, 1
+        return
+    # spawn, not fork: this process runs threads (the event loop's, HTTP clients').
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool, workers
+
+
+async def _plan_day(
+    date: dt.date,
+    prepared: RunResult,
+    store: Store,
+    template: PromptTemplate,
+    llm: BatchLLM,
+    plan: Plan,
+    reasks: int,
+    force: bool,
+) -> None:
+    """The requests of one prepared day: each paper's conversation up to its first question
+    without an answer."""
+    before, ready = len(plan.requests), plan.ready
+    for planned in prepared.dry_run:
+        paper, inp = planned.paper, planned.inp
+        if not force and reusable(store.load_record(date, paper.arxiv_id), llm, template, inp):
+            continue
+        asked = set(llm.wanted)
+        try:
+            await summarize_paper(
+                paper, inp, llm, template, store=store, reasks=reasks, use_cache=not force
+            )
+            plan.ready += 1
+        except SummaryError:
+            pass
+        for key in llm.wanted.keys() - asked:
+            messages, params = llm.wanted[key]
+            plan.requests.append(request_line(date, paper.arxiv_id, llm.model, messages, params))
+    if len(plan.requests) > before or plan.ready > ready:
+        plan.days.append(date)
+
+
+async def ingest(
+    settings: Settings,
+    days: list[dt.date],
+    template: PromptTemplate,
+    llm: BatchLLM,
+    progress: StageProgress,
+    *,
+    today: dt.date,
+    on_day: Callable[[DayOutcome], None],
+) -> RangeResult:
+    """The nights of ``days``, answered by ``llm``: records, digest and run.json as online."""
+
+    def night(date: dt.date) -> Awaitable[RunResult]:
+        return run_night(settings, RunOptions(date=date), progress, llm)
+
+    return await run_range(settings, days, template, night, today=today, on_day=on_day)

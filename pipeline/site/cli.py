@@ -1,0 +1,38 @@
+"""``run.py site --out DIR``: parsing and printing only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import cliopts as o
+
+
+def site(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Folder to write the site into.")],
+    data_dir: o.DataDir = None,
+    site_url: Annotated[
+        str | None,
+        typer.Option(help="Public URL of the site, for the feed's links [env DIGEST_SITE_URL]."),
+    ] = None,
+    feed_days: Annotated[int, typer.Option(min=1, help="Days in the feed.")] = 7,
+    verbose: o.Verbose = False,
+) -> None:
+    """Write the static site: an index of days, a page per day, an Atom feed (feed.xml)."""
+    from ..store import Store
+    from . import build_site, load_editions, write_site
+
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir)
+        editions = load_editions(Store(settings.data_dir))
+        files = build_site(
+            editions,
+            site_url=site_url or settings.site_url,
+            media_base=settings.hf_endpoint,
+            feed_days=feed_days,
+        )
+        written = write_site(out, files)
+    typer.echo(f"site: {len(editions)} days, {len(written)} of {len(files)} files written to {out}")

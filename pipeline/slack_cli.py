@@ -1,0 +1,43 @@
+"""``run.py slack --date D [--repost]``: parsing and printing only."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from . import cliopts as o
+from .config import Settings
+
+
+def slack_line(date: dt.date, posted: int, already: int) -> str:
+    if posted == 0:
+        return f"slack: {date} was already posted ({already} papers); --repost posts it anew"
+    noun = "message" if posted == 1 else "messages"
+    return f"slack: {date} posted {posted} {noun} ({already} papers were already in the thread)"
+
+
+def slack(
+    ctx: typer.Context,
+    date: o.Date = None,
+    data_dir: o.DataDir = None,
+    repost: Annotated[
+        bool, typer.Option("--repost", help="Post the day again, in a new thread.")
+    ] = False,
+    verbose: o.Verbose = False,
+) -> None:
+    """Post a day's digest to Slack: the day, then one thread reply per paper."""
+    with o.reported(ctx, verbose):
+        settings = o.settings_for(ctx, data_dir=data_dir)
+        day = o.parse_date(o.own_or_given(ctx, {"date": date})["date"])
+        typer.echo(post_line(settings, day, repost=repost))
+
+
+def post_line(settings: Settings, day: dt.date, *, repost: bool = False) -> str:
+    from .slack import post_day
+    from .store import Store
+
+    result = asyncio.run(post_day(Store(settings.data_dir), settings, day, repost=repost))
+    return slack_line(day, result.posted, result.already)

@@ -1,0 +1,57 @@
+"""README's recipes and the GitHub workflow: every command they show is one the CLI takes."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
+
+
+def run_py_commands(text: str) -> list[list[str]]:
+    """Each ``run.py ...`` command of a shell text, continuation lines joined, shell bits cut,
+    ``[optional]`` parts left out."""
+    joined = re.sub(r"\[[^]]*\]", "", text.replace("\\\n", " "))
+    commands = []
+    for match in re.finditer(r"run\.py((?: [^;&|>#\n]+)?)", joined):
+        args = match.group(1).replace('"$date"', "2024-06-13").replace('"$DAY"', "2024-06-13")
+        commands.append(shlex.split(args))
+    return commands
+
+
+def readme_blocks() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return "\n".join(re.findall(r"```(?:sh|ini)?\n(.*?)```", readme, flags=re.S))
+
+
+def workflow_runs() -> str:
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["night"]["steps"]
+    return "\n".join(s.get("run", "") for s in steps)
+
+
+def test_the_workflow_runs_at_23_utc_and_publishes_commits_and_posts() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    assert workflow[True]["schedule"] == [{"cron": "0 23 * * *"}]  # YAML reads `on` as True
+    steps = workflow["jobs"]["night"]["steps"]
+    runs = workflow_runs()
+    assert "run.py site --out _site" in runs and "git push" in runs and "run.py slack" in runs
+    assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in steps)
+
+
+@pytest.mark.parametrize(
+    "command",
+    run_py_commands(readme_blocks()) + run_py_commands(workflow_runs()),
+    ids=lambda c: " ".join(c)[:60],
+)
+def test_every_command_shown_is_accepted(command: list[str]) -> None:
+    """--help stops before any work, after click has refused unknown options."""
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
