@@ -187,6 +187,7 @@ __all__ = ["ExitCode", "app", "main"]
 from .batch.cli import batch_app  # noqa: E402
 from .check_cli import check  # noqa: E402
 from .extract_cli import extract  # noqa: E402
+from .lab_cli import eval_command, evalset_app  # noqa: E402
 from .review.cli import review_app  # noqa: E402
 from .site.cli import site  # noqa: E402
 from .slack_cli import slack  # noqa: E402
@@ -197,3 +198,5 @@ app.add_typer(review_app, name="review")
 app.command()(site)
 app.command()(slack)
 app.add_typer(batch_app, name="batch")
+app.command("eval")(eval_command)
+app.add_typer(evalset_app, name="evalset")

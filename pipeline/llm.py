@@ -76,28 +76,40 @@ def summary_schema() -> dict[str, Any]:
     return schema
 
 
-def _response_format(mode: Mode) -> dict[str, Any]:
+Schema = tuple[str, dict[str, Any]]
+"""A reply's JSON schema and its name; the default is the summary's."""
+
+
+def _response_format(mode: Mode, schema: Schema | None = None) -> dict[str, Any]:
     if mode == "json_object":
         return {"type": "json_object"}
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": "paper_summary", "strict": True, "schema": summary_schema()},
-    }
+    name, body = schema or ("paper_summary", summary_schema())
+    return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": body}}
 
 
 def chat_request(
-    model: str, messages: Messages, params: dict[str, Any], mode: Mode = "json_schema"
+    model: str,
+    messages: Messages,
+    params: dict[str, Any],
+    mode: Mode = "json_schema",
+    schema: Schema | None = None,
 ) -> dict[str, Any]:
     """The body of one chat completion request: what the online call sends, and what a Batch
     API or ``vllm run-batch`` line carries."""
-    sent = with_schema_in_prompt(messages) if mode == "json_object" else messages
-    return {"model": model, "messages": sent, "response_format": _response_format(mode), **params}
+    sent = with_schema_in_prompt(messages, schema) if mode == "json_object" else messages
+    return {
+        "model": model,
+        "messages": sent,
+        "response_format": _response_format(mode, schema),
+        **params,
+    }
 
 
-def with_schema_in_prompt(messages: Messages) -> Messages:
+def with_schema_in_prompt(messages: Messages, schema: Schema | None = None) -> Messages:
     """For servers without json_schema: the schema goes into the system message instead."""
+    body = schema[1] if schema else summary_schema()
     note = "\n\nReply with only a JSON object that matches this JSON schema:\n" + json.dumps(
-        summary_schema(), ensure_ascii=False
+        body, ensure_ascii=False
     )
     first, *rest = messages
     return [{**first, "content": first["content"] + note}, *rest]
@@ -202,23 +214,28 @@ class OpenAILLM:
             raise self._config_error(f"model {self.model!r} not found", "check --model")
         return [f"model {self.model!r} is not in the server's list {models[:5]}; trying anyway"]
 
-    async def complete(self, messages: Messages, params: dict[str, Any]) -> LLMReply:
-        """One answer, with transient failures retried and json_schema downgraded if needed."""
+    async def complete(
+        self, messages: Messages, params: dict[str, Any], *, schema: Schema | None = None
+    ) -> LLMReply:
+        """One answer, with transient failures retried and json_schema downgraded if needed.
+        ``schema`` asks for another JSON shape than a summary (the prompt lab's judge)."""
         return await retrying(
-            lambda: self._complete_once(messages, params),
+            lambda: self._complete_once(messages, params, schema),
             service="LLM",
             url=self.base_url,
             attempts=self.max_attempts,
             max_backoff=self.max_backoff_s,
         )
 
-    async def _complete_once(self, messages: Messages, params: dict[str, Any]) -> LLMReply:
+    async def _complete_once(
+        self, messages: Messages, params: dict[str, Any], schema: Schema | None = None
+    ) -> LLMReply:
         mode = self.mode
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.deadline_s):
                 response = await self._client.chat.completions.create(
-                    **chat_request(self.model, messages, params, mode)
+                    **chat_request(self.model, messages, params, mode, schema)
                 )
         except TimeoutError as exc:  # the deadline; the SDK's own timeouts are APITimeoutError
             raise TransientError(f"no complete answer within {self.deadline_s:g}s") from exc

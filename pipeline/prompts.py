@@ -23,6 +23,19 @@ from pipeline.hashing import sha256_bytes
 
 VARIABLES = frozenset({"title", "authors", "abstract", "text", "arxiv_id"})
 """What the summarize stage can fill in; a template may use any subset."""
+VARIABLES_OF: dict[str, frozenset[str]] = {"judge": VARIABLES | {"summary_a", "summary_b"}}
+"""Prompts other than a summary's, by name: the prompt lab's judge also sees two summaries."""
+
+
+def variables_of(name: str) -> frozenset[str]:
+    return VARIABLES_OF.get(name, VARIABLES)
+
+
+def summary_names(prompts_dir: Path) -> list[str]:
+    """The prompts that write a paper's summary: all but those with variables of their own
+    (the judge), which no summary can be made with."""
+    return [name for name in list_names(prompts_dir) if name not in VARIABLES_OF]
+
 
 # No leading zeros: "v02" next to "v2" would make "newest" ambiguous.
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
@@ -100,7 +113,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
     raw = path.read_bytes()
     parsed = _parse(path, raw)
     for role, text in (("system", parsed.system), ("user", parsed.user)):
-        _check_placeholders(path, role, text, VARIABLES)
+        _check_placeholders(path, role, text, variables_of(name))
     if parsed.faithfulness_reask is not None:
         _check_placeholders(path, "faithfulness_reask", parsed.faithfulness_reask, REASK_VARIABLES)
     return PromptTemplate(
@@ -119,7 +132,7 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
 def render_messages(template: PromptTemplate, **variables: str) -> list[dict[str, str]]:
     """The chat messages for one paper. Values are inserted verbatim: braces in a paper's text
     are not parsed, only the template's own are."""
-    unknown = sorted(set(variables) - VARIABLES)
+    unknown = sorted(set(variables) - variables_of(template.name))
     if unknown:
         raise TypeError(f"render_messages got unknown variables: {', '.join(unknown)}")
     missing = sorted((placeholders(template.system) | placeholders(template.user)) - set(variables))

@@ -13,6 +13,8 @@
                                         tokenizer
 <data>/cache/llm/<key>.json             LLM replies, by (model, prompt hash, params, messages)
 <data>/[<date>/]<area>/<name>.json      a feature's own documents (save_doc/load_doc/list_docs)
+<data>/cache/judge/<key>.json           the prompt lab's judge replies, apart from summaries
+<data>/evals/<set>/<run id>/report.*    a prompt-lab run's report (JSON and HTML)
 
 Records carry ``schema_version``; older ones are migrated on read (``migrations``). A record
 that cannot be read is an error naming its path, never silently replaced.
@@ -370,6 +372,36 @@ class Store:
     def save_llm(self, key: str, value: dict[str, Any]) -> None:
         data = json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
         self._write(self.root / "cache" / "llm" / f"{key}.json", data)
+
+    def load_judge(self, key: str) -> dict[str, Any] | None:
+        """A prompt-lab judge reply: cached apart, so clearing one cache spares the other."""
+        data = self._read_bytes(self.root / "cache" / "judge" / f"{key}.json")
+        return None if data is None else self._json_object(data, "judge cache")
+
+    def save_judge(self, key: str, value: dict[str, Any]) -> None:
+        data = json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
+        self._write(self.root / "cache" / "judge" / f"{key}.json", data)
+
+    def _json_object(self, data: bytes, what: str) -> dict[str, Any]:
+        try:
+            value: dict[str, Any] = json.loads(data)
+        except ValueError as exc:
+            raise StoreError(f"cannot read {what} entry: {exc}") from exc
+        return value
+
+    def save_eval_report(self, evalset: str, run_id: str, files: dict[str, bytes]) -> list[Path]:
+        """A prompt-lab run's report files, in a folder of their own: a run id is never reused,
+        so an earlier report is never overwritten."""
+        for part in (evalset, run_id):
+            if not part or part.startswith(".") or "/" in part or "\\" in part:
+                raise ValueError(f"not a folder name: {part!r}")
+        folder = self.root / "evals" / evalset / run_id
+        if folder.exists():
+            raise StoreError(f"eval report folder {folder} exists already", folder)
+        paths = [folder / name for name in files]
+        for path, data in zip(paths, files.values(), strict=True):
+            self._write(path, data)
+        return paths
 
     # ---- a feature's own documents -----------------------------------------------------------
     def _doc_path(self, date: dt.date | None, area: str, name: str = "") -> Path:

@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..config import Settings
 from ..errors import DigestError, EditConflict, ReviewRefused, UsageError
-from ..prompts import list_names, list_versions
+from ..prompts import list_versions, summary_names
 from .editorial import Editorial
 from .models import SECTION_NAMES, PaperState
 from .publish import last_publication, publish_day
@@ -241,7 +241,7 @@ def _counts(papers: list[PaperState]) -> dict[str, int]:
 def _prompt_specs(prompts_dir: Path) -> list[str]:
     return [
         f"{name}@{version}"
-        for name in list_names(prompts_dir)
+        for name in summary_names(prompts_dir)
         for version in reversed(list_versions(prompts_dir, name))
     ]
 

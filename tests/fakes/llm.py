@@ -16,7 +16,7 @@ import hashlib
 import json
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -204,6 +204,8 @@ class FakeLLM(FakeServer):
         self.retry_after_s = 1.0
         self.context_window: int | None = None
         self._by_text: list[tuple[str, deque[Behaviour | Reply]]] = []
+        self._always: list[tuple[tuple[str, ...], Behaviour]] = []
+        self._responders: list[Callable[[str], dict[str, Any] | None]] = []
 
     # -- test API
 
@@ -219,6 +221,19 @@ class FakeLLM(FakeServer):
                     queue.extend(parsed)
                     return
             self._by_text.append((substring, deque(parsed)))
+
+    def always_for(self, behaviour: Behaviour | str, *substrings: str) -> None:
+        """Every chat request whose messages contain all of `substrings` gets `behaviour`, for
+        as long as the server runs (re-asks included): a prompt version that always answers in
+        English, say. One-off `script_for` behaviours come first."""
+        with self._lock:
+            self._always.append((substrings, Behaviour(behaviour)))
+
+    def respond_with(self, responder: Callable[[str], dict[str, Any] | None]) -> None:
+        """`responder(text of all messages)` returns the JSON object to answer with, or None to
+        answer as usual: for requests that are not summaries (a pairwise judge, say)."""
+        with self._lock:
+            self._responders.append(responder)
 
     @property
     def calls(self) -> int:
@@ -274,6 +289,9 @@ class FakeLLM(FakeServer):
         rejected = self._reject(body)
         if rejected is not None:
             return rejected
+        answer = self._responder_answer(_all_text(body))
+        if answer is not None:
+            return Reply(200, _completion(body, Behaviour.OK, len(_all_text(body)) // 4, answer))
         behaviour = self._next_behaviour(_all_text(body)) or Behaviour.OK
         if isinstance(behaviour, Reply):
             return behaviour
@@ -316,6 +334,18 @@ class FakeLLM(FakeServer):
             for substring, queue in self._by_text:
                 if queue and substring in text:
                     return queue.popleft()
+            for substrings, behaviour in self._always:
+                if all(s in text for s in substrings):
+                    return behaviour
+        return None
+
+    def _responder_answer(self, text: str) -> str | None:
+        with self._lock:
+            responders = list(self._responders)
+        for responder in responders:
+            answer = responder(text)
+            if answer is not None:
+                return json.dumps(answer, ensure_ascii=False)
         return None
 
     def _behave(self, behaviour: Behaviour, body: dict[str, Any]) -> Reply:
@@ -498,9 +528,12 @@ def _content(behaviour: Behaviour, body: dict[str, Any]) -> str:
     return text
 
 
-def _completion(body: dict[str, Any], behaviour: Behaviour, prompt_tokens: int) -> JSONBody:
+def _completion(
+    body: dict[str, Any], behaviour: Behaviour, prompt_tokens: int, content: str | None = None
+) -> JSONBody:
     refusal = "I'm sorry, but I can't help with that request."
-    content = None if behaviour is Behaviour.REFUSAL else _content(behaviour, body)
+    if content is None and behaviour is not Behaviour.REFUSAL:
+        content = _content(behaviour, body)
     completion_tokens = len(content or refusal) // 4
     return {
         "id": "chatcmpl-" + _digest(body)[:29],
