@@ -1,6 +1,7 @@
 """Whole nights against the loopback fakes: overlap, re-run time and memory, vs a sequential run.
 
     python benchmarks/pipeline_speed.py [--papers 20] [--latency 1.0] [--big 200] [--quick]
+                                        [--huge-mb 200] [--trickle-deadline 10]
 
 The target: with instant downloads and an LLM that takes L seconds per call, a 20-paper day
 finishes in under 1.5 x L plus extraction time at the default settings (a sequential pipeline
@@ -17,6 +18,12 @@ Memory is measured in a child process (``spawn``) that runs only the pipeline, w
 keep serving from this one: the fakes record every request body they receive (a chat request
 carries the paper's text), which would otherwise grow with the number of papers and be counted.
 The child warms up with a tiny night first, so imports and tokenizer tables are not counted.
+
+A hostile night (issue 8) is the N-paper day plus a PDF of ``--huge-mb`` MB served without a
+Content-Length (so only the streamed size cap can stop it) and a PDF trickled one byte every 5 s
+(each read quick, the whole endless), with the request deadline set to ``--trickle-deadline``
+(the default setting is 300 s). Its peak memory is compared with the normal N-paper night's,
+and its wall time with the deadline.
 
 Never asserts: it prints numbers and PASS/FAIL per target, and exits 0 unless it crashed.
 """
@@ -55,11 +62,13 @@ from pipeline.tokens import count_tokens  # noqa: E402
 from tests import pdfs  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.hf import FakeHF, hf_entry  # noqa: E402
+from tests.fakes.hostile import trickle, unsized  # noqa: E402
 from tests.fakes.llm import FakeLLM  # noqa: E402
 
 DAY = dt.date(2024, 6, 13)  # the N-paper day of the timing runs
 BIG_DAY = dt.date(2024, 6, 14)  # the big day of the memory runs
 WARM_DAY = dt.date(2024, 6, 12)  # two papers, to warm a process up outside the measurements
+HOSTILE_DAY = dt.date(2024, 6, 15)  # the N-paper day plus a huge and a trickled PDF
 MB = 1024 * 1024
 
 _WORDS_A = ("Sparse", "Robust", "Efficient", "Scalable", "Adaptive", "Unified", "Tiny", "Deep")
@@ -111,6 +120,19 @@ def make_papers(prefix: str, n: int, bases: list[bytes]) -> list[Paper]:
         pdf = bases[i % len(bases)] + f"% bench copy for {arxiv_id}\n".encode()
         papers.append(Paper(arxiv_id, title, abstract, pdf))
     return papers
+
+
+def hostile_papers(bases: list[bytes], huge_mb: int) -> tuple[Paper, Paper]:
+    """A readable PDF of ``huge_mb`` MB (an incompressible attachment) and an ordinary one, to be
+    served without a size and trickled."""
+    with pymupdf.open(stream=bases[0], filetype="pdf") as doc:
+        doc.embfile_add("scans.bin", random.Random(7).randbytes(huge_mb * MB))
+        big = doc.tobytes()
+    abstract = "We study what a night does with a hostile PDF host."
+    return (
+        Paper("2406.50001", "A Huge Scanned Appendix", abstract, big),
+        Paper("2406.50002", "A Trickled Download", abstract, bases[1 % len(bases)]),
+    )
 
 
 def publish_day(hf: FakeHF, arxiv: FakeArxiv, date: dt.date, papers: list[Paper]) -> None:
@@ -251,6 +273,8 @@ def memory_child(values: dict[str, Any], warm_values: dict[str, Any], date: str)
     tracemalloc.stop()
     counts = result.report.counts if result.report else {}
     return {
+        "exit": int(result.exit_code),
+        "abstract_only": counts.get("abstract_only", 0),
         "peak": peak,
         "current": current,
         "rss_before": rss_before,
@@ -261,13 +285,15 @@ def memory_child(values: dict[str, Any], warm_values: dict[str, Any], date: str)
     }
 
 
-def measure_memory(bench: Bench, date: dt.date, latency: float, repeats: int) -> dict[str, Any]:
+def measure_memory(
+    bench: Bench, date: dt.date, latency: float, repeats: int, **overrides: Any
+) -> dict[str, Any]:
     """The worst of ``repeats`` nights, each in a fresh child process and data dir: the peak
     depends on how downloads and extraction race, so one night can be lucky."""
     bench.llm.latency = latency
     runs = []
     for _ in range(repeats):
-        values = bench.values(bench.fresh_dir(f"mem-{date}"))
+        values = bench.values(bench.fresh_dir(f"mem-{date}"), **overrides)
         warm = bench.values(bench.fresh_dir("mem-warm"))
         spawn = get_context("spawn")
         with ProcessPoolExecutor(1, mp_context=spawn, max_tasks_per_child=1) as pool:
@@ -306,6 +332,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--distinct", type=int, default=None, help="distinct generated PDFs [8]")
     parser.add_argument(
         "--repeat", type=int, default=None, help="paper length (pdfs.paper_pdf) [20]"
+    )
+    parser.add_argument("--huge-mb", type=int, default=200, help="the hostile night's huge PDF")
+    parser.add_argument(
+        "--trickle-deadline", type=float, default=10.0, help="request deadline, hostile night [s]"
     )
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
     args = parser.parse_args()
@@ -352,6 +382,7 @@ def main() -> int:
     day = make_papers("1", n, bases)
     big_day = make_papers("2", big, bases)
     warm = make_papers("3", 2, bases)
+    huge, trickled = hostile_papers(bases, args.huge_mb)
     print(f"generated PDFs in {time.perf_counter() - t:.1f}s\n")
 
     count_tokens("warm up the tokenizer outside the timings", defaults.model)
@@ -366,6 +397,7 @@ def main() -> int:
         publish_day(hf, arxiv, DAY, day)
         publish_day(hf, arxiv, BIG_DAY, big_day)
         publish_day(hf, arxiv, WARM_DAY, warm)
+        publish_day(hf, arxiv, HOSTILE_DAY, [*make_papers("4", n, bases), huge, trickled])
         bench = Bench(hf, arxiv, llm, tmp)
 
         bench.night(bench.fresh_dir("warm"), WARM_DAY, 0.0)  # imports, clients, tokenizer
@@ -380,6 +412,12 @@ def main() -> int:
 
         mem_small = measure_memory(bench, DAY, args.mem_latency, args.mem_repeats)
         mem_big = measure_memory(bench, BIG_DAY, args.mem_latency, args.mem_repeats)
+        arxiv.script(arxiv.pdf_path(huge.arxiv_id), unsized(huge.pdf))
+        slow = trickle(trickled.pdf, chunk=1, every_s=5.0, content_type="application/pdf")
+        arxiv.script(arxiv.pdf_path(trickled.arxiv_id), slow)
+        mem_hostile = measure_memory(
+            bench, HOSTILE_DAY, args.mem_latency, 1, http_deadline_s=args.trickle_deadline
+        )
 
     for name, night in (("sequential", seq), ("default", dflt), ("latency 0", zero)):
         check_night(name, night, n)
@@ -442,6 +480,27 @@ def main() -> int:
     row(f"peak({big}) / peak({n})", f"{ratio:.2f}", f"linear growth would be {big / n:.1f}")
     row(f"RSS growth({big}) / RSS growth({n})", f"{rss_ratio:.2f}", "(includes tracemalloc's own)")
 
+    hostile_ratio = mem_hostile["peak"] / mem_small["peak"]
+    hostile_rss = mem_hostile["rss_growth"] / max(mem_small["rss_growth"], 1)
+    print(
+        f"\nhostile night ({n} papers + a {args.huge_mb} MB PDF without Content-Length + a PDF "
+        f"trickled 1 byte/5 s; deadline {args.trickle_deadline:g}s, cap "
+        f"{defaults.max_pdf_mb:g} MB)"
+    )
+    row(
+        "tracemalloc peak",
+        f"{mem_hostile['peak'] / MB:.1f} MB",
+        f"x{hostile_ratio:.2f} the normal {n}-paper night's; RSS growth "
+        f"{mem_hostile['rss_growth'] / MB:.1f} MB (x{hostile_rss:.2f})",
+    )
+    row(
+        "wall time",
+        f"{mem_hostile['wall']:.2f}s",
+        f"normal night {mem_small['wall']:.2f}s; exit {mem_hostile['exit']}, "
+        f"{mem_hostile['ok']} ok of {mem_hostile['listed']}, "
+        f"{mem_hostile['abstract_only']} from abstracts",
+    )
+
     rerun_ok = rerun.wall < 2.0 and rerun.llm_calls == 0
     print("\ntargets")
     row(
@@ -458,6 +517,17 @@ def main() -> int:
         f"peak memory flat ({big} vs {n} papers, <= 2x)",
         verdict(ratio <= 2.0),
         f"ratio {ratio:.2f}",
+    )
+    row(
+        "hostile night: peak memory <= 1.5x the normal night's",
+        verdict(hostile_ratio <= 1.5),
+        f"ratio {hostile_ratio:.2f}",
+    )
+    bounded = mem_hostile["wall"] < args.trickle_deadline + mem_small["wall"] + 5
+    row(
+        "hostile night ends within deadline + normal night",
+        verdict(bounded and mem_hostile["abstract_only"] == 2),
+        f"{mem_hostile['wall']:.1f}s; {mem_hostile['abstract_only']} of 2 hostile PDFs fell back",
     )
     print(f"\n(benchmark took {time.perf_counter() - started_all:.0f}s)")
     return 0

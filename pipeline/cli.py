@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import cliopts as o
-from .errors import ExitCode
+from .errors import DigestError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from .config import Settings
     from .nightly import RunOptions
+
+log = logging.getLogger("pipeline")
 
 app = typer.Typer(
     add_completion=False,
@@ -92,6 +96,8 @@ def nightly(
     if any(values[k] for k in ("date_from", "date_to", "batch", "batch_status", "batch_cancel")):
         raise typer.Exit(_range(ctx, values, verbose))
     with o.reported(ctx, verbose):
+        if (values["show_prompts"] or values["prompt_out"] is not None) and not values["dry_run"]:
+            raise UsageError("--show-prompts and --prompt-out need --dry-run")
         settings = o.settings_for(ctx, **values)
         options = RunOptions(
             date=o.parse_date(values["date"]),
@@ -105,7 +111,12 @@ def nightly(
             from .slack import require_slack_config
 
             require_slack_config(settings)  # before the night spends anything
+        started = time.perf_counter()
+        log.info("%s: starting (data dir %s)", options.date, settings.data_dir.resolve())
         code, lines = asyncio.run(_run(settings, options))
+        log.info(
+            "%s: finished in %.1fs, exit %d", options.date, time.perf_counter() - started, code
+        )
     for line in lines:
         typer.echo(line)
     if values["slack_post"] and not options.dry_run and code in (ExitCode.OK, ExitCode.ATTENTION):
@@ -140,7 +151,7 @@ def _post_after_night(settings: Settings, date: dt.date) -> None:
 async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]:
     from .lines import result_lines
     from .llm import OpenAILLM
-    from .nightly import require_llm_config, run_night
+    from .nightly import record_failed_run, require_llm_config, run_night
     from .progress import StageProgress
 
     with StageProgress() as progress:
@@ -151,9 +162,14 @@ async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]
             # Closed on every path, a failed check included: an unclosed client is closed by
             # the SDK at garbage collection, on whatever loop runs then, with a traceback.
             async with OpenAILLM.from_settings(settings) as llm:
-                warnings = await llm.check()
+                try:
+                    warnings = await llm.check()
+                except DigestError as exc:
+                    record_failed_run(settings, options.date, exc)
+                    raise
+                for warning in warnings:
+                    log.warning("warning: %s", warning)  # now, not after an hour of papers
                 result = await run_night(settings, options, progress, llm)
-            result.warnings = warnings + result.warnings
     return result.exit_code, result_lines(result)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,13 @@ log = logging.getLogger("pipeline")
 
 # ---- the shared options -------------------------------------------------------------------------
 Date = Annotated[str | None, typer.Option(help="Day (YYYY-MM-DD, UTC; default today).")]
-DataDir = Annotated[Path | None, typer.Option(help="Where everything is kept [default: ./data].")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Where everything is kept [env DIGEST_DATA_DIR; default: ./data, relative to the "
+        "current directory: give cron an absolute path]."
+    ),
+]
 Model = Annotated[
     str | None, typer.Option(help="LLM model [env DIGEST_MODEL; default gpt-4.1-mini].")
 ]
@@ -104,15 +111,27 @@ def make_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        raise UsageError(f"invalid setting {where}: {first.get('msg')}") from exc
+        # Named as the setting and as its variable: a value the flags did not check (typer
+        # checks most) came from the environment.
+        name = where if where.isupper() else f"{where} (DIGEST_{where.upper()})"
+        value = f" (got {first['input']!r})" if "input" in first else ""
+        raise UsageError(f"invalid setting {name}: {first.get('msg')}{value}") from exc
 
 
 # ---- around every command -----------------------------------------------------------------------
 def setup_logging(verbose: bool) -> None:
+    # Under cron (no terminal) every line carries its UTC time: the log is all there is later.
+    stamped = verbose or not sys.stderr.isatty()
+    formatter = logging.Formatter(
+        ("%(asctime)s " if stamped else "") + ("%(levelname)s " if verbose else "") + "%(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%SZ",
+    )
+    formatter.converter = time.gmtime
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s" if verbose else "%(message)s",
-        stream=sys.stderr,
+        handlers=[handler],
         force=True,  # a second run in one process (tests) must log to the current stderr
     )
     # Libraries' INFO lines (every HTTP request) would bury ours.

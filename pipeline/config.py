@@ -34,24 +34,34 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("data")
+    """Relative to the directory the job starts in (cron: the user's home): give cron an
+    absolute ``--data-dir`` or ``DIGEST_DATA_DIR``."""
     model: str = "gpt-4.1-mini"
     prompt: str = "summarize"
     """``name`` for the newest version, or ``name@vN`` for a fixed one."""
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
 
-    token_budget: int = 12_000
+    token_budget: int = Field(default=12_000, ge=100)
     """Tokens of paper text sent to the LLM (title and abstract always fit first)."""
-    concurrency: int = 32
+    concurrency: int = Field(default=32, ge=1)
     """LLM calls in flight at once: a typical day (~30 papers) goes in one wave."""
-    download_concurrency: int = 4
+    download_concurrency: int = Field(default=4, ge=1)
     """PDF downloads at once: arXiv asks for small bursts."""
-    arxiv_delay_s: float = 3.0
+    arxiv_delay_s: float = Field(default=3.0, ge=0)
     """Pause between arXiv API calls, per arXiv's guideline."""
-    http_timeout_s: float = 60.0
-    llm_timeout_s: float = 180.0
-    max_attempts: int = 5
+    http_timeout_s: float = Field(default=60.0, gt=0)
+    """Longest wait for any one read (or the connection) of an HTTP request."""
+    llm_timeout_s: float = Field(default=180.0, gt=0)
+    http_deadline_s: float = Field(default=300.0, gt=0)
+    """Longest a whole HTTP request may take (listing, arXiv API, a PDF), however steadily the
+    bytes trickle in."""
+    llm_deadline_s: float = Field(default=600.0, gt=0)
+    """Longest one LLM call may take, start to last byte."""
+    max_pdf_mb: float = Field(default=50.0, gt=0)
+    """A PDF larger than this is not downloaded: the paper is made from its abstract, flagged."""
+    max_attempts: int = Field(default=5, ge=1)
     """Attempts per HTTP request (first try included) on 429, 5xx, timeouts."""
-    max_backoff_s: float = 60.0
+    max_backoff_s: float = Field(default=60.0, ge=0)
     batch_poll_s: float = 60.0
     """How often a Batch API run looks at its batches; it backs off to ``batch_poll_max_s``."""
     batch_poll_max_s: float = 600.0
@@ -59,7 +69,7 @@ class Settings(BaseSettings):
     """Processes extracting PDFs when a range is prepared for a batch (1: the night's thread)."""
     batch_online_retries: int = 20
     """Requests a Batch API run may send online when the batch could not answer them."""
-    reasks: int = 2
+    reasks: int = Field(default=2, ge=0)
     """Re-asks with the problem stated when a summary fails validation."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     faithfulness: Literal["review", "flag", "off"] = "review"

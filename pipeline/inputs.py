@@ -22,7 +22,7 @@ import httpx2
 from .config import Settings
 from .errors import ExtractionError, FetchError
 from .extract import EXTRACTOR_VERSION, extract_pdf
-from .fetch import download_pdf
+from .fetch import download_pdf_to
 from .hashing import sha256_bytes
 from .http import make_client
 from .models import ArxivMeta, DailyPaper, Extraction, Flag, PaperInput
@@ -85,8 +85,12 @@ async def paper_pdf(
     if cached is not None:
         return cached
     async with downloads or contextlib.nullcontext(), _client(http, settings) as client:
-        data = await download_pdf(client, settings, meta)
-    store.save_pdf(meta, data)
+        # Streamed to disk against DIGEST_MAX_PDF_MB: an oversized PDF never sits in memory.
+        with store.writing_pdf(meta) as sink:
+            await download_pdf_to(client, settings, meta, sink)
+    data = store.load_pdf(meta)
+    if data is None:
+        raise FetchError(meta.arxiv_id, "the downloaded PDF vanished from the store")
     return data
 
 

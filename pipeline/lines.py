@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .attention import fallback_line, hidden_line, most_fell_back_line, skipped_lines
 from .models import PaperRecord, RunReport, Status
 from .nightly import DryRunPaper, RunResult
 from .publish import Published
@@ -10,6 +11,8 @@ from .publish import Published
 def result_lines(result: RunResult) -> list[str]:
     """The lines the nightly job prints, in order: warnings, then what happened."""
     lines = list(result.warnings)
+    if result.report is not None and (headline := most_fell_back_line(result.records)):
+        lines.insert(0, headline)  # before anything else: the night is mostly abstracts
     if result.nothing_listed:
         return [*lines, f"{result.date}: Hugging Face lists no papers; nothing to do"]
     if result.report is None:  # a dry run
@@ -59,4 +62,5 @@ def final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
         if r.flags:  # published, but an editor should look: hidden text, abstract only, ...
             found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in r.flags[:3])
             lines.append(f"  flagged: {r.paper.arxiv_id} - {found}")
-    return lines
+    summaries = (fallback_line(records), hidden_line(records))
+    return [*lines, *(s for s in summaries if s), *skipped_lines(report.skipped)]

@@ -8,16 +8,25 @@ import re
 from typing import Any
 
 import httpx2
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .config import Settings
 from .errors import ServiceError
+from .escaping import safe_url
 from .http import get_bytes
-from .models import DailyPaper, HFDailyEntry
+from .models import DailyPaper, Flag, HFDailyEntry, SkippedEntry
 
 PAGE_SIZE = 50
 MAX_PAGES = 40  # 2,000 papers: far beyond any real day; stops a server that ignores `p`.
 HF_WEB = "https://huggingface.co"
+MAX_PAGE_BYTES = 20_000_000  # a page of 50 entries is ~100 kB; this is only a guard
+
+# arXiv's identifier schemes (https://info.arxiv.org/help/arxiv_identifier.html): YYMM.NNNN(N)
+# since 2007, archive(.SUBJECT-CLASS)/YYMMNNN before; either with an optional version. An id is
+# also a file name in the store and part of every URL we build, so nothing else gets through.
+ARXIV_ID = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
+)
 
 
 def _collapse(text: str) -> str:
@@ -34,41 +43,97 @@ def absolute_url(url: str | None, base: str = HF_WEB) -> str | None:
     return url
 
 
+class Listing(BaseModel):
+    """The day's papers (by votes), the entries skipped as broken, and the raw JSON kept."""
+
+    papers: list[DailyPaper]
+    skipped: list[SkippedEntry]
+    raw: list[Any]
+
+
+def arxiv_id_problem(arxiv_id: str) -> str | None:
+    if not arxiv_id:
+        return "the arXiv id is empty"
+    if not ARXIV_ID.fullmatch(arxiv_id):
+        return "the id is not an arXiv id (like 2406.01234 or hep-th/9901001)"
+    return None
+
+
+def _thumbnail(url: str | None) -> tuple[str | None, list[Flag]]:
+    absolute = absolute_url(url)
+    safe = safe_url(absolute)
+    if absolute and safe is None:
+        detail = f"thumbnail {absolute[:80]!r} is not an https URL: left out"
+        return None, [Flag(code="unsafe_url", detail=detail)]
+    return safe, []
+
+
 def normalise(entry: HFDailyEntry) -> DailyPaper:
     paper = entry.paper
+    match = ARXIV_ID.fullmatch(paper.id.strip())
+    thumbnail, flags = _thumbnail(entry.thumbnail)
     return DailyPaper(
-        arxiv_id=paper.id.strip(),
+        arxiv_id=match["id"] if match else paper.id.strip(),
         title=_collapse(paper.title),
         upvotes=paper.upvotes,
         authors=[_collapse(a.name) for a in paper.authors if a.name.strip()],
         abstract=_collapse(paper.summary),
         published_at=paper.published_at,
-        thumbnail=absolute_url(entry.thumbnail),
+        thumbnail=thumbnail,
         submitter_avatar=absolute_url(
             entry.submitted_by.avatar_url if entry.submitted_by else None
         ),
         num_comments=entry.num_comments,
+        flags=flags,
     )
 
 
-def parse_listing(raw: list[Any], url: str) -> list[DailyPaper]:
-    """Validate, normalise and sort by upvotes (descending; ties keep the API's order)."""
+def _entry_name(item: Any) -> str | None:
+    paper = item.get("paper") if isinstance(item, dict) else None
+    arxiv_id = paper.get("id") if isinstance(paper, dict) else None
+    return repr(arxiv_id)[:40] if isinstance(arxiv_id, str) else None
+
+
+def _validation_reason(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "entry"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first.get('msg', 'invalid')}{more}"
+
+
+def parse_entry(item: Any) -> DailyPaper:
+    """One listing entry as a paper; ValueError with one line saying what is broken."""
     try:
-        entries = [HFDailyEntry.model_validate(item) for item in raw]
+        entry = HFDailyEntry.model_validate(item)
     except ValidationError as exc:
-        raise ServiceError("Hugging Face", url, f"unexpected response shape: {exc}") from exc
+        raise ValueError(_validation_reason(exc)) from exc
+    problem = arxiv_id_problem(entry.paper.id.strip())
+    if problem:
+        raise ValueError(problem)
+    if not _collapse(entry.paper.title):
+        raise ValueError("the title is empty")
+    return normalise(entry)
+
+
+def parse_listing(raw: list[Any]) -> Listing:
+    """Validate each entry on its own (a broken one is skipped and named, the others go on),
+    normalise, and sort by upvotes (descending; ties keep the API's order)."""
     papers: dict[str, DailyPaper] = {}
-    for entry in entries:
-        paper = normalise(entry)
+    skipped: list[SkippedEntry] = []
+    for index, item in enumerate(raw):
+        try:
+            paper = parse_entry(item)
+        except ValueError as exc:
+            skipped.append(SkippedEntry(index=index, arxiv_id=_entry_name(item), reason=str(exc)))
+            continue
         papers.setdefault(paper.arxiv_id, paper)  # a paper repeated across pages counts once
     # sorted() is stable, so equal votes keep the API's order.
-    return sorted(papers.values(), key=lambda p: -p.upvotes)
+    ordered = sorted(papers.values(), key=lambda p: -p.upvotes)
+    return Listing(papers=ordered, skipped=skipped, raw=raw)
 
 
-async def fetch_listing(
-    client: httpx2.AsyncClient, settings: Settings, date: dt.date
-) -> tuple[list[Any], str]:
-    """All pages of the day's raw JSON, and the URL asked (for messages)."""
+async def fetch_listing(client: httpx2.AsyncClient, settings: Settings, date: dt.date) -> list[Any]:
+    """All pages of the day's raw JSON."""
     url = settings.hf_endpoint.rstrip("/") + "/api/daily_papers"
     raw: list[Any] = []
     for page in range(MAX_PAGES):
@@ -80,6 +145,8 @@ async def fetch_listing(
             params=params,
             attempts=settings.max_attempts,
             max_backoff=settings.max_backoff_s,
+            deadline_s=settings.http_deadline_s,
+            max_bytes=MAX_PAGE_BYTES,
         )
         try:
             items = json.loads(body)
@@ -90,11 +157,8 @@ async def fetch_listing(
         raw.extend(items)
         if len(items) < PAGE_SIZE:
             break
-    return raw, f"{url}?date={date.isoformat()}"
+    return raw
 
 
-async def list_papers(
-    client: httpx2.AsyncClient, settings: Settings, date: dt.date
-) -> tuple[list[DailyPaper], list[Any]]:
-    raw, url = await fetch_listing(client, settings, date)
-    return parse_listing(raw, url), raw
+async def list_papers(client: httpx2.AsyncClient, settings: Settings, date: dt.date) -> Listing:
+    return parse_listing(await fetch_listing(client, settings, date))

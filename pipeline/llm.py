@@ -9,6 +9,7 @@ said, untouched: parsing and validation live in ``summarize``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -145,9 +146,15 @@ class OpenAILLM:
         structured_output: str = "auto",
         max_attempts: int = 5,
         max_backoff_s: float = 60.0,
+        deadline_s: float = 600.0,
     ) -> None:
         self.model = model
         self.base_url = base_url or OPENAI_URL
+        self.base_url_source = (
+            "set by OPENAI_BASE_URL"
+            if base_url
+            else "OpenAI's default, as OPENAI_BASE_URL is not set"
+        )
         self._client = AsyncOpenAI(
             api_key=api_key or "not-needed-for-local-servers",
             base_url=self.base_url,
@@ -158,6 +165,9 @@ class OpenAILLM:
         self._may_downgrade = structured_output == "auto"
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
+        self.deadline_s = deadline_s
+        """Longest one call may take: the SDK's timeout is per read, so a server trickling its
+        reply would never trip it."""
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str | None = None) -> OpenAILLM:
@@ -169,6 +179,7 @@ class OpenAILLM:
             structured_output=settings.structured_output,
             max_attempts=settings.max_attempts,
             max_backoff_s=settings.max_backoff_s,
+            deadline_s=settings.llm_deadline_s,
         )
 
     async def __aenter__(self) -> OpenAILLM:
@@ -192,7 +203,9 @@ class OpenAILLM:
         except openai.NotFoundError:
             return []  # some local servers have no /models; the first call will tell
         except openai.APIConnectionError as exc:
-            raise self._config_error("unreachable", "check OPENAI_BASE_URL") from exc
+            raise self._config_error(
+                "unreachable", f"the URL is {self.base_url_source}; is the server running?"
+            ) from exc
         except openai.APIStatusError as exc:
             raise self._config_error(f"HTTP {exc.status_code}", "try again later") from exc
         if not models or self.model in models:
@@ -220,9 +233,12 @@ class OpenAILLM:
         mode = self.mode
         started = time.perf_counter()
         try:
-            response = await self._client.chat.completions.create(
-                **chat_request(self.model, messages, params, mode, schema)
-            )
+            async with asyncio.timeout(self.deadline_s):
+                response = await self._client.chat.completions.create(
+                    **chat_request(self.model, messages, params, mode, schema)
+                )
+        except TimeoutError as exc:  # the deadline; the SDK's own timeouts are APITimeoutError
+            raise TransientError(f"no complete answer within {self.deadline_s:g}s") from exc
         except openai.BadRequestError as exc:
             if _is_context_error(exc):
                 raise ContextTooLong(_error_text(exc)) from exc
@@ -234,7 +250,7 @@ class OpenAILLM:
             raise self._config_error(f"HTTP {exc.status_code}", "check OPENAI_API_KEY") from exc
         except openai.NotFoundError as exc:
             raise self._config_error(
-                f"HTTP 404: {_error_text(exc)}", "check --model and OPENAI_BASE_URL"
+                f"HTTP 404: {_error_text(exc)}", f"check --model; the URL is {self.base_url_source}"
             ) from exc
         except openai.RateLimitError as exc:
             if "insufficient_quota" in str(exc.body):
@@ -248,18 +264,42 @@ class OpenAILLM:
             if transient := transient_status(exc.status_code, exc.response.headers):
                 raise transient from exc
             raise RequestRejected(f"HTTP {exc.status_code}: {_error_text(exc)}") from exc
-        choice = response.choices[0]
-        usage = Usage(
-            prompt_tokens=response.usage.prompt_tokens if response.usage else 0,
-            completion_tokens=response.usage.completion_tokens if response.usage else 0,
+        except ValueError as exc:  # the SDK could not decode a body labelled JSON
+            raise TransientError("malformed reply (the body is not JSON)") from exc
+        return _reply_of(response, time.perf_counter() - started)
+
+
+def _reply_of(response: object, latency_s: float) -> LLMReply:
+    """The answer in a chat completion; a body of any other shape (``"choices": []``, a proxy's
+    HTML page or plain text with status 200) is a failed attempt, retried like a 5xx."""
+    try:
+        choice = response.choices[0]  # type: ignore[attr-defined]
+        message = choice.message
+        content, finish_reason = message.content, choice.finish_reason
+        usage = getattr(response, "usage", None)
+        reply = LLMReply(
+            content=content,
+            refusal=getattr(message, "refusal", None),
+            finish_reason=finish_reason,
+            usage=Usage(
+                prompt_tokens=getattr(usage, "prompt_tokens", None) or 0,
+                completion_tokens=getattr(usage, "completion_tokens", None) or 0,
+            ),
+            latency_s=latency_s,
         )
-        return LLMReply(
-            content=choice.message.content,
-            refusal=getattr(choice.message, "refusal", None),
-            finish_reason=choice.finish_reason,
-            usage=usage,
-            latency_s=time.perf_counter() - started,
-        )
+    except (AttributeError, IndexError, TypeError, ValueError) as exc:
+        raise TransientError(f"malformed reply ({_describe(response)})") from exc
+    return reply
+
+
+def _describe(response: object) -> str:
+    if isinstance(response, str | bytes):
+        text = response.decode(errors="replace") if isinstance(response, bytes) else response
+        start = " ".join(text.split())[:60]
+        return f"not a chat completion: {start!r}" if start else "an empty body"
+    if getattr(response, "choices", None) == []:
+        return "no choices"
+    return f"not a chat completion: {type(response).__name__}"
 
 
 LLMClient = OpenAILLM

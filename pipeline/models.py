@@ -61,6 +61,18 @@ class DailyPaper(Model):
     thumbnail: str | None = None
     submitter_avatar: str | None = None
     num_comments: int = 0
+    flags: list[Flag] = Field(default_factory=list)
+    """What the listing entry itself got wrong (an unsafe thumbnail URL, dropped)."""
+
+
+class SkippedEntry(Model):
+    """A listing entry too broken to be a paper: skipped, and named to the user."""
+
+    index: int
+    """Its position in the day's raw listing (0-based)."""
+    arxiv_id: str | None
+    """The id as a printable ``repr``, cut short; None when the entry had no id at all."""
+    reason: str
 
 
 class ArxivMeta(Model):
@@ -234,6 +246,10 @@ class RunReport(Model):
     """The prompt(s) of the night, as ``name@version#hash12``."""
     models: list[str] = Field(default_factory=list)
     papers: list[PaperReport] = Field(default_factory=list)
+    skipped: list[SkippedEntry] = Field(default_factory=list)
+    """Listing entries too broken to be papers (the others went on)."""
+    error: str | None = None
+    """Why the run stopped, when it did (exit_status 1): the one line the user saw."""
 
 
 class DigestEntry(Model):

@@ -11,6 +11,7 @@ leaves the remaining papers pending. The result is a report; ``lines`` turns it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import httpx2
 
+from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
 from .config import Settings
-from .errors import ExitCode, SummaryError, UsageError
+from .errors import DigestError, ExitCode, StoreError, SummaryError, UsageError
 from .faithfulness.policy import Policy, apply_policy, content_check
 from .faithfulness.sources import input_source
 from .fetch import arxiv_metadata
@@ -32,6 +34,7 @@ from .llm import LLM, OpenAILLM
 from .models import (
     ArxivMeta,
     DailyPaper,
+    Flag,
     PaperInput,
     PaperRecord,
     PaperReport,
@@ -162,7 +165,7 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
         paper, meta, store=night.store, settings=night.settings, http=night.http,
         force=options.force, limits=night.limits, timings=record.timings,
     )  # fmt: skip
-    record.flags, record.input_tokens = inp.flags, inp.tokens
+    record.flags, record.input_tokens = [*paper.flags, *inp.flags], inp.tokens
     if night.llm is None:
         night.dry_run[paper.arxiv_id] = _dry_run(night, paper, inp)
         return previous or record
@@ -174,13 +177,31 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
         limit = night.settings.max_cost_usd
         if limit is not None and (cost(night.price, night.spent) or 0.0) >= limit:
             record.status, record.reason = Status.PENDING, f"--max-cost ${limit:.2f} reached"
-            night.progress.advance("summarized", f"{paper.arxiv_id} (pending)")
-            night.store.save_record(date, record)
-            return record
-        await _summarize(night, paper, inp, record)
+        else:
+            await _summarize(night, paper, inp, record)
     night.progress.advance("summarized", f"{paper.arxiv_id} ({record.status})")
+    if record.status is not Status.OK and previous is not None and _published(previous):
+        return _keep_previous(night, previous, record)
     night.store.save_record(date, record)
     return record
+
+
+def _published(record: PaperRecord) -> bool:
+    return record.status is Status.OK and record.summary is not None
+
+
+def _keep_previous(night: _Night, previous: PaperRecord, attempt: PaperRecord) -> PaperRecord:
+    """A new attempt (--force, a new prompt or PDF version) that did not pass never unpublishes
+    the last good summary: that stays the paper's current record (the digest is built from
+    those), the attempt goes to its history, and the run reports the attempt, flagged, so the
+    editors see its draft."""
+    date = night.options.date
+    if attempt.status is not Status.PENDING:  # a paper not even tried has nothing to keep
+        night.store.archive_record(date, attempt)
+    night.store.save_record(date, previous.model_copy(update={"paper": attempt.paper}))
+    detail = f"the new attempt is {attempt.status}; the last good summary stays published"
+    flag = Flag(code=KEPT_PREVIOUS, detail=detail)
+    return attempt.model_copy(update={"flags": [*attempt.flags, flag]})
 
 
 async def _summarize(
@@ -291,6 +312,7 @@ async def _night(
     llm: LLM | None,
     warnings: list[str],
 ) -> RunResult:
+    started_at = dt.datetime.now(dt.UTC)
     store = Store(settings.data_dir)
     template = load_prompt(settings.prompts_dir, settings.prompt)
     price = price_for(load_prices(settings.price_file), settings.model)
@@ -308,9 +330,35 @@ async def _night(
                 settings, options, store, http, template, price, None if options.dry_run else llm,
                 limits, progress, asyncio.Semaphore(settings.concurrency),
             )  # fmt: skip
-            result = await _night_body(night)
+            try:
+                result = await _night_body(night)
+            except DigestError as exc:
+                if not options.dry_run:
+                    _save_failed_run(store, options.date, started_at, exc)
+                raise
     result.warnings = warnings + result.warnings
     return result
+
+
+def record_failed_run(settings: Settings, date: dt.date, exc: DigestError) -> None:
+    """The report of a run that stopped before the night began (a wrong key, an unknown
+    model): run.json must not keep saying the last run went well. Skipped while another run of
+    the date holds the lock (that run writes its own)."""
+    store = Store(settings.data_dir)
+    with contextlib.suppress(StoreError), store.lock_day(date):
+        _save_failed_run(store, date, dt.datetime.now(dt.UTC), exc)
+
+
+def _save_failed_run(store: Store, date: dt.date, started: dt.datetime, exc: DigestError) -> None:
+    report = RunReport(
+        date=date,
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        exit_status=exc.exit_code,
+        error=str(exc),
+    )
+    with contextlib.suppress(StoreError):  # a data dir that cannot be written is the error
+        store.save_run(report)
 
 
 async def _night_body(night: _Night) -> RunResult:
@@ -319,10 +367,11 @@ async def _night_body(night: _Night) -> RunResult:
         date=options.date, started_at=dt.datetime.now(dt.UTC), dry_run=options.dry_run
     )
     started = time.perf_counter()
-    papers, raw = await list_papers(night.http, night.settings, options.date)
+    listing = await list_papers(night.http, night.settings, options.date)
+    papers = listing.papers
     _timed(report.stage_timings, "list", started)
-    night.store.save_listing(options.date, raw)
-    if not papers:
+    night.store.save_listing(options.date, listing.raw)
+    if not papers and not listing.skipped:
         return RunResult(ExitCode.OK, options.date, nothing_listed=True)
     papers = papers[: options.limit] if options.limit else papers
     night.progress.start("papers listed", len(papers))
@@ -332,6 +381,10 @@ async def _night_body(night: _Night) -> RunResult:
     report.papers = [_report_for(r) for r in records]
     report.counts = {s.value: sum(r.status is s for r in records) for s in Status}
     report.counts["listed"] = len(papers)
+    report.counts["abstract_only"] = len(fell_back(records))
+    report.counts["hidden_text"] = len(hidden(records))
+    report.counts["skipped"] = len(listing.skipped)
+    report.skipped = listing.skipped
     if night.llm is None:
         return _dry_run_result(night, papers)
     report.llm_calls, report.usage = night.calls, night.spent
@@ -342,9 +395,9 @@ async def _night_body(night: _Night) -> RunResult:
     started = time.perf_counter()
     published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)
-    exit_code = (
-        ExitCode.OK if report.counts[Status.OK.value] == len(records) else ExitCode.ATTENTION
-    )
+    all_ok = report.counts[Status.OK.value] == len(records)
+    attention = not all_ok or needs_attention(records, listing.skipped)
+    exit_code = ExitCode.ATTENTION if attention else ExitCode.OK
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)

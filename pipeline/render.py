@@ -1,9 +1,14 @@
-"""Stage 5: the digest, as the published Markdown newsletter and as JSON. Pure functions."""
+"""Stage 5: the digest, as the published Markdown newsletter and as JSON. Pure functions.
+
+Everything from the outside world is escaped on its way in (see ``escaping``): titles and author
+names come from whoever submitted the paper, URLs from the listing, sections from a model.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from .escaping import escape_html, escape_text, safe_url
 from .models import SECTION_TITLES, Digest, DigestEntry, PaperRecord, Status
 
 SECTIONS = tuple(SECTION_TITLES.items())
@@ -13,28 +18,24 @@ def abs_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/abs/{arxiv_id}"
 
 
-def _link_text(title: str) -> str:
-    # A bracket in a title would end the Markdown link early.
-    return title.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
 def _media(url: str) -> str:
     if url.lower().split("?", 1)[0].endswith(".mp4"):
         return (
             f"[Watch Video]({url})\n"
-            f'<div><video controls src="{url}" muted="false"></video></div>\n\n'
+            f'<div><video controls src="{escape_html(url)}" muted="false"></video></div>\n\n'
         )
     return f"![]({url})\n\n"
 
 
 def render_entry(entry: DigestEntry) -> str:
-    parts = [f"### [{_link_text(entry.title)}]({entry.url})\n\n"]
-    if entry.thumbnail:
-        parts.append(_media(entry.thumbnail))
+    parts = [f"### [{escape_text(entry.title)}]({entry.url})\n\n"]
+    thumbnail = safe_url(entry.thumbnail)
+    if thumbnail:
+        parts.append(_media(thumbnail))
     parts.append(f"Vote: {entry.upvotes}\n\n")
-    parts.append(f"Authors: {', '.join(entry.authors)}\n\n")
+    parts.append(f"Authors: {', '.join(escape_text(a) for a in entry.authors)}\n\n")
     for field, label in SECTIONS:
-        parts.append(f"- **{label}**: {getattr(entry.summary, field)}\n")
+        parts.append(f"- **{label}**: {escape_html(getattr(entry.summary, field))}\n")
     parts.append("\n")
     return "".join(parts)
 
@@ -55,7 +56,7 @@ def build_digest(date: dt.date, records: list[PaperRecord]) -> Digest:
             arxiv_id=r.paper.arxiv_id,
             title=r.paper.title,
             url=abs_url(r.paper.arxiv_id),
-            thumbnail=r.paper.thumbnail,
+            thumbnail=safe_url(r.paper.thumbnail),  # records from before the listing checked
             upvotes=r.paper.upvotes,
             authors=r.paper.authors,
             summary=r.summary,

@@ -43,24 +43,35 @@ from .models import ArxivMeta, Digest, Extraction, PaperRecord, RunReport
 
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["Store", "atomic_write", "atomic_writer", "sha256_bytes"]
+__all__ = ["Store", "atomic_file", "atomic_write", "sha256_bytes"]
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a unique temp file in the same folder and rename: never a half-written file,
-    and two writers never share a temp name."""
-    with atomic_writer(path) as f:
-        f.write(data)
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_S = 24 * 3600.0
+"""A temp file in a shared cache folder this old was left by a killed run (writes take
+seconds; the longest, a PDF download, is bounded by its deadline)."""
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (os.umask would, for other threads too)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
-    """``atomic_write`` for a file written piece by piece: it appears under its name only when
-    the block ends without an error."""
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to fill, in place as ``path`` only when the block ends without an error: via a
+    unique temp file in the same folder and a rename, never a half-written file, and two
+    writers never share a temp name. The file gets the mode the umask gives new files
+    (mkstemp's 0600 would hide the digest from the web server or the editors' group)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
-        with os.fdopen(fd, "wb") as f:
+        os.fchmod(fd, 0o666 & ~current_umask())
+        with os.fdopen(fd, "w+b") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -69,6 +80,12 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path`` atomically (see ``atomic_file``)."""
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def _safe(arxiv_id: str) -> str:
@@ -139,13 +156,18 @@ class Store:
 
     @contextlib.contextmanager
     def lock_day(self, date: dt.date) -> Iterator[None]:
-        """One run per date at a time: a second cron job must not race the first."""
+        """One run per date at a time: a second cron job must not race the first. Holding the
+        lock, the temp files a killed run of this date left behind are removed."""
         path = self.day(date) / ".lock"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             f = open(path, "a+")  # noqa: SIM115 - closed below, after the lock is released
         except OSError as exc:
-            raise StoreError(f"cannot create {path}: {exc.strerror}", path) from exc
+            raise StoreError(
+                f"cannot use the data dir {self.root}: {exc.strerror} ({exc.filename}); "
+                "point --data-dir or DIGEST_DATA_DIR at a writable folder",
+                path,
+            ) from exc
         with f:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -155,9 +177,26 @@ class Store:
                     path,
                 ) from exc
             try:
+                self.remove_stale_temp(date)
                 yield
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
+
+    def remove_stale_temp(self, date: dt.date) -> list[Path]:
+        """Temp files a killed run left: all of them under the (locked) day, and those older
+        than STALE_TEMP_S in the caches other dates' runs share."""
+        oldest = dt.datetime.now(dt.UTC).timestamp() - STALE_TEMP_S
+        candidates = [
+            *((p, float("inf")) for p in self.day(date).rglob(f".*{TEMP_SUFFIX}")),
+            *((p, oldest) for p in (self.root / "cache").rglob(f".*{TEMP_SUFFIX}")),
+        ]
+        removed = []
+        for path, before in candidates:
+            with contextlib.suppress(FileNotFoundError):  # another run renamed it meanwhile
+                if path.is_file() and path.stat().st_mtime < before:
+                    path.unlink()
+                    removed.append(path)
+        return removed
 
     # ---- days ---------------------------------------------------------------------------------
     def list_days(self) -> list[dt.date]:
@@ -206,9 +245,14 @@ class Store:
         path = self.record_path(date, record.paper.arxiv_id)
         old = self._read_record(path, PaperRecord, "record")
         if old is not None and old.provenance is not None and old.provenance != record.provenance:
-            archived = path.parent / "history" / f"{path.stem}.{_stamp()}.json"
-            self._write_model(archived, old)
+            self.archive_record(date, old)
         self._write_model(path, record)
+
+    def archive_record(self, date: dt.date, record: PaperRecord) -> None:
+        """Keep ``record`` in the paper's history without making it the current one (a failed
+        new attempt, while the last good summary stays published)."""
+        path = self.record_path(date, record.paper.arxiv_id)
+        self._write_model(path.parent / "history" / f"{path.stem}.{_stamp()}.json", record)
 
     def day_records(self, date: dt.date) -> list[PaperRecord]:
         """Every paper record of the day, by votes (ties in the order Hugging Face listed)."""
@@ -274,6 +318,17 @@ class Store:
     def load_pdf(self, meta: ArxivMeta) -> bytes | None:
         """The cached PDF of exactly this arXiv version, if it was downloaded."""
         return self._read_bytes(self._pdf_path(meta))
+
+    @contextlib.contextmanager
+    def writing_pdf(self, meta: ArxivMeta) -> Iterator[BinaryIO]:
+        """A file to stream a download into; stored as this version's PDF only if the block
+        ends without an error (a failed or oversized download leaves nothing behind)."""
+        path = self._pdf_path(meta)
+        try:
+            with atomic_file(path) as f:
+                yield f
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror}", path) from exc
 
     def save_pdf(self, meta: ArxivMeta, data: bytes) -> Path:
         path = self._pdf_path(meta)
@@ -371,7 +426,7 @@ class Store:
         atomic all the same."""
         path = self._doc_path(None, area) / self._plain(name)
         try:
-            with atomic_writer(path) as f:
+            with atomic_file(path) as f:
                 yield f
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror}", path) from exc

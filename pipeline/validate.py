@@ -51,14 +51,34 @@ _MARKDOWN: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Only ** : __bold__ would also match identifiers such as __init__.
     ("bold text", re.compile(r"\*\*\S.*?\*\*")),
     ("a table", re.compile(r"^\s*\||\|\s*:?-{3,}", re.MULTILINE)),
+    # A link or image would publish whatever URL the model (or a paper it read) chose.
+    ("a link", re.compile(r"!?\[[^\]\n]*\]\([^)\n]*\)|<[A-Za-z][A-Za-z0-9+.-]*:[^>\s]*>")),
 )
+
+# HTML the model should never write: a tag of a real HTML element, any tag with attributes, a
+# comment, or a script URL. Token names such as <EOS> or <think> are ordinary words in ML papers
+# (the renderer escapes them), so an unknown bare tag name is not HTML; <s> is left out of the
+# elements for that reason: it is the usual name of a sequence-start token.
+_ELEMENT_NAMES = (
+    "a abbr address area article aside audio b base bdi bdo blockquote body br button canvas "
+    "caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed "
+    "fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header "
+    "hr html i iframe img input ins kbd label legend li link main map mark math meta meter nav "
+    "noscript object ol optgroup option output p param picture pre progress q rp rt ruby samp "
+    "script section select slot small source span strong style sub summary sup svg table tbody "
+    "td template textarea tfoot th thead time title tr track u ul var video wbr"
+)
+_HTML_ELEMENTS = frozenset(_ELEMENT_NAMES.split())
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*?)?\s*/?>")
+_ATTRIBUTE = re.compile(r"\s[A-Za-z_:][\w:.-]*\s*=")
+_SCRIPT_URL = re.compile(r"<!--|\b(?:javascript|vbscript):|\bdata:text/html", re.IGNORECASE)
 
 
 def section_problems(text: str) -> list[str]:
     """What is wrong with one section's text; ``[]`` when it is fine."""
     if not text.strip():
         return ["is empty"]
-    checks = (_markdown, _not_korean, _cjk_or_kana, _truncated, _too_long)
+    checks = (_html, _markdown, _not_korean, _cjk_or_kana, _truncated, _too_long)
     return [problem for check in checks if (problem := check(text))]
 
 
@@ -90,6 +110,19 @@ def _markdown(text: str) -> str | None:
     if not found:
         return None
     return f"contains Markdown ({', '.join(found)}); write one plain paragraph"
+
+
+def _html(text: str) -> str | None:
+    found = [
+        match.group(0)
+        for match in _TAG.finditer(text)
+        if match.group(2).lower() in _HTML_ELEMENTS or _ATTRIBUTE.search(match.group(3) or "")
+    ]
+    found += _SCRIPT_URL.findall(text)
+    if not found:
+        return None
+    shown = ", ".join(dict.fromkeys(tag[:40] for tag in found[:3]))
+    return f"contains HTML ({shown}); write plain text without tags"
 
 
 def _not_korean(text: str) -> str | None:

@@ -40,7 +40,8 @@ async def test_listing_pages_normalises_and_sorts(fake_hf: FakeHF) -> None:
     entries.append(dict(entries[0]))  # the same paper twice across pages counts once
     fake_hf.set_day(DAY.isoformat(), entries)
     async with make_client(2) as client:
-        papers, raw = await list_papers(client, settings_for(fake_hf), DAY)
+        listing = await list_papers(client, settings_for(fake_hf), DAY)
+    papers, raw = listing.papers, listing.raw
     assert fake_hf.count("/api/daily_papers") == 3  # 50 + 50 + 21: stops at the short page
     assert len(raw) == 121 and len(papers) == 120
     votes = [p.upvotes for p in papers]

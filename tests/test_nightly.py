@@ -24,6 +24,11 @@ PAPERS = {
 }
 
 
+ABSTRACT_NIGHT = 3
+"""populate() has an encrypted PDF: that paper is made from its abstract, which an editor must
+know, so such a night exits 3 (issue 8) though every paper is published."""
+
+
 def populate(world: World) -> None:
     world.add("2406.10001", PAPERS["2406.10001"], 52, authors=["Yuna Park", "Aaron Zhu", "Bo Li"])
     world.add(
@@ -40,7 +45,7 @@ def check_golden(world: World) -> None:
 def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) -> None:
     populate(world)
     first = world.night()
-    assert first.exit_code == 0, first.stderr
+    assert first.exit_code == ABSTRACT_NIGHT, first.stderr
     check_golden(world)
     assert world.statuses() == dict.fromkeys(PAPERS, "ok")
     locked = world.record("2406.10003")
@@ -52,7 +57,7 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     assert prov["usage"]["prompt_tokens"] > 0 and prov["input_source"] == "pdf"
     assert "Abstract" in " ".join(prov["input_sections"])
     report = world.run_json()
-    assert report["exit_status"] == 0 and report["llm_calls"] == 4
+    assert report["exit_status"] == ABSTRACT_NIGHT and report["llm_calls"] == 4
     assert report["counts"]["ok"] == 4 and report["usage"]["prompt_tokens"] > 0
     assert report["prompts"] == [f"summarize@{prov['prompt_version']}#{prov['prompt_hash'][:12]}"]
     assert report["models"] == ["gpt-4.1-mini"] and report["schema_version"] == 1
@@ -66,7 +71,7 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     assert len(queries) == 1 and sorted(downloads) == sorted(f"{i}v1" for i in PAPERS)
     digest_before = world.digest()
     second = world.night()
-    assert second.exit_code == 0
+    assert second.exit_code == ABSTRACT_NIGHT
     assert world.llm.calls == calls  # zero LLM calls
     assert world.arxiv.api_queries() == queries  # no arXiv query repeated
     assert world.arxiv.pdf_downloads() == downloads  # no PDF downloaded twice
@@ -93,7 +98,7 @@ def test_every_scripted_fault_still_yields_the_golden_digest(world: World) -> No
     world.llm.script_for(PAPERS["2406.10003"], "context_length", "cjk", "markdown")
     world.llm.script_for(PAPERS["2406.10004"], "empty", "markdown")
     outcome = world.night()
-    assert outcome.exit_code == 0, outcome.stdout + outcome.stderr
+    assert outcome.exit_code == ABSTRACT_NIGHT, outcome.stdout + outcome.stderr
     check_golden(world)
     assert world.statuses() == dict.fromkeys(PAPERS, "ok")
     assert world.record("2406.10001")["provenance"]["attempts"] == 2  # malformed -> re-asked
@@ -149,10 +154,10 @@ def test_reask_states_the_problem_and_a_paper_that_never_passes_waits_for_review
 
 def test_a_growing_list_fetches_only_the_new_paper(world: World) -> None:
     populate(world)
-    assert world.night().exit_code == 0
+    assert world.night().exit_code == ABSTRACT_NIGHT
     calls, downloads = world.llm.calls, world.arxiv.pdf_downloads()
     world.add("2406.10005", "A Paper Listed Late in the Day", 99)
-    assert world.night().exit_code == 0
+    assert world.night().exit_code == ABSTRACT_NIGHT
     assert world.arxiv.api_queries()[-1]["id_list"] == "2406.10005"
     assert world.arxiv.pdf_downloads() == [*downloads, "2406.10005v1"]
     assert world.llm.calls == calls + 1
@@ -163,9 +168,9 @@ def test_a_growing_list_fetches_only_the_new_paper(world: World) -> None:
 
 def test_force_redoes_downloads_and_summaries(world: World) -> None:
     populate(world)
-    assert world.night().exit_code == 0
+    assert world.night().exit_code == ABSTRACT_NIGHT
     calls, downloads = world.llm.calls, len(world.arxiv.pdf_downloads())
-    assert world.night("--force").exit_code == 0
+    assert world.night("--force").exit_code == ABSTRACT_NIGHT
     assert world.llm.calls == calls + 4
     assert len(world.arxiv.pdf_downloads()) == downloads + 4
 
@@ -174,7 +179,7 @@ def test_server_without_json_schema_gets_json_object(world: World) -> None:
     populate(world)
     world.llm.supports_json_schema = False
     outcome = world.night()
-    assert outcome.exit_code == 0, outcome.stdout
+    assert outcome.exit_code == ABSTRACT_NIGHT, outcome.stdout
     check_golden(world)
     formats = [b["response_format"]["type"] for b in world.llm.chat_bodies()]
     assert "json_object" in formats and formats.count("json_object") == 4
@@ -217,7 +222,7 @@ def test_max_cost_leaves_papers_pending_for_the_next_run(world: World, tmp_path:
     assert list(statuses.values()).count("ok") == 1
     assert list(statuses.values()).count("pending") == 3
     assert "--max-cost" in outcome.stdout
-    assert world.night(env=env).exit_code == 0
+    assert world.night(env=env).exit_code == ABSTRACT_NIGHT
     assert world.llm.calls == 4  # the pending papers, and only those, were summarised
 
 
@@ -225,7 +230,7 @@ def test_prompt_version_is_selectable_and_a_new_version_resummarizes(
     world: World, tmp_path: Path
 ) -> None:
     populate(world)
-    assert world.night("--prompt", "summarize@v1").exit_code == 0
+    assert world.night("--prompt", "summarize@v1").exit_code == ABSTRACT_NIGHT
     prompts = tmp_path / "prompts"
     (prompts / "summarize").mkdir(parents=True)
     v1 = (Path(__file__).parent.parent / "prompts" / "summarize" / "v1.yaml").read_text()
@@ -234,7 +239,7 @@ def test_prompt_version_is_selectable_and_a_new_version_resummarizes(
         v1.replace("about 150 to 350", "about 150 to 300")
     )
     calls = world.llm.calls
-    assert world.night(env={"DIGEST_PROMPTS_DIR": str(prompts)}).exit_code == 0
+    assert world.night(env={"DIGEST_PROMPTS_DIR": str(prompts)}).exit_code == ABSTRACT_NIGHT
     assert world.llm.calls == calls + 4
     assert world.record("2406.10001")["provenance"]["prompt_version"] == "v2"
     history = list((world.day / "papers" / "history").glob("2406.10001.*.json"))
@@ -245,7 +250,7 @@ def test_prompt_version_is_selectable_and_a_new_version_resummarizes(
 
 def test_a_hand_edited_digest_is_never_overwritten_silently(world: World) -> None:
     populate(world)
-    assert world.night().exit_code == 0
+    assert world.night().exit_code == ABSTRACT_NIGHT
     (world.day / "digest.md").write_text("edited by the editor\n")
     world.add("2406.10005", "A Paper Listed Late in the Day", 99)
     outcome = world.night()
@@ -272,7 +277,7 @@ def test_a_download_that_is_not_a_pdf_falls_back_to_the_abstract_with_the_reason
     world.add("2406.10001", PAPERS["2406.10001"], 5)
     world.arxiv.script(world.arxiv.pdf_path("2406.10001"), *[html_error_page()] * 2)
     outcome = world.night()
-    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.exit_code == 3, outcome.stderr  # made from its abstract: an editor must know
     record = world.record("2406.10001")
     assert record["provenance"]["input_source"] == "abstract"
     (flag,) = record["flags"]
@@ -356,7 +361,7 @@ def test_injected_instructions_never_reach_the_llm_and_are_flagged(world: World)
     world.add("2406.10009", "Steps Routed to Experts", 9, pdf=pdfs.injected_pdf())
     world.add("2406.10010", "Hidden White Text", 8, pdf=pdfs.hidden_text_pdf("white"))
     outcome = world.night()
-    assert outcome.exit_code == 0
+    assert outcome.exit_code == 3  # hidden text: an editor must look
     sent = " ".join(str(b["messages"]) for b in world.llm.chat_bodies()).upper()
     assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in sent
     assert "CONCLUSION-MARKER" in sent  # the paragraph's paper text itself did go through

@@ -145,8 +145,17 @@ def test_a_save_from_a_stale_page_shows_both_texts(
         page.fill(f"{first} textarea", KOREAN_EDIT)
         # Meanwhile another editor saves the same paper from the command line.
         other = in_thread(
-            world.run, "review", "edit", DATE, "2406.20001", "--section", "whats_new",
-            "--text-file", str(their_file), "--editor", "jun",
+            world.run,
+            "review",
+            "edit",
+            DATE,
+            "2406.20001",
+            "--section",
+            "whats_new",
+            "--text-file",
+            str(their_file),
+            "--editor",
+            "jun",
         )
         assert other.exit_code == 0, other.stderr
         page.click(f"{first} .save")

@@ -37,13 +37,29 @@ def test_edit_approve_exclude_publish_from_the_command_line(world: World, tmp_pa
     good = tmp_path / "korean.txt"
     good.write_text(KOREAN_EDIT + "\n", encoding="utf-8")
     edited = world.run(
-        "review", "edit", DATE, "2406.20001", "--section", "whats_new",
-        "--text-file", str(good), "--editor", "mina",
+        "review",
+        "edit",
+        DATE,
+        "2406.20001",
+        "--section",
+        "whats_new",
+        "--text-file",
+        str(good),
+        "--editor",
+        "mina",
     )
     assert edited.exit_code == 0 and "revision 2 (edited)" in edited.stdout
     stale = world.run(
-        "review", "edit", DATE, "2406.20001", "--section", "whats_new",
-        "--text-file", str(good), "--base", "1",
+        "review",
+        "edit",
+        DATE,
+        "2406.20001",
+        "--section",
+        "whats_new",
+        "--text-file",
+        str(good),
+        "--base",
+        "1",
     )
     assert stale.exit_code == 1 and "revision 2 was saved since" in stale.stderr
     early = world.run("review", "publish", DATE)

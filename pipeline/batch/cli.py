@@ -53,7 +53,7 @@ def export(
 ) -> None:
     """Write the summary requests of every paper of the range that needs one."""
     from ..prompts import load_prompt
-    from ..store import Store, atomic_writer
+    from ..store import Store, atomic_file
     from .replies import BatchLLM
 
     with o.reported(ctx, verbose):
@@ -61,7 +61,7 @@ def export(
         today, days = _days(date_from, date_to)
         template = load_prompt(settings.prompts_dir, settings.prompt)
         llm = BatchLLM(settings.model)
-        with atomic_writer(out) as lines:
+        with atomic_file(out) as lines:
             plan = asyncio.run(_plan(settings, days, template, llm, today, lines))
         note = ExportNote(
             model=settings.model, prompt=f"{template.name}@{template.version}",

@@ -120,11 +120,11 @@ async def _listed(
     for date in sorted(set(dates)):
         raw = store.load_listing(date)
         if raw is not None:
-            papers = parse_listing(raw, f"stored listing of {date}")
+            listing = parse_listing(raw)
         else:
-            papers, raw = await list_papers(http, settings, date)
-            store.save_listing(date, raw)
-        for paper in papers:
+            listing = await list_papers(http, settings, date)
+            store.save_listing(date, listing.raw)
+        for paper in listing.papers:  # broken entries (listing.skipped) are left out
             seen.setdefault(paper.arxiv_id, (date, paper))
     return list(seen.values())
 

@@ -182,8 +182,15 @@ class Editorial:
         self.conn.execute(
             "INSERT INTO papers (date, arxiv_id, paper, position, night_status, flags, state, "
             "reason, current, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            (date.isoformat(), record.paper.arxiv_id, *fields, state, reason, _now().isoformat(),
-             author),
+            (
+                date.isoformat(),
+                record.paper.arxiv_id,
+                *fields,
+                state,
+                reason,
+                _now().isoformat(),
+                author,
+            ),
         )
 
     # ---- editors' actions ---------------------------------------------------------------------
@@ -194,8 +201,7 @@ class Editorial:
         unknown = sorted(set(sections) - set(SECTION_NAMES))
         if unknown or not sections:
             raise ReviewRefused(
-                f"unknown section {', '.join(unknown) or '(none)'}; "
-                f"use {', '.join(SECTION_NAMES)}"
+                f"unknown section {', '.join(unknown) or '(none)'}; use {', '.join(SECTION_NAMES)}"
             )
         with transaction(self.conn):
             paper = self._checked(date, arxiv_id, base, sections)

@@ -42,6 +42,7 @@ class Behaviour(StrEnum):
     SERVER_ERROR = "server_error"  # 500
     STALL = "stall"  # answers ok after `stall_seconds`, past the client's timeout
     CONTEXT_LENGTH = "context_length"  # 400 context_length_exceeded
+    HTML = "html"  # Korean sections carrying <script> and <img onerror=...>
 
 
 def openai_error(
@@ -174,6 +175,12 @@ def _markdown(text: str) -> str:
     return f"### 핵심 내용\n\n{bullets}\n"
 
 
+def _html(text: str) -> str:
+    # What a model echoes from a paper with injected markup, or a proxy rewriting a reply.
+    first, _, rest = text.partition(". ")
+    return f'{first} <script>alert(1)</script><img src=x onerror="alert(2)">. {rest}'.strip()
+
+
 # ---- The server --------------------------------------------------------------------------------
 
 
@@ -186,6 +193,8 @@ class FakeLLM(FakeServer):
     def __init__(self, models: Sequence[str] = ("gpt-4.1-mini",)) -> None:
         super().__init__()
         self.models: list[str] = list(models)
+        self.listed_models: list[str] | None = None
+        """What `GET /v1/models` lists, when it differs from what chat accepts (aliases)."""
         self.api_key: str | None = None
         self.supports_json_schema = True
         self.require_json_word = True
@@ -261,7 +270,8 @@ class FakeLLM(FakeServer):
         )
 
     def _list_models(self) -> Reply:
-        return Reply(200, {"object": "list", "data": [_model(m) for m in self.models]})
+        listed = self.models if self.listed_models is None else self.listed_models
+        return Reply(200, {"object": "list", "data": [_model(m) for m in listed]})
 
     def _get_model(self, model: str) -> Reply:
         return Reply(200, _model(model)) if model in self.models else _model_not_found(model)
@@ -500,6 +510,8 @@ def _sections(behaviour: Behaviour, keys: list[str], seed: str, title: str) -> d
         return {k: _markdown(v) for k, v in sections.items()}
     if behaviour is Behaviour.EMPTY:
         return {**sections, keys[-1]: ""}
+    if behaviour is Behaviour.HTML:
+        return {k: _html(v) for k, v in sections.items()}
     return sections
 
 

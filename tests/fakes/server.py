@@ -47,6 +47,14 @@ class Reply:
     close_early: bool = False
     """Send the headers (announcing the whole body), then `close_after` body bytes, then hang up."""
     close_after: int = 0
+    no_length: bool = False
+    """Send no Content-Length: the body ends when the connection closes (HTTP/1.0 style), so
+    a client cannot know the size before reading it."""
+    trickle_chunk: int = 0
+    """With ``trickle_s``: send the body this many bytes at a time..."""
+    trickle_s: float = 0.0
+    """...waiting this long before each chunk (a host that never stalls long enough for a
+    per-read timeout, yet never finishes)."""
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         """The body as bytes, and the headers with a Content-Type filled in if missing.
@@ -356,10 +364,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in headers.items():
             self.send_header(name, value)
-        if not any(name.lower() == "content-length" for name in headers):
+        if reply.no_length:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        elif not any(name.lower() == "content-length" for name in headers):
             self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command == "HEAD":
+            return
+        if reply.trickle_chunk > 0:
+            self._trickle(data, reply.trickle_chunk, reply.trickle_s)
             return
         if reply.close_early:
             self.wfile.write(data[: reply.close_after])
@@ -368,3 +382,16 @@ class _Handler(BaseHTTPRequestHandler):
             cast(socket.socket, self.connection).shutdown(socket.SHUT_RDWR)
             return
         self.wfile.write(data)
+
+    def _trickle(self, data: bytes, chunk: int, every_s: float) -> None:
+        fake = self.server.fake
+        for start in range(0, len(data), chunk):
+            if not fake.sleep(every_s):
+                self.close_connection = True
+                return
+            try:
+                self.wfile.write(data[start : start + chunk])
+                self.wfile.flush()
+            except OSError:  # the client gave up: what a deadline is for
+                self.close_connection = True
+                return

@@ -1,0 +1,78 @@
+"""What an editor must know about a night beyond each paper's status. Pure functions.
+
+A paper summarised from its abstract only, or whose PDF hides text or instructions, may be
+published, but the night is not a plain success: it exits 3 and says how many and why. When
+most papers fell back, arXiv (or the way we reach it) is probably broken, and that comes first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .models import PaperRecord, SkippedEntry
+
+FALLBACK = "abstract_fallback"
+HIDDEN = frozenset({"hidden_text", "prompt_injection"})
+KEPT_PREVIOUS = "kept_previous"
+ATTENTION_FLAGS = HIDDEN | {FALLBACK, KEPT_PREVIOUS}
+"""Flags that make a night exit 3 even when every paper passed (an unsafe thumbnail URL, left
+out of the digest, does not)."""
+
+
+def needs_attention(records: list[PaperRecord], skipped: list[SkippedEntry]) -> bool:
+    flagged = any(f.code in ATTENTION_FLAGS for r in records for f in r.flags)
+    return flagged or bool(skipped)
+
+
+def fell_back(records: list[PaperRecord]) -> list[PaperRecord]:
+    return [r for r in records if any(f.code == FALLBACK for f in r.flags)]
+
+
+def hidden(records: list[PaperRecord]) -> list[PaperRecord]:
+    return [r for r in records if any(f.code in HIDDEN for f in r.flags)]
+
+
+def _why(record: PaperRecord) -> str:
+    """The kind of fallback: "PDF unavailable", "arXiv has no record of this id", ..."""
+    detail = next(f.detail for f in record.flags if f.code == FALLBACK)
+    return detail.split(":", 1)[0]
+
+
+def fallback_line(records: list[PaperRecord]) -> str | None:
+    """How many papers were made from abstracts and why, most common reason first."""
+    fallen = fell_back(records)
+    if not fallen:
+        return None
+    reasons = Counter(_why(r) for r in fallen).most_common()
+    why = ", ".join(f"{reason} ({n})" for reason, n in reasons)
+    return f"{len(fallen)} of {len(records)} papers were summarized from the abstract only: {why}"
+
+
+def most_fell_back_line(records: list[PaperRecord]) -> str | None:
+    """The night's headline when more than half of it is abstracts only."""
+    fallen = fell_back(records)
+    if not records or len(fallen) * 2 <= len(records):
+        return None
+    reason = Counter(_why(r) for r in fallen).most_common(1)[0][0]
+    return (
+        f"WARNING: most papers ({len(fallen)} of {len(records)}) were summarized from the "
+        f"abstract only (mostly: {reason}); check arXiv and ARXIV_API_URL before publishing"
+    )
+
+
+def hidden_line(records: list[PaperRecord]) -> str | None:
+    found = hidden(records)
+    if not found:
+        return None
+    ids = ", ".join(r.paper.arxiv_id for r in found[:10])
+    return f"{len(found)} papers have hidden text or instructions in their PDF: {ids}"
+
+
+def skipped_lines(skipped: list[SkippedEntry]) -> list[str]:
+    if not skipped:
+        return []
+    lines = [f"{len(skipped)} listing entries skipped as broken:"]
+    for s in skipped:
+        name = s.arxiv_id if s.arxiv_id is not None else "(no id)"
+        lines.append(f"  skipped: entry {s.index} {name} - {s.reason}")
+    return lines
