@@ -120,7 +120,9 @@ async def paper_extraction(
     extraction = extraction.model_copy(
         update={"budget_tokens": settings.token_budget, "tokenizer": tokenizer}
     )
-    store.save_extraction(extraction)
+    # Off the event loop: the JSON (with the full text) and its fsync would stall every other
+    # paper's download and LLM call for as long as they take.
+    await asyncio.to_thread(store.save_extraction, extraction)
     return extraction
 
 

@@ -29,6 +29,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,25 +53,26 @@ STALE_TEMP_S = 24 * 3600.0
 seconds; the longest, a PDF download, is bounded by its deadline)."""
 
 
-def current_umask() -> int:
-    """The process umask, read without changing it (os.umask would, for other threads too)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    return 0o022
+def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new, uniquely named temp file beside ``name``. Created with mode 0666 so the kernel
+    applies the umask itself (mkstemp's 0600 would hide the digest from the web server or the
+    editors' group, and reading the umask back costs a /proc read per write)."""
+    while True:
+        tmp = str(folder / f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}")
+        try:
+            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[BinaryIO]:
     """A file to fill, in place as ``path`` only when the block ends without an error: via a
     unique temp file in the same folder and a rename, never a half-written file, and two
-    writers never share a temp name. The file gets the mode the umask gives new files
-    (mkstemp's 0600 would hide the digest from the web server or the editors' group)."""
+    writers never share a temp name. The file gets the mode the umask gives new files."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    fd, tmp = _create_temp(path.parent, path.name)
     try:
-        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w+b") as f:
             yield f
             f.flush()
