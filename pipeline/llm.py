@@ -256,17 +256,24 @@ class OpenAILLM:
             if "insufficient_quota" in str(exc.body):
                 raise self._config_error("quota exhausted", "check your plan") from exc
             raise TransientError("HTTP 429", retry_after_seconds(exc.response.headers)) from exc
-        except openai.APITimeoutError as exc:
-            raise timed_out() from exc
-        except openai.APIConnectionError as exc:
-            raise connection_failed(exc) from exc
-        except openai.APIStatusError as exc:
-            if transient := transient_status(exc.status_code, exc.response.headers):
+        except (openai.APIConnectionError, openai.APIStatusError) as exc:
+            if transient := sdk_transient(exc):
                 raise transient from exc
+            assert isinstance(exc, openai.APIStatusError)  # connection errors are transient
             raise RequestRejected(f"HTTP {exc.status_code}: {_error_text(exc)}") from exc
         except ValueError as exc:  # the SDK could not decode a body labelled JSON
             raise TransientError("malformed reply (the body is not JSON)") from exc
         return _reply_of(response, time.perf_counter() - started)
+
+
+def sdk_transient(exc: openai.APIConnectionError | openai.APIStatusError) -> TransientError | None:
+    """The TransientError for an openai SDK failure worth another try, or None: one mapping for
+    every endpoint reached through the SDK (chat, files, batches)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return timed_out()
+    if isinstance(exc, openai.APIConnectionError):
+        return connection_failed(exc)
+    return transient_status(exc.status_code, exc.response.headers)
 
 
 def _reply_of(response: object, latency_s: float) -> LLMReply:

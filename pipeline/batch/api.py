@@ -28,9 +28,9 @@ from pydantic import Field
 
 from ..config import Settings
 from ..errors import LLMConfigError, ServiceError
-from ..llm import OPENAI_URL
+from ..llm import OPENAI_URL, sdk_transient
 from ..models import Model
-from ..retry import connection_failed, retrying, timed_out, transient_status
+from ..retry import retrying
 from ..store import Store
 from .jsonl import ENDPOINT, BatchResult, parse_custom_id, parse_results
 
@@ -275,13 +275,10 @@ async def _mapped(what: str, url: str, fn: Callable[[], Awaitable[T]]) -> T:
         raise LLMConfigError(
             "Batch API", url, f"{what}: HTTP {exc.status_code}", "check OPENAI_API_KEY"
         ) from exc
-    except openai.APITimeoutError as exc:
-        raise timed_out() from exc
-    except openai.APIConnectionError as exc:
-        raise connection_failed(exc) from exc
-    except openai.APIStatusError as exc:
-        if transient := transient_status(exc.status_code, exc.response.headers):
+    except (openai.APIConnectionError, openai.APIStatusError) as exc:
+        if transient := sdk_transient(exc):
             raise transient from exc
+        assert isinstance(exc, openai.APIStatusError)  # connection errors are transient
         raise ServiceError(
             "Batch API", url, f"{what}: HTTP {exc.status_code}: {exc.message}"
         ) from exc
