@@ -189,7 +189,7 @@ from .check_cli import check  # noqa: E402
 from .extract_cli import extract  # noqa: E402
 from .lab_cli import eval_command, evalset_app  # noqa: E402
 from .review.cli import review_app  # noqa: E402
-from .site.cli import site  # noqa: E402
+from .site_cli import site  # noqa: E402
 from .slack_cli import slack  # noqa: E402
 
 app.command()(extract)

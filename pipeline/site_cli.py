@@ -1,4 +1,5 @@
-"""``run.py site --out DIR``: parsing and printing only."""
+"""``run.py site --out DIR``: parsing and printing only (outside the package, so the nightly
+job does not import Jinja2 at start)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .. import cliopts as o
+from . import cliopts as o
 
 
 def site(
@@ -22,8 +23,8 @@ def site(
     verbose: o.Verbose = False,
 ) -> None:
     """Write the static site: an index of days, a page per day, an Atom feed (feed.xml)."""
-    from ..store import Store
-    from . import build_site, load_editions, write_site
+    from .site import build_site, load_editions, write_site
+    from .store import Store
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
