@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.errors import ExtractionError
+from pipeline.core.errors import ExtractionError
 from pipeline.extract import extract_pdf, extraction_report, format_report
 from tests import pdfs
 

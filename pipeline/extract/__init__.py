@@ -16,12 +16,12 @@ from __future__ import annotations
 import pathlib
 from functools import partial
 
-from pipeline.errors import ExtractionError
+from pipeline.core.errors import ExtractionError
+from pipeline.core.hashing import sha256_bytes
+from pipeline.core.models import Extraction, Flag, SectionInfo
+from pipeline.core.tokens import count_tokens
 from pipeline.extract import budget, clean, furniture, hidden, pdftext, quality, sections
 from pipeline.extract.report import extraction_report, format_report
-from pipeline.hashing import sha256_bytes
-from pipeline.models import Extraction, Flag, SectionInfo
-from pipeline.tokens import count_tokens
 
 __all__ = ["EXTRACTOR_VERSION", "extract_pdf", "extraction_report", "format_report"]
 
