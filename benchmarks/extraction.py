@@ -32,7 +32,7 @@ import pymupdf
 
 from pipeline.core.models import Extraction
 from pipeline.core.tokens import count_tokens
-from pipeline.extract import extract_pdf
+from pipeline.extract.extractor import extract_pdf
 
 HEADINGS = pathlib.Path(__file__).parent / "data" / "headings.json"
 _REPEATS = 5

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.models import Flag, Summary
-from pipeline.extract import extract_pdf
+from pipeline.extract.extractor import extract_pdf
 from pipeline.faithfulness import SourceIndex, check_summary, flag_kind, index_source
 from pipeline.faithfulness.sources import abstract_of
 

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.core.models import Extraction
 from pipeline.core.tokens import count_tokens
-from pipeline.extract import EXTRACTOR_VERSION, extract_pdf
+from pipeline.extract.extractor import EXTRACTOR_VERSION, extract_pdf
 from tests import pdfs
 
 BIG = 20_000

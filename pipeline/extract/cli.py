@@ -21,7 +21,8 @@ def extract(
     verbose: o.Verbose = False,
 ) -> None:
     """Show what extraction makes of a PDF: sections, kept/dropped context, flags."""
-    from . import extract_pdf, extraction_report, format_report
+    from .extractor import extract_pdf
+    from .report import extraction_report, format_report
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, budget=budget, model=model)

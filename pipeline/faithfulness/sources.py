@@ -50,7 +50,7 @@ def paper_source(paper: DailyPaper, extraction: Extraction | None) -> SourceInde
 def file_source(path: Path, settings: Settings) -> SourceIndex:
     """A ``.pdf`` (extracted now) or a text file. Raises ExtractionError when it cannot be
     read."""
-    from pipeline.extract import extract_pdf  # PyMuPDF loads only when a PDF is checked
+    from pipeline.extract.extractor import extract_pdf  # PyMuPDF loads only when a PDF is checked
 
     if path.suffix.lower() == ".pdf":
         extraction = extract_pdf(
@@ -92,7 +92,7 @@ def stored_extraction(store: Store, settings: Settings, record: PaperRecord) -> 
     """The extraction a finished summary was made from: from the cache, else from the stored
     PDF (an entry made before extractions kept the full text has none). None for an abstract
     fallback or when neither is kept."""
-    from pipeline.extract import extract_pdf
+    from pipeline.extract.extractor import extract_pdf
     from pipeline.stages.inputs import tokenizer_name
 
     prov = record.provenance

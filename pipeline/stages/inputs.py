@@ -25,7 +25,7 @@ from ..core.hashing import sha256_bytes
 from ..core.http import make_client
 from ..core.models import ArxivMeta, DailyPaper, Extraction, Flag, PaperInput
 from ..core.tokens import count_tokens, encoding_for
-from ..extract import EXTRACTOR_VERSION, extract_pdf
+from ..extract.extractor import EXTRACTOR_VERSION, extract_pdf
 from ..store import Store
 from .fetch import download_pdf_to
 
