@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from pipeline.extract import extract_pdf
-from pipeline.models import Extraction
-from pipeline.tokens import count_tokens
+from pipeline.core.models import Extraction
+from pipeline.core.tokens import count_tokens
+from pipeline.extract.extractor import extract_pdf
 
 HEADINGS = pathlib.Path(__file__).parent / "data" / "headings.json"
 _REPEATS = 5

@@ -20,10 +20,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.extract import extract_pdf
+from pipeline.core.models import Flag, Summary
+from pipeline.extract.extractor import extract_pdf
 from pipeline.faithfulness import SourceIndex, check_summary, flag_kind, index_source
 from pipeline.faithfulness.sources import abstract_of
-from pipeline.models import Flag, Summary
 
 DATA = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "faithfulness"
 SECTIONS = ("whats_new", "technical_details", "performance_highlights")

@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `tests` is not installed: run from anywhere
 
-from pipeline.config import Settings  # noqa: E402
+from pipeline.core.config import Settings  # noqa: E402
 from pipeline.lab.evalset import create_set  # noqa: E402
 from pipeline.lab.run import EvalRequest, run_eval  # noqa: E402
-from pipeline.llm import OpenAILLM  # noqa: E402
+from pipeline.stages.llm import OpenAILLM  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 from tests import pdfs  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402

@@ -54,11 +54,11 @@ if str(ROOT) not in sys.path:
 
 import pymupdf  # noqa: E402
 
-from pipeline.config import Settings  # noqa: E402
-from pipeline.extract import extract_pdf  # noqa: E402
-from pipeline.nightly import RunOptions, RunResult, run_night  # noqa: E402
-from pipeline.progress import StageProgress  # noqa: E402
-from pipeline.tokens import count_tokens  # noqa: E402
+from pipeline.core.config import Settings  # noqa: E402
+from pipeline.core.progress import StageProgress  # noqa: E402
+from pipeline.core.tokens import count_tokens  # noqa: E402
+from pipeline.extract.extractor import extract_pdf  # noqa: E402
+from pipeline.night.run import RunOptions, RunResult, run_night  # noqa: E402
 from tests import pdfs  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.hf import FakeHF, hf_entry  # noqa: E402

@@ -3,7 +3,7 @@ markup and ampersands in it, which every output must escape."""
 
 from __future__ import annotations
 
-from pipeline.models import DigestEntry, Summary
+from pipeline.core.models import DigestEntry, Summary
 
 
 def entry(arxiv_id: str, title: str, votes: int, thumb: str | None = None) -> DigestEntry:

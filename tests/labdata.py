@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from pipeline.core.models import Flag
 from pipeline.lab.outcomes import PaperOutcome, PaperRef, PaperStatus, RunManifest
 from pipeline.lab.report import VersionSpec
-from pipeline.models import Flag
 
 BASE, CAND = "summarize@v1", "summarize@v2"
 SPECS = [

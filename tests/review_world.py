@@ -54,7 +54,7 @@ def live_review(world: World, editor: str = "tester") -> Iterator[str]:
     """The review app under a real uvicorn on a free loopback port; yields its base URL."""
     import uvicorn
 
-    from pipeline.config import Settings
+    from pipeline.core.config import Settings
     from pipeline.review.app import ReviewApp, create_app
     from pipeline.review.security import Guard
 

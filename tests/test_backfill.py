@@ -7,7 +7,7 @@ from functools import cache
 
 import pytest
 
-from pipeline import fetch
+from pipeline.stages import fetch
 from tests import pdfs
 from tests.fakes.hf import hf_entry
 from tests.fakes.server import server_error

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.llm import chat_request
+from pipeline.stages.llm import chat_request
 from tests import pdfs
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.batch import FakeBatchLLM

@@ -16,7 +16,7 @@ from pipeline.batch.jsonl import (
     parse_results,
     request_line,
 )
-from pipeline.hashing import sha256_bytes
+from pipeline.core.hashing import sha256_bytes
 
 DAY = dt.date(2024, 6, 13)
 MESSAGES = [{"role": "system", "content": "요약"}, {"role": "user", "content": "Title: X"}]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.extraction import HEADINGS, Quality, quality
-from pipeline.extract import extract_pdf
+from pipeline.extract.extractor import extract_pdf
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 if not CORPUS.is_dir():

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from pipeline.extract import extract_pdf
-from pipeline.models import Extraction
+from pipeline.core.models import Extraction
+from pipeline.extract.extractor import extract_pdf
 from tests import pdfs_cases
 
 BIG = 20_000

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from pipeline.extract import EXTRACTOR_VERSION, extract_pdf
-from pipeline.models import Extraction
-from pipeline.tokens import count_tokens
+from pipeline.core.models import Extraction
+from pipeline.core.tokens import count_tokens
+from pipeline.extract.extractor import EXTRACTOR_VERSION, extract_pdf
 from tests import pdfs
 
 BIG = 20_000

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.core.models import Flag, Summary
 from pipeline.faithfulness import (
     NAME,
     NUMBER,
@@ -19,7 +20,6 @@ from pipeline.faithfulness import (
     index_source,
 )
 from pipeline.faithfulness.numbers import NumberPool, find_numbers
-from pipeline.models import Flag, Summary
 
 PAPER_TEXT = (
     "We present OrcaCoder-V2, a Mixture-of-Experts model with 236B total parameters and 21B "

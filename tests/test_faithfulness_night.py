@@ -142,8 +142,8 @@ def test_an_extraction_cached_without_full_text_is_checked_against_the_llms_text
 ) -> None:
     # A cache entry written before extractions kept the full text: the check falls back to the
     # text the LLM was given, so the body's figures (71.4%, 14x) are still found.
-    from pipeline.extract import EXTRACTOR_VERSION, extract_pdf
-    from pipeline.inputs import tokenizer_name
+    from pipeline.extract.extractor import EXTRACTOR_VERSION, extract_pdf
+    from pipeline.stages.inputs import tokenizer_name
     from pipeline.store import Store
 
     pdf = pdfs.paper_pdf(TITLE, ABSTRACT, SECTIONS)

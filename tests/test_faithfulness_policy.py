@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
+from pipeline.core.models import DailyPaper, Flag, PaperRecord, Status, Summary
 from pipeline.faithfulness import index_source
 from pipeline.faithfulness.policy import Policy, apply_policy, content_check, reask_message
-from pipeline.models import DailyPaper, Flag, PaperRecord, Status, Summary
-from pipeline.prompts import load_prompt
+from pipeline.stages.prompts import load_prompt
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 SOURCE = index_source("OrcaNet has 236B parameters and scores 71.4% on GSM8K.", "OrcaNet")

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from pipeline.escaping import escape_text, safe_url
-from pipeline.models import DailyPaper, PaperRecord, Status, Summary
-from pipeline.render import build_digest, render_markdown
-from pipeline.validate import section_problems
+from pipeline.core.escaping import escape_text, safe_url
+from pipeline.core.models import DailyPaper, PaperRecord, Status, Summary
+from pipeline.stages.render import build_digest, render_markdown
+from pipeline.stages.validate import section_problems
 from tests.fakes.llm import Behaviour
 from tests.world import World
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.listing import arxiv_id_problem, parse_listing
+from pipeline.stages.listing import arxiv_id_problem, parse_listing
 from tests.fakes.hf import hf_entry
 
 

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Settings
-from pipeline.llm import LLMClient
+from pipeline.core.config import Settings
+from pipeline.stages.llm import LLMClient
 from tests.world import DATE, World
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.models import DailyPaper, PaperInput, Summary
 from pipeline.lab.checks import CHECKS, discover, run_checks
 from pipeline.lab.sets import FrozenPaper
-from pipeline.models import DailyPaper, PaperInput, Summary
 
 PLUGIN = """
 from pipeline.lab.checks import register_check
-from pipeline.models import Flag
+from pipeline.core.models import Flag
 
 
 @register_check("numbers")

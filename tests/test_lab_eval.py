@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 import pipeline
+from pipeline.core.models import Flag, Summary
 from pipeline.lab.checks import CHECKS, discover, register_check
 from pipeline.lab.sets import FrozenPaper
-from pipeline.models import Flag, Summary
-from pipeline.validate import hangul_ratio
+from pipeline.stages.validate import hangul_ratio
 from tests import pdfs
 from tests.browser import save_screenshot
 from tests.fakes.llm import Behaviour

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
+from pipeline.core.models import DailyPaper, PaperInput
 from pipeline.lab.judge import (
     Judgement,
     combine,
@@ -17,9 +18,8 @@ from pipeline.lab.judge import (
     parse_judgement,
     tally,
 )
-from pipeline.llm import LLMReply
-from pipeline.models import DailyPaper, PaperInput
-from pipeline.prompts import list_names, load_prompt, render_messages, summary_names
+from pipeline.stages.llm import LLMReply
+from pipeline.stages.prompts import list_names, load_prompt, render_messages, summary_names
 from tests.labdata import BASE, CAND, outcome
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import StoreError
+from pipeline.core.errors import StoreError
 from pipeline.store import Store
 
 

@@ -7,11 +7,11 @@ import datetime as dt
 import httpx2
 import pytest
 
-from pipeline.config import Settings
-from pipeline.errors import FetchError
-from pipeline.fetch import arxiv_metadata, download_pdf
-from pipeline.http import make_client
-from pipeline.listing import list_papers
+from pipeline.core.config import Settings
+from pipeline.core.errors import FetchError
+from pipeline.core.http import make_client
+from pipeline.stages.fetch import arxiv_metadata, download_pdf
+from pipeline.stages.listing import list_papers
 from tests import pdfs
 from tests.fakes.arxiv import FakeArxiv, html_error_page
 from tests.fakes.hf import FakeHF, hf_entry

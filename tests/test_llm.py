@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from tenacity import RetryCallState
 
-from pipeline.errors import (
+from pipeline.core.errors import (
     ContextTooLong,
     LLMConfigError,
     RequestRejected,
     ServiceError,
     TransientError,
 )
-from pipeline.llm import LLM, OpenAILLM, summary_schema
-from pipeline.retry import retry_policy
+from pipeline.core.retry import retry_policy
+from pipeline.stages.llm import LLM, OpenAILLM, summary_schema
 from tests.fakes.llm import FakeLLM, openai_error
 
 TITLE = "Sparse Adapter Routing for Speech"

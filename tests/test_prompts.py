@@ -1,4 +1,4 @@
-"""Tests for pipeline/prompts.py and the prompt files under prompts/.
+"""Tests for pipeline/stages/prompts.py and the prompt files under prompts/.
 
 Golden file: tests/golden/prompt_summarize_v1.txt holds the messages v1 renders for a fixed
 sample paper and is compared byte for byte. After a deliberate change to rendering, regenerate it
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import UsageError
-from pipeline.prompts import (
+from pipeline.core.errors import UsageError
+from pipeline.stages.prompts import (
     list_versions,
     load_prompt,
     placeholders,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import DailyPaper, Digest, PaperRecord, Status, Summary
-from pipeline.render import build_digest, render_json, render_markdown
+from pipeline.core.models import DailyPaper, Digest, PaperRecord, Status, Summary
+from pipeline.stages.render import build_digest, render_json, render_markdown
 from tests.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "render_digest.md"

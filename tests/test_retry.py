@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 
-from pipeline.retry import retry_after_seconds
+from pipeline.core.retry import retry_after_seconds
 
 
 def test_retry_after_forms() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 from pipeline.review.app import ReviewApp, create_app
 from pipeline.review.editorial import Editorial
 from pipeline.review.security import Guard, hash_token
@@ -228,7 +228,7 @@ def test_regenerate_the_whole_paper_is_a_candidate_with_provenance(
 
 
 def test_any_flag_shows_its_code_detail_and_extra_fields() -> None:
-    from pipeline.models import Flag
+    from pipeline.core.models import Flag
     from pipeline.review.views import flag_extras
 
     assert flag_extras(Flag(code="hidden_text", detail="white text", page=3)) == [("page", 3)]

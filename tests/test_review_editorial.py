@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import EditConflict, ReviewRefused
-from pipeline.models import Summary
+from pipeline.core.errors import EditConflict, ReviewRefused
+from pipeline.core.models import Summary
 from pipeline.review.editorial import DEFAULT_CHECKERS, Editorial
 from pipeline.review.models import CandidateState, Origin, PaperState, State
 from pipeline.store import Store

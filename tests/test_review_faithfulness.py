@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 from pipeline.review.app import ReviewApp, create_app
 from pipeline.review.faithful import Faithfulness, open_editorial
 from pipeline.review.security import Guard

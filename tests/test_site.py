@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.models import Digest, DigestEntry
-from pipeline.site import build_site, load_editions, write_site
+from pipeline.core.models import Digest, DigestEntry
+from pipeline.site.build import build_site, load_editions, write_site
 from pipeline.store import Store
 from tests.browser import save_screenshot
 from tests.digests import entry

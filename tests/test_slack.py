@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.models import Digest
-from pipeline.render import render_json
-from pipeline.slack import escape, paper_message
+from pipeline.core.models import Digest
+from pipeline.slack.post import escape, paper_message
+from pipeline.stages.render import render_json
 from pipeline.store import Store
 from tests.digests import entry
 from tests.fakes.server import rate_limited

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import StoreError
-from pipeline.models import DailyPaper, PaperRecord
+from pipeline.core.errors import StoreError
+from pipeline.core.models import DailyPaper, PaperRecord
 from pipeline.store import Store, atomic_write
 
 DAY = dt.date(2024, 6, 13)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import StoreError
-from pipeline.models import (
+from pipeline.core.errors import StoreError
+from pipeline.core.models import (
     RECORD_SCHEMA,
     ArxivMeta,
     DailyPaper,
@@ -20,7 +20,7 @@ from pipeline.models import (
     Status,
     Summary,
 )
-from pipeline.publish import publish_day
+from pipeline.stages.publish import publish_day
 from pipeline.store import Store
 
 DAY = dt.date(2024, 6, 13)

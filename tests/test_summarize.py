@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings
-from pipeline.errors import ContextTooLong, LLMConfigError, RequestRejected, SummaryError
-from pipeline.llm import LLMReply
-from pipeline.models import DailyPaper, PaperInput, Status, Usage
-from pipeline.prompts import PromptTemplate, load_prompt
+from pipeline.core.config import Settings
+from pipeline.core.errors import ContextTooLong, LLMConfigError, RequestRejected, SummaryError
+from pipeline.core.models import DailyPaper, PaperInput, Status, Usage
+from pipeline.core.tokens import count_tokens
+from pipeline.stages.llm import LLMReply
+from pipeline.stages.prompts import PromptTemplate, load_prompt
+from pipeline.stages.summarize import MAX_CONTEXT_CUTS, summarize_paper
 from pipeline.store import Store
-from pipeline.summarize import MAX_CONTEXT_CUTS, summarize_paper
-from pipeline.tokens import count_tokens
 from tests.fakes.llm import summary_for
 from tests.fakes.scripted_llm import ScriptedLLM, good_reply
 

@@ -21,7 +21,7 @@ def test_tiktoken_works_from_an_empty_cache_without_network(tmp_path: Path) -> N
         "import socket\n"
         "def refuse(*a, **k): raise OSError('network is off in this test')\n"
         "socket.socket.connect = refuse\n"
-        "from pipeline.tokens import count_tokens\n"
+        "from pipeline.core.tokens import count_tokens\n"
         "print(count_tokens('Attention is all you need', 'gpt-4o'),"
         " count_tokens('Attention is all you need', 'gpt-4'))\n"
     )

@@ -1,4 +1,4 @@
-"""Tests for pipeline/validate.py.
+"""Tests for pipeline/stages/validate.py.
 
 The calibration test reads the published digests in ../shared/reference (beside the checkout,
 locally and in CI) and requires every real section to pass: the checks are for broken output,
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import Summary
-from pipeline.validate import (
+from pipeline.core.models import Summary
+from pipeline.stages.validate import (
     MAX_CHARS,
     MIN_HANGUL_RATIO,
     SECTION_TITLES,

@@ -26,11 +26,11 @@ from openai import AsyncOpenAI
 from openai.types import FileObject
 from pydantic import Field
 
-from ..config import Settings
-from ..errors import LLMConfigError, ServiceError
-from ..llm import OPENAI_URL, sdk_transient
-from ..models import Model
-from ..retry import retrying
+from ..core.config import Settings
+from ..core.errors import LLMConfigError, ServiceError
+from ..core.models import Model
+from ..core.retry import retrying
+from ..stages.llm import OPENAI_URL, sdk_transient
 from ..store import Store
 from .jsonl import ENDPOINT, BatchResult, parse_custom_id, parse_results
 

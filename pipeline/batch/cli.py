@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from .. import cliopts as o
-from ..models import Model
+from ..core import cliopts as o
+from ..core.models import Model
 
 if TYPE_CHECKING:
-    from ..backfill import RangeResult
-    from ..config import Settings
-    from ..prompts import PromptTemplate
+    from ..core.config import Settings
+    from ..night.ranges import RangeResult
+    from ..stages.prompts import PromptTemplate
     from .plan import Plan
     from .replies import BatchLLM
 
@@ -52,7 +52,7 @@ def export(
     verbose: o.Verbose = False,
 ) -> None:
     """Write the summary requests of every paper of the range that needs one."""
-    from ..prompts import load_prompt
+    from ..stages.prompts import load_prompt
     from ..store import Store, atomic_file
     from .replies import BatchLLM
 
@@ -82,7 +82,7 @@ async def _plan(
     today: dt.date,
     out: BinaryIO,
 ) -> Plan:
-    from ..progress import StageProgress
+    from ..core.progress import StageProgress
     from .plan import plan_requests
 
     with StageProgress() as progress:
@@ -90,7 +90,7 @@ async def _plan(
 
 
 def _days(first: str, last: str | None) -> tuple[dt.date, list[dt.date]]:
-    from ..backfill import range_days
+    from ..night.ranges import range_days
 
     today = dt.datetime.now(dt.UTC).date()
     return today, range_days(o.parse_date(first), o.parse_date(last or first), today)
@@ -108,8 +108,8 @@ def import_results(
     verbose: o.Verbose = False,
 ) -> None:
     """Ingest a results file: each day's records, digest and run.json, as a night writes them."""
-    from ..backfill import total_line
-    from ..prompts import load_prompt
+    from ..night.ranges import total_line
+    from ..stages.prompts import load_prompt
     from ..store import Store
     from .jsonl import parse_results
     from .replies import BatchLLM
@@ -141,7 +141,7 @@ def import_results(
 async def _ingest(
     settings: Settings, days: list[dt.date], template: PromptTemplate, llm: BatchLLM
 ) -> RangeResult:
-    from ..progress import StageProgress
+    from ..core.progress import StageProgress
     from .plan import ingest
 
     today = dt.datetime.now(dt.UTC).date()
@@ -150,3 +150,7 @@ async def _ingest(
             settings, days, template, llm, progress, today=today,
             on_day=lambda day: typer.echo(day.line),
         )  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(batch_app, name="batch")

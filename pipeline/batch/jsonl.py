@@ -13,9 +13,9 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..hashing import sha256_json
-from ..llm import LLMReply, Messages, chat_request
-from ..models import Model, Usage
+from ..core.hashing import sha256_json
+from ..core.models import Model, Usage
+from ..stages.llm import LLMReply, Messages, chat_request
 
 ENDPOINT: Final = "/v1/chat/completions"
 

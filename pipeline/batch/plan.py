@@ -17,14 +17,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from ..backfill import DayOutcome, RangeResult, finished, note_result, run_range
-from ..config import Settings
-from ..errors import SummaryError
-from ..nightly import RunOptions, RunResult, reusable, run_night
-from ..progress import StageProgress
-from ..prompts import PromptTemplate
+from ..core.config import Settings
+from ..core.errors import SummaryError
+from ..core.progress import StageProgress
+from ..night.ranges import DayOutcome, RangeResult, finished, note_result, run_range
+from ..night.run import RunOptions, RunResult, reusable, run_night
+from ..stages.prompts import PromptTemplate
+from ..stages.summarize import summarize_paper
 from ..store import Store
-from ..summarize import summarize_paper
 from .jsonl import BatchRequest, encode, request_line
 from .replies import BatchLLM
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import RequestRejected
-from ..llm import LLM, LLMReply, Messages
+from ..core.errors import RequestRejected
+from ..stages.llm import LLM, LLMReply, Messages
 from .jsonl import BatchResult, request_key
 
 BATCH_PRICE_FACTOR = 0.5

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from ..backfill import DayOutcome, RangeResult
-from ..config import Settings
-from ..errors import ExitCode
-from ..llm import OpenAILLM
-from ..progress import StageProgress
-from ..prompts import load_prompt
+from ..core.config import Settings
+from ..core.errors import ExitCode
+from ..core.progress import StageProgress
+from ..night.ranges import DayOutcome, RangeResult
+from ..stages.llm import OpenAILLM
+from ..stages.prompts import load_prompt
 from ..store import Store
 from .api import AREA, BatchAPI, Ledger, Runner, Shard, ShardState, status_lines
 from .plan import ingest, plan_requests

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.core.tokens import count_tokens, truncate_tokens
 from pipeline.extract.sections import BODY_KINDS, Paper, Section
-from pipeline.tokens import count_tokens, truncate_tokens
 
 _WEIGHT = {
     "introduction": 1.0,

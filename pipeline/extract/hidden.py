@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.core.models import Flag
 from pipeline.extract.pdftext import Page, Span
-from pipeline.models import Flag
 
 Rect = tuple[float, float, float, float]
 TINY_PT = 2.0

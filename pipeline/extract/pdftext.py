@@ -11,8 +11,8 @@ from typing import Any
 
 import pymupdf
 
-from pipeline.errors import ExtractionError
-from pipeline.pdfbytes import pdf_problem
+from pipeline.core.errors import ExtractionError
+from pipeline.core.pdfbytes import pdf_problem
 
 # Ligatures expanded. No TEXT_DEHYPHENATE: MuPDF drops the hyphen of real compounds split at a
 # line end ("DeepSeek-R1" -> "DeepSeekR1"); clean.py joins them knowing the paper's vocabulary.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.core.models import Flag
 from pipeline.extract.pdftext import Page
-from pipeline.models import Flag
 
 _CID = re.compile(r"\(cid:\d+\)")
 _MIN_LETTERS = 200

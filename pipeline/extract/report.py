@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.models import Extraction
+from pipeline.core.models import Extraction
 
 
 def extraction_report(extraction: Extraction) -> dict[str, Any]:

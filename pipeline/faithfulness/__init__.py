@@ -16,7 +16,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from pipeline.models import Flag, Summary
+from pipeline.core.models import Flag, Summary
 
 from .names import (
     NameIndex,

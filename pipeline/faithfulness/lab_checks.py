@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import functools
 
+from pipeline.core.models import DailyPaper, Extraction, Flag, Summary
 from pipeline.lab.checks import register_check
 from pipeline.lab.sets import FrozenPaper
-from pipeline.models import DailyPaper, Extraction, Flag, Summary
 
 from . import SourceIndex, check_summary
 from .sources import paper_source

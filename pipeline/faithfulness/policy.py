@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from pipeline.models import Flag, PaperRecord, Status, Summary
-from pipeline.prompts import PromptTemplate
-from pipeline.validate import SECTION_TITLES
+from pipeline.core.models import Flag, PaperRecord, Status, Summary
+from pipeline.stages.prompts import PromptTemplate
+from pipeline.stages.validate import SECTION_TITLES
 
 from . import PAPER, SourceIndex, check_summary
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.config import Settings
-from pipeline.errors import ExtractionError
-from pipeline.models import DailyPaper, Extraction, PaperInput, PaperRecord
+from pipeline.core.config import Settings
+from pipeline.core.errors import ExtractionError
+from pipeline.core.models import DailyPaper, Extraction, PaperInput, PaperRecord
 from pipeline.store import Store
 
 from . import SourceIndex, index_source
@@ -50,7 +50,7 @@ def paper_source(paper: DailyPaper, extraction: Extraction | None) -> SourceInde
 def file_source(path: Path, settings: Settings) -> SourceIndex:
     """A ``.pdf`` (extracted now) or a text file. Raises ExtractionError when it cannot be
     read."""
-    from pipeline.extract import extract_pdf  # PyMuPDF loads only when a PDF is checked
+    from pipeline.extract.extractor import extract_pdf  # PyMuPDF loads only when a PDF is checked
 
     if path.suffix.lower() == ".pdf":
         extraction = extract_pdf(
@@ -76,7 +76,7 @@ def input_source(
     """The night's source for a paper whose input was just built (its extraction is cached).
     An extraction cached before extractions kept the full text falls back to the text the LLM
     was given: every figure the model could have read is still there."""
-    from pipeline.inputs import tokenizer_name
+    from pipeline.stages.inputs import tokenizer_name
 
     if inp.source != "pdf" or not inp.pdf_sha256 or not inp.extractor_version:
         return paper_source(paper, None)
@@ -92,8 +92,8 @@ def stored_extraction(store: Store, settings: Settings, record: PaperRecord) -> 
     """The extraction a finished summary was made from: from the cache, else from the stored
     PDF (an entry made before extractions kept the full text has none). None for an abstract
     fallback or when neither is kept."""
-    from pipeline.extract import extract_pdf
-    from pipeline.inputs import tokenizer_name
+    from pipeline.extract.extractor import extract_pdf
+    from pipeline.stages.inputs import tokenizer_name
 
     prov = record.provenance
     if prov is None or not prov.pdf_sha256 or not prov.extractor_version:

@@ -12,5 +12,5 @@ stats      the sign test, Wilson interval, percentiles (pure)
 report     the whole report, and the --fail-if-worse gate
 html       the report as one self-contained HTML page (diffs by pipeline.review.diff)
 
-The commands are in ``pipeline/lab_cli.py``.
+The commands are in ``pipeline/lab/cli.py``.
 """

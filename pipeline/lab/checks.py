@@ -16,7 +16,7 @@ import pkgutil
 from collections.abc import Callable
 from types import ModuleType
 
-from pipeline.models import Flag, Summary
+from pipeline.core.models import Flag, Summary
 
 from .sets import FrozenPaper
 

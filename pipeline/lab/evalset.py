@@ -12,15 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 
-from pipeline.config import Settings
-from pipeline.errors import StoreError, UsageError
-from pipeline.extract import EXTRACTOR_VERSION
-from pipeline.fetch import arxiv_metadata
-from pipeline.http import make_client
-from pipeline.inputs import EXTRACTED, FETCHED, InputLimits, build_input, tokenizer_name
-from pipeline.listing import list_papers, parse_listing
-from pipeline.models import ArxivMeta, DailyPaper, Extraction, PaperInput
-from pipeline.progress import StageProgress
+from pipeline.core.config import Settings
+from pipeline.core.errors import StoreError, UsageError
+from pipeline.core.http import make_client
+from pipeline.core.models import ArxivMeta, DailyPaper, Extraction, PaperInput
+from pipeline.core.progress import StageProgress
+from pipeline.extract.extractor import EXTRACTOR_VERSION
+from pipeline.stages.fetch import arxiv_metadata
+from pipeline.stages.inputs import EXTRACTED, FETCHED, InputLimits, build_input, tokenizer_name
+from pipeline.stages.listing import list_papers, parse_listing
 from pipeline.store import Store
 
 from .sets import (

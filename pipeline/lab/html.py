@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 
 from pipeline.review.diff import Segment, diff_text
-from pipeline.validate import SECTION_TITLES
+from pipeline.stages.validate import SECTION_TITLES
 
 from . import metrics
 from .outcomes import EvalReport, JudgeSummary, PaperOutcome, PaperRef, VersionSummary

@@ -17,12 +17,12 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.hashing import sha256_json
-from pipeline.llm import LLMReply, Messages
-from pipeline.models import DailyPaper, PaperInput
-from pipeline.prompts import PromptTemplate, render_messages
+from pipeline.core.hashing import sha256_json
+from pipeline.core.models import DailyPaper, PaperInput
+from pipeline.stages.llm import LLMReply, Messages
+from pipeline.stages.prompts import PromptTemplate, render_messages
+from pipeline.stages.validate import SECTION_TITLES
 from pipeline.store import Store
-from pipeline.validate import SECTION_TITLES
 
 from .outcomes import JudgeSummary, JudgeVote, PaperOutcome
 from .stats import wilson_interval

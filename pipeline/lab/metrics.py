@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.validate import SECTION_TITLES
+from pipeline.stages.validate import SECTION_TITLES
 
 from .outcomes import PaperOutcome
 

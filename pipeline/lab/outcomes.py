@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from pipeline.models import Flag, Model
+from pipeline.core.models import Flag, Model
 
 from .stats import Verdict
 

@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pipeline
-from pipeline.config import Settings
-from pipeline.errors import SummaryError, UsageError
-from pipeline.llm import LLM, LLMReply, Messages, Schema
-from pipeline.models import Flag, Status, Summary
-from pipeline.pricing import load_prices, price_for
-from pipeline.progress import StageProgress
-from pipeline.prompts import PromptTemplate, load_prompt
+from pipeline.core.config import Settings
+from pipeline.core.errors import SummaryError, UsageError
+from pipeline.core.models import Flag, Status, Summary
+from pipeline.core.pricing import load_prices, price_for
+from pipeline.core.progress import StageProgress
+from pipeline.stages.llm import LLM, LLMReply, Messages, Schema
+from pipeline.stages.prompts import PromptTemplate, load_prompt
+from pipeline.stages.summarize import SummaryOutcome, summarize_paper
+from pipeline.stages.validate import hangul_ratio
 from pipeline.store import Store
-from pipeline.summarize import SummaryOutcome, summarize_paper
-from pipeline.validate import hangul_ratio
 
 from .checks import discover, run_checks
 from .evalset import load_set

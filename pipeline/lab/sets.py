@@ -12,9 +12,9 @@ import re
 
 from pydantic import Field
 
-from pipeline.errors import UsageError
-from pipeline.hashing import sha256_json
-from pipeline.models import DailyPaper, Extraction, Model, PaperInput
+from pipeline.core.errors import UsageError
+from pipeline.core.hashing import sha256_json
+from pipeline.core.models import DailyPaper, Extraction, Model, PaperInput
 
 SET_SCHEMA = 1
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -21,9 +21,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..config import Settings
-from ..errors import DigestError, EditConflict, ReviewRefused, UsageError
-from ..prompts import list_versions, summary_names
+from ..core.config import Settings
+from ..core.errors import DigestError, EditConflict, ReviewRefused, UsageError
+from ..stages.prompts import list_versions, summary_names
 from .editorial import Editorial
 from .models import SECTION_NAMES, PaperState
 from .publish import last_publication, publish_day

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .. import cliopts as o
-from ..errors import ReviewRefused, UsageError
+from ..core import cliopts as o
+from ..core.errors import ReviewRefused, UsageError
 
 if TYPE_CHECKING:
     from .editorial import Editorial
@@ -267,3 +267,7 @@ def serve(
             new_token_=new_token,
             echo=typer.echo,
         )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(review_app, name="review")

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import StoreError
+from ..core.errors import StoreError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: papers, their revisions, an audit log of decisions, publications, settings.

@@ -17,10 +17,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 
-from ..errors import EditConflict, ReviewRefused
-from ..models import DailyPaper, Flag, PaperRecord, Provenance, Status, Summary
+from ..core.errors import EditConflict, ReviewRefused
+from ..core.models import DailyPaper, Flag, PaperRecord, Provenance, Status, Summary
+from ..stages.validate import SECTION_TITLES, section_problems
 from ..store import Store
-from ..validate import SECTION_TITLES, section_problems
 from .db import connect, transaction
 from .models import SECTION_NAMES, CandidateState, Origin, PaperState, Revision, State
 
@@ -36,7 +36,7 @@ revision (``Editorial(flaggers=...)``); a flag does not refuse anything."""
 
 
 def validator_checker(summary: Summary, sections: Sequence[str], paper: PaperState) -> list[str]:
-    """The same checks the model's output must pass (pipeline/validate.py)."""
+    """The same checks the model's output must pass (pipeline/stages/validate.py)."""
     return [
         f"{SECTION_TITLES[name]} {problem}"
         for name in sections

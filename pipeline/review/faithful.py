@@ -13,13 +13,13 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from ..config import Settings
+from ..core.config import Settings
+from ..core.models import Flag, Summary
 from ..faithfulness import SourceIndex, check_summary
 from ..faithfulness.policy import Policy
 from ..faithfulness.sources import paper_source, stored_extraction
-from ..models import Flag, Summary
+from ..stages.validate import SECTION_TITLES
 from ..store import Store
-from ..validate import SECTION_TITLES
 from .editorial import DEFAULT_CHECKERS, Checker, Editorial, Flagger
 from .models import PaperState
 

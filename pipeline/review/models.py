@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from ..core.models import DailyPaper, Flag, Model, Provenance, Summary
 from ..faithfulness import flag_kind
-from ..models import DailyPaper, Flag, Model, Provenance, Summary
 
 SECTION_NAMES = ("whats_new", "technical_details", "performance_highlights")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from ..errors import ReviewRefused
-from ..models import Digest, PaperRecord, Status
-from ..render import build_digest, render_markdown
+from ..core.errors import ReviewRefused
+from ..core.models import Digest, PaperRecord, Status
+from ..stages.render import build_digest, render_markdown
 from .db import transaction
 from .editorial import Editorial
 from .models import PaperState, Publication, State

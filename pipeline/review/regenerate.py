@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..config import Settings
-from ..errors import ReviewRefused, SummaryError
-from ..llm import OpenAILLM
-from ..pricing import load_prices, price_for
-from ..prompts import load_prompt
-from ..summarize import summarize_paper
+from ..core.config import Settings
+from ..core.errors import ReviewRefused, SummaryError
+from ..core.pricing import load_prices, price_for
+from ..stages.llm import OpenAILLM
+from ..stages.prompts import load_prompt
+from ..stages.summarize import summarize_paper
 from .editorial import Editorial
 from .models import SECTION_NAMES, Origin, Revision
 from .source import paper_input

@@ -7,7 +7,7 @@ import threading
 import webbrowser
 from collections.abc import Callable, Sequence
 
-from ..config import Settings
+from ..core.config import Settings
 from .app import ReviewApp, create_app
 from .editorial import Editorial
 from .faithful import open_editorial

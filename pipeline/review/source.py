@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..config import Settings
-from ..hashing import sha256_text
-from ..inputs import abstract_input, build_input
-from ..models import PaperInput, PaperRecord
+from ..core.config import Settings
+from ..core.hashing import sha256_text
+from ..core.models import PaperInput, PaperRecord
+from ..stages.inputs import abstract_input, build_input
 from ..store import Store
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import Settings
-from ..models import Flag, PaperInput, Provenance
-from ..render import SECTIONS, abs_url
+from ..core.config import Settings
+from ..core.models import Flag, PaperInput, Provenance
+from ..stages.render import SECTIONS, abs_url
+from ..stages.validate import SECTION_TITLES
 from ..store import Store
-from ..validate import SECTION_TITLES
 from .diff import Segment, diff_text
 from .models import CandidateState, PaperState, Revision
 from .source import paper_input, seen_by_model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..errors import StoreError
+from ..core.errors import StoreError
 from ..store import Store, atomic_write
 from .feed import render_feed
 from .model import Edition, day_page

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from ..models import DigestEntry
+from ..core.models import DigestEntry
 from .model import Edition, card, clean_text, day_page, paper_anchor
 from .pages import SITE_TITLE, midnight, newest_first, render_entry_html
 

@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from urllib.parse import urljoin, urlsplit
 
-from ..models import Digest, DigestEntry, Model
-from ..render import SECTIONS
+from ..core.models import Digest, DigestEntry, Model
+from ..stages.render import SECTIONS
 
 # XML 1.0 forbids these outright; in HTML they are parse errors. A title from an API may hold one.
 _INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

@@ -1,6 +1,6 @@
 """An in-process LLM for unit tests: a queue of replies and a record of what it was asked.
 
-It implements ``pipeline.llm.LLM`` (like simonw/llm's mock model). A queued item is a reply
+It implements ``pipeline.stages.llm.LLM`` (like simonw/llm's mock model). A queued item is a reply
 text, an ``LLMReply``, an exception to raise, or a function of the messages that returns one of
 those — so an answer can depend on what was sent. With the queue empty it answers with a valid
 Korean summary of the paper named in the ``Title:`` line.
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.llm import LLMReply, Messages
-from pipeline.models import Usage
+from pipeline.core.models import Usage
+from pipeline.stages.llm import LLMReply, Messages
 from tests.fakes.llm import summary_for
 
 Answer = str | LLMReply | BaseException

@@ -18,15 +18,21 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel
 
-from .config import Settings
-from .errors import (
+from ..core.config import Settings
+from ..core.errors import (
     ContextTooLong,
     LLMConfigError,
     RequestRejected,
     TransientError,
 )
-from .models import Summary, Usage
-from .retry import connection_failed, retry_after_seconds, retrying, timed_out, transient_status
+from ..core.models import Summary, Usage
+from ..core.retry import (
+    connection_failed,
+    retry_after_seconds,
+    retrying,
+    timed_out,
+    transient_status,
+)
 
 __all__ = [
     "LLM",

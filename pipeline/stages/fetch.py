@@ -14,12 +14,12 @@ import requests
 import urllib3
 from tenacity import Retrying, retry_if_exception_type
 
-from .config import Settings
-from .errors import FetchError, ServiceError, TransientError
-from .http import DeadlineExceeded, TooLarge, stream_get
-from .models import ArxivMeta
-from .pdfbytes import pdf_problem
-from .retry import connection_failed, retry_policy, retrying, timed_out, transient_status
+from ..core.config import Settings
+from ..core.errors import FetchError, ServiceError, TransientError
+from ..core.http import DeadlineExceeded, TooLarge, stream_get
+from ..core.models import ArxivMeta
+from ..core.pdfbytes import pdf_problem
+from ..core.retry import connection_failed, retry_policy, retrying, timed_out, transient_status
 
 CHUNK = 1 << 16
 MAX_FEED_BYTES = 50_000_000  # 100 entries of Atom are ~300 kB; this is only a guard

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import cliopts as o
-from .errors import ExitCode, UsageError
+from ..core import cliopts as o
+from ..core.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .lab.outcomes import EvalReport
-    from .lab.run import EvalRequest
-    from .lab.sets import EvalSetManifest
+    from ..core.config import Settings
+    from .outcomes import EvalReport
+    from .run import EvalRequest
+    from .sets import EvalSetManifest
 
 evalset_app = typer.Typer(
     help="Frozen sets of papers to compare prompt versions on.",
@@ -65,9 +65,9 @@ def evalset_create(
     verbose: o.Verbose = False,
 ) -> None:
     """Freeze the papers of one or more days: listing data, the text the model sees, abstract."""
-    from .lab.evalset import create_set
-    from .progress import StageProgress
-    from .store import Store
+    from ..core.progress import StageProgress
+    from ..store import Store
+    from .evalset import create_set
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir, budget=budget, model=model)
@@ -87,8 +87,8 @@ def evalset_list(
     ctx: typer.Context, data_dir: o.DataDir = None, verbose: o.Verbose = False
 ) -> None:
     """The eval sets in the data dir."""
-    from .lab.evalset import list_sets
-    from .store import Store
+    from ..store import Store
+    from .evalset import list_sets
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
@@ -111,8 +111,8 @@ def evalset_show(
     verbose: o.Verbose = False,
 ) -> None:
     """A set's manifest and papers."""
-    from .lab.evalset import load_set
-    from .store import Store
+    from ..store import Store
+    from .evalset import load_set
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
@@ -171,8 +171,8 @@ def eval_command(
     verbose: o.Verbose = False,
 ) -> None:
     """Compare prompt versions (and models) on a frozen eval set, paired paper by paper."""
-    from .lab.report import gate_failures
-    from .lab.run import EvalRequest
+    from .report import gate_failures
+    from .run import EvalRequest
 
     with o.reported(ctx, verbose):
         models = _csv(model)
@@ -211,13 +211,13 @@ def eval_command(
 async def _eval(
     settings: Settings, request: EvalRequest, offline: bool
 ) -> tuple[EvalReport, list[Path], list[str]]:
-    from .lab.evalset import require_set
-    from .lab.judge import JudgeLLM
-    from .lab.run import OfflineLLM, run_eval, write_report
-    from .llm import LLM, OpenAILLM
-    from .progress import StageProgress
-    from .prompts import load_prompt
-    from .store import Store
+    from ..core.progress import StageProgress
+    from ..stages.llm import LLM, OpenAILLM
+    from ..stages.prompts import load_prompt
+    from ..store import Store
+    from .evalset import require_set
+    from .judge import JudgeLLM
+    from .run import OfflineLLM, run_eval, write_report
 
     store = Store(settings.data_dir)
     warnings: list[str] = []
@@ -284,3 +284,8 @@ def _report_lines(report: EvalReport) -> list[str]:
             f"{j.ci_low:.0%}-{j.ci_high:.0%}); {j.ties} ties, {j.inconsistent} inconsistent"
         )
     return lines
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+    app.add_typer(evalset_app, name="evalset")

@@ -20,18 +20,11 @@ from pathlib import Path
 
 import httpx2
 
-from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
-from .config import Settings
-from .errors import DigestError, ExitCode, StoreError, SummaryError, UsageError
-from .faithfulness.policy import Policy, apply_policy, content_check
-from .faithfulness.sources import input_source
-from .fetch import arxiv_metadata
-from .hashing import sha256_text
-from .http import make_client
-from .inputs import InputLimits, build_input
-from .listing import list_papers
-from .llm import LLM, OpenAILLM
-from .models import (
+from ..core.config import Settings
+from ..core.errors import DigestError, ExitCode, StoreError, SummaryError, UsageError
+from ..core.hashing import sha256_text
+from ..core.http import make_client
+from ..core.models import (
     ArxivMeta,
     DailyPaper,
     Flag,
@@ -42,14 +35,21 @@ from .models import (
     Status,
     Usage,
 )
-from .pricing import Price, cost, load_prices, price_for, scaled
-from .progress import StageProgress
-from .prompts import PromptTemplate, load_prompt, prompt_tag
-from .publish import Published, publish_day
-from .review.editorial import record_night
-from .store import Store, atomic_write
-from .summarize import paper_messages, summarize_paper
-from .tokens import count_tokens
+from ..core.pricing import Price, cost, load_prices, price_for, scaled
+from ..core.progress import StageProgress
+from ..core.tokens import count_tokens
+from ..faithfulness.policy import Policy, apply_policy, content_check
+from ..faithfulness.sources import input_source
+from ..review.editorial import record_night
+from ..stages.fetch import arxiv_metadata
+from ..stages.inputs import InputLimits, build_input
+from ..stages.listing import list_papers
+from ..stages.llm import LLM, OpenAILLM
+from ..stages.prompts import PromptTemplate, load_prompt, prompt_tag
+from ..stages.publish import Published, publish_day
+from ..stages.summarize import paper_messages, summarize_paper
+from ..store import Store, atomic_write
+from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
 
 # Kept for callers of the names before errors.ExitCode.
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_ATTENTION = (

@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from .config import Settings
-from .errors import DigestError, ExitCode, LLMConfigError, UsageError
-from .models import Model, RunReport, Usage
-from .nightly import RunResult
-from .prompts import PromptTemplate, prompt_tag
-from .store import Store
+from ..core.config import Settings
+from ..core.errors import DigestError, ExitCode, LLMConfigError, UsageError
+from ..core.models import Model, RunReport, Usage
+from ..stages.prompts import PromptTemplate, prompt_tag
+from ..store import Store
+from .run import RunResult
 
 MAX_DAYS = 3660
 """Ten years: a typo in a year must not start a century of nights."""

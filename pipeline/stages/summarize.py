@@ -18,14 +18,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import ContextTooLong, LLMConfigError, RequestRejected, ServiceError, SummaryError
-from .hashing import sha256_json, sha256_text
+from ..core.errors import (
+    ContextTooLong,
+    LLMConfigError,
+    RequestRejected,
+    ServiceError,
+    SummaryError,
+)
+from ..core.hashing import sha256_json, sha256_text
+from ..core.models import DailyPaper, PaperInput, Provenance, Status, Summary, Usage
+from ..core.pricing import Price, cost
+from ..core.tokens import count_tokens, truncate_tokens
+from ..store import Store
 from .llm import LLM, LLMReply, Messages
-from .models import DailyPaper, PaperInput, Provenance, Status, Summary, Usage
-from .pricing import Price, cost
 from .prompts import PromptTemplate, render_messages
-from .store import Store
-from .tokens import count_tokens, truncate_tokens
 from .validate import summary_problems
 
 MAX_CONTEXT_CUTS = 3

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     model: str = "gpt-4.1-mini"
     prompt: str = "summarize"
     """``name`` for the newest version, or ``name@vN`` for a fixed one."""
-    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+    prompts_dir: Path = Path(__file__).resolve().parents[2] / "prompts"
 
     token_budget: int = Field(default=12_000, ge=100)
     """Tokens of paper text sent to the LLM (title and abstract always fit first)."""

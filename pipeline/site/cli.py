@@ -1,5 +1,5 @@
-"""``run.py site --out DIR``: parsing and printing only (outside the package, so the nightly
-job does not import Jinja2 at start)."""
+"""``run.py site --out DIR``: parsing and printing only; the site is built lazily, so the
+command group does not import Jinja2 at start."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from . import cliopts as o
+from ..core import cliopts as o
 
 
 def site(
@@ -23,8 +23,8 @@ def site(
     verbose: o.Verbose = False,
 ) -> None:
     """Write the static site: an index of days, a page per day, an Atom feed (feed.xml)."""
-    from .site import build_site, load_editions, write_site
-    from .store import Store
+    from ..store import Store
+    from .build import build_site, load_editions, write_site
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
@@ -37,3 +37,7 @@ def site(
         )
         written = write_site(out, files)
     typer.echo(f"site: {len(editions)} days, {len(written)} of {len(files)} files written to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(site)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .escaping import escape_html, escape_text, safe_url
-from .models import SECTION_TITLES, Digest, DigestEntry, PaperRecord, Status
+from ..core.escaping import escape_html, escape_text, safe_url
+from ..core.models import SECTION_TITLES, Digest, DigestEntry, PaperRecord, Status
 
 SECTIONS = tuple(SECTION_TITLES.items())
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.models import SECTION_TITLES as SECTION_TITLES
-from pipeline.models import Summary
+from pipeline.core.models import SECTION_TITLES as SECTION_TITLES
+from pipeline.core.models import Summary
 
 MAX_CHARS = 1200
 """About 2.4x the longest published section (500): only runaway output goes past this."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .models import PaperRecord, SkippedEntry
+from ..core.models import PaperRecord, SkippedEntry
 
 FALLBACK = "abstract_fallback"
 HIDDEN = frozenset({"hidden_text", "prompt_injection"})

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from . import cliopts as o
-from .config import Settings
+from ..core import cliopts as o
+from ..core.config import Settings
 
 
 def slack_line(date: dt.date, posted: int, already: int) -> str:
@@ -36,8 +36,12 @@ def slack(
 
 
 def post_line(settings: Settings, day: dt.date, *, repost: bool = False) -> str:
-    from .slack import post_day
-    from .store import Store
+    from ..store import Store
+    from .post import post_day
 
     result = asyncio.run(post_day(Store(settings.data_dir), settings, day, repost=repost))
     return slack_line(day, result.posted, result.already)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(slack)

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from . import cliopts as o
-from .errors import DigestError, ExitCode, UsageError
-from .models import Flag, Summary
+from ..core import cliopts as o
+from ..core.errors import DigestError, ExitCode, UsageError
+from ..core.models import Flag, Summary
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from ..core.config import Settings
 
 SummaryIn = Summary | str
 
@@ -73,14 +73,14 @@ def check(
 
 
 def flag_json(flag: Flag) -> dict[str, Any]:
-    from .faithfulness import flag_kind
+    from . import flag_kind
 
     return {"kind": flag_kind(flag), "section": flag.section, "span": flag.span,
             "message": flag.detail}  # fmt: skip
 
 
 def flag_line(flag: Flag) -> str:
-    from .faithfulness import flag_kind
+    from . import flag_kind
 
     where = flag.section or "summary"
     return f"  {flag_kind(flag)} in {where}: {flag.span or '-'}: {flag.detail}"
@@ -101,8 +101,8 @@ def parse_summary(value: Any) -> SummaryIn:
 
 
 def _check_one(summary_path: Path, source_path: Path, settings: Settings, as_json: bool) -> int:
-    from .faithfulness import check_summary
-    from .faithfulness.sources import file_source
+    from . import check_summary
+    from .sources import file_source
 
     try:
         raw = json.loads(summary_path.read_text(encoding="utf-8"))
@@ -120,8 +120,8 @@ def _check_one(summary_path: Path, source_path: Path, settings: Settings, as_jso
 
 
 def _check_jsonl(path: Path, settings: Settings) -> int:
-    from .faithfulness import check_summary
-    from .faithfulness.sources import file_source
+    from . import check_summary
+    from .sources import file_source
 
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -163,9 +163,9 @@ def _resolve(source: str, jsonl: Path) -> Path:
 
 
 def _check_date(date: dt.date, settings: Settings, as_json: bool) -> int:
-    from .faithfulness import check_summary
-    from .faithfulness.sources import paper_source, stored_extraction
-    from .store import Store
+    from ..store import Store
+    from . import check_summary
+    from .sources import paper_source, stored_extraction
 
     store = Store(settings.data_dir)
     records = [r for r in store.day_records(date) if r.summary or r.draft]
@@ -195,3 +195,7 @@ def _print_flags(label: str, flags: list[Flag]) -> None:
 
 def _json_line(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(check)

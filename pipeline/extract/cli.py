@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from . import cliopts as o
+from ..core import cliopts as o
 
 
 def extract(
@@ -21,7 +21,8 @@ def extract(
     verbose: o.Verbose = False,
 ) -> None:
     """Show what extraction makes of a PDF: sections, kept/dropped context, flags."""
-    from .extract import extract_pdf, extraction_report, format_report
+    from .extractor import extract_pdf
+    from .report import extraction_report, format_report
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, budget=budget, model=model)
@@ -34,3 +35,7 @@ def extract(
         typer.echo(extraction.context)
     else:
         typer.echo(format_report(extraction))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(extract)

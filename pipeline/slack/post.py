@@ -18,13 +18,14 @@ from pydantic import Field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from .config import Settings
-from .errors import ServiceError, UsageError
-from .models import DigestEntry, Model
-from .render import SECTIONS
-from .retry import connection_failed, retrying, transient_status
-from .site import Edition, day_page, load_edition
-from .store import Store
+from ..core.config import Settings
+from ..core.errors import ServiceError, UsageError
+from ..core.models import DigestEntry, Model
+from ..core.retry import connection_failed, retrying, transient_status
+from ..site.build import load_edition
+from ..site.model import Edition, day_page
+from ..stages.render import SECTIONS
+from ..store import Store
 
 log = logging.getLogger("pipeline")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..core.models import PaperRecord, RunReport, Status
+from ..stages.publish import Published
 from .attention import fallback_line, hidden_line, most_fell_back_line, skipped_lines
-from .models import PaperRecord, RunReport, Status
-from .nightly import DryRunPaper, RunResult
-from .publish import Published
+from .run import DryRunPaper, RunResult
 
 
 def result_lines(result: RunResult) -> list[str]:

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import Digest
+from ..core.models import Digest
+from ..store import Store
 from .render import build_digest, render_json, render_markdown
-from .store import Store
 
 __all__ = ["Published", "publish_day"]
 

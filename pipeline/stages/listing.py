@@ -10,11 +10,11 @@ from typing import Any
 import httpx2
 from pydantic import BaseModel, ValidationError
 
-from .config import Settings
-from .errors import ServiceError
-from .escaping import safe_url
-from .http import get_bytes
-from .models import DailyPaper, Flag, HFDailyEntry, SkippedEntry
+from ..core.config import Settings
+from ..core.errors import ServiceError
+from ..core.escaping import safe_url
+from ..core.http import get_bytes
+from ..core.models import DailyPaper, Flag, HFDailyEntry, SkippedEntry
 
 PAGE_SIZE = 50
 MAX_PAGES = 40  # 2,000 papers: far beyond any real day; stops a server that ignores `p`.

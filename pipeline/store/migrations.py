@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .models import RECORD_SCHEMA
+from ..core.models import RECORD_SCHEMA
 
 Raw = dict[str, Any]
 

@@ -19,15 +19,15 @@ from typing import Protocol
 
 import httpx2
 
-from .config import Settings
-from .errors import ExtractionError, FetchError
-from .extract import EXTRACTOR_VERSION, extract_pdf
+from ..core.config import Settings
+from ..core.errors import ExtractionError, FetchError
+from ..core.hashing import sha256_bytes
+from ..core.http import make_client
+from ..core.models import ArxivMeta, DailyPaper, Extraction, Flag, PaperInput
+from ..core.tokens import count_tokens, encoding_for
+from ..extract.extractor import EXTRACTOR_VERSION, extract_pdf
+from ..store import Store
 from .fetch import download_pdf_to
-from .hashing import sha256_bytes
-from .http import make_client
-from .models import ArxivMeta, DailyPaper, Extraction, Flag, PaperInput
-from .store import Store
-from .tokens import count_tokens, encoding_for
 
 __all__ = ["InputLimits", "abstract_input", "build_input", "paper_extraction", "paper_pdf"]
 

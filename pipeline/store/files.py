@@ -1,0 +1,137 @@
+"""What every part of the store shares: atomic writes, and reading a file as absent, as a
+record of today's schema or as a cache entry. Every write under the data dir goes through here."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..core.errors import StoreError
+from .migrations import TooNew, migrate
+
+M = TypeVar("M", bound=BaseModel)
+
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_S = 24 * 3600.0
+"""A temp file in a shared cache folder this old was left by a killed run (writes take
+seconds; the longest, a PDF download, is bounded by its deadline)."""
+
+
+def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new, uniquely named temp file beside ``name``. Created with mode 0666 so the kernel
+    applies the umask itself (mkstemp's 0600 would hide the digest from the web server or the
+    editors' group, and reading the umask back costs a /proc read per write)."""
+    while True:
+        tmp = str(folder / f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}")
+        try:
+            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to fill, in place as ``path`` only when the block ends without an error: via a
+    unique temp file in the same folder and a rename, never a half-written file, and two
+    writers never share a temp name. The file gets the mode the umask gives new files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _create_temp(path.parent, path.name)
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path`` atomically (see ``atomic_file``)."""
+    with atomic_file(path) as f:
+        f.write(data)
+
+
+def _safe(arxiv_id: str) -> str:
+    return arxiv_id.replace("/", "_")
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _is_date(name: str) -> bool:
+    try:
+        dt.date.fromisoformat(name)
+    except ValueError:
+        return False
+    return len(name) == 10
+
+
+class Files:
+    """The data dir, and the reading and writing every part of the store does the same way."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _read_bytes(self, path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror}", path) from exc
+
+    def _read_record(self, path: Path, model: type[M], kind: str) -> M | None:
+        """A stored record, migrated to today's schema; unreadable is an error, not absent."""
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return model.model_validate(migrate(kind, json.loads(data)))
+        except (ValueError, TooNew, TypeError) as exc:
+            detail = exc.errors()[0].get("msg") if isinstance(exc, ValidationError) else exc
+            raise StoreError(
+                f"{path} is not a readable {model.__name__} ({detail}); "
+                "fix the file or move it away, then run again",
+                path,
+            ) from exc
+
+    def _read_cache(self, path: Path, model: type[M]) -> M | None:
+        """A cache entry; one of another shape is a miss (it is rebuilt and replaced)."""
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        try:
+            return model.model_validate_json(data)
+        except ValidationError:
+            return None
+
+    def _write_model(self, path: Path, value: BaseModel) -> None:
+        self._write(path, value.model_dump_json(indent=2).encode() + b"\n")
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            atomic_write(path, data)
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror}", path) from exc
+
+    def day(self, date: dt.date) -> Path:
+        return self.root / date.isoformat()
+
+    def _json_object(self, data: bytes, what: str) -> dict[str, Any]:
+        try:
+            value: dict[str, Any] = json.loads(data)
+        except ValueError as exc:
+            raise StoreError(f"cannot read {what} entry: {exc}") from exc
+        return value
