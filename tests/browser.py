@@ -76,3 +76,39 @@ def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``fn`` on a worker thread and return its result (see the module's docstring)."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(fn, *args, **kwargs).result()
+
+
+PHONE = {"width": 390, "height": 844}
+"""A phone's viewport (iPhone 12-15 class): pages must fit it without sideways scrolling."""
+
+AXE_JS = Path(
+    os.environ.get(
+        "DIGEST_TEST_AXE",
+        Path(__file__).resolve().parent / ".node" / "node_modules" / "axe-core" / "axe.min.js",
+    )
+)
+
+
+def axe_violations(page: Page, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations of these impacts on the page as it is now, one line each (rule,
+    impact, how many nodes, the first node's selector), so a failing assert says what is wrong.
+    axe-core comes from npm (``.ci/run`` installs it under ``tests/.node``); without it the test
+    is skipped, saying so. It runs through DevTools, so the page's CSP does not block it."""
+    if not AXE_JS.is_file():
+        pytest.skip(
+            f"accessibility check skipped: no axe-core at {AXE_JS} "
+            "(npm install --prefix tests/.node axe-core@4)"
+        )
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}): "
+        f"{v['help']}"
+        for v in result
+        if v.get("impact") in impacts
+    ]
+
+
+def sideways_overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0 when nothing scrolls sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
