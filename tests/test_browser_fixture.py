@@ -44,10 +44,9 @@ def _serve(html: str) -> tuple[str, ThreadingHTTPServer]:
 
 def test_axe_names_a_real_violation_and_passes_a_clean_page_under_csp(browser_page: Page) -> None:
     head = '<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>t</title></head>'
-    bad_url, bad = _serve(head + '<body><main><h1>제목</h1><input type="text"></main></body></html>')
-    good_url, good = _serve(
-        head + '<body><main><h1>제목</h1><label>이름 <input type="text"></label></main></body></html>'
-    )
+    body = "<body><main><h1>제목</h1>{}</main></body></html>"
+    bad_url, bad = _serve(head + body.format('<input type="text">'))
+    good_url, good = _serve(head + body.format('<label>이름 <input type="text"></label>'))
     try:
         browser_page.goto(bad_url)
         problems = axe_violations(browser_page)
