@@ -9,7 +9,7 @@
     │   │   ├── FetchError          its PDF could not be downloaded
     │   │   ├── ExtractionError     its PDF could not be read
     │   │   └── SummaryError        the LLM gave no usable summary
-    │   │       (alias SummaryRejected; carries .draft, .last_reply, .attempts, .usage)
+    │   │       (carries .draft, .last_reply, .attempts, .usage)
     │   ├── StoreError              data/ could not be read or written    -> exit 1
     │   └── ReviewRefused           an editorial action is not allowed    -> exit 1
     │       └── EditConflict        saved from a revision that is no longer current
@@ -119,9 +119,6 @@ class SummaryError(PaperError):
         self.usage = usage
         """What the requests that were answered before the failure consumed (for costing)."""
         self.calls = calls
-
-
-SummaryRejected = SummaryError
 
 
 class CallFailure(Exception):

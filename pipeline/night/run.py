@@ -51,11 +51,6 @@ from ..stages.summarize import paper_messages, summarize_paper
 from ..store import Store, atomic_write
 from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
 
-# Kept for callers of the names before errors.ExitCode.
-EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_ATTENTION = (
-    ExitCode.OK, ExitCode.FATAL, ExitCode.USAGE, ExitCode.ATTENTION,
-)  # fmt: skip
-
 
 @dataclass
 class RunOptions:
