@@ -9,11 +9,8 @@ failed validation). ``ingest`` runs the nights with a ``BatchLLM`` holding the r
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import multiprocessing
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -22,6 +19,7 @@ from ..core.errors import SummaryError
 from ..core.progress import StageProgress
 from ..night.ranges import DayOutcome, RangeResult, finished, note_result, run_range
 from ..night.run import RunOptions, RunResult, reusable, run_night
+from ..stages.pool import extraction_pool
 from ..stages.prompts import PromptTemplate
 from ..stages.summarize import summarize_paper
 from ..store import Store
@@ -63,30 +61,16 @@ async def plan_requests(
     """Prepare every unfinished day and write its request lines to ``out``."""
     store = Store(settings.data_dir)
     plan = Plan(out)
-    with extraction_pool(settings, days) as (pool, slots):
+    # One pool for the whole range: its workers are started once, not once a day.
+    with extraction_pool(settings.extract_workers) as pool:
         for date in days:
             if not force and finished(store, date, llm.model, template) is not None:
                 continue
-            options = RunOptions(date=date, dry_run=True, extractor=pool, extract_slots=slots)
+            options = RunOptions(date=date, dry_run=True, extractor=pool)
             prepared = await run_night(settings, options, progress)
             note_result(store, prepared, today)
             await _plan_day(date, prepared, store, template, llm, plan, settings.reasks, force)
     return plan
-
-
-@contextlib.contextmanager
-def extraction_pool(
-    settings: Settings, days: list[dt.date]
-) -> Iterator[tuple[ProcessPoolExecutor | None, int]]:
-    """Worker processes for PyMuPDF when a range pays for their start-up (more than one day
-    and more than one worker); otherwise the night's own extraction thread."""
-    workers = settings.extract_workers
-    if workers < 2 or len(days) < 2:
-        yield None, 1
-        return
-    # spawn, not fork: this process runs threads (the event loop's, HTTP clients').
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool, workers
 
 
 async def _plan_day(

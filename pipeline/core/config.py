@@ -65,8 +65,9 @@ class Settings(BaseSettings):
     batch_poll_s: float = 60.0
     """How often a Batch API run looks at its batches; it backs off to ``batch_poll_max_s``."""
     batch_poll_max_s: float = 600.0
-    extract_workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8))
-    """Processes extracting PDFs when a range is prepared for a batch (1: the night's thread)."""
+    extract_workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 8), ge=1, le=64)
+    """Processes extracting PDFs (PyMuPDF) in a night or a range, default the cores up to 8;
+    1: one thread of the night's own process."""
     batch_online_retries: int = 20
     """Requests a Batch API run may send online when the batch could not answer them."""
     reasks: int = Field(default=2, ge=0)

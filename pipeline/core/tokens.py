@@ -49,15 +49,28 @@ def seed_cache(name: str) -> None:
     os.replace(tmp, target)
 
 
+def encoding_name(model: str) -> str:
+    """The name of the model's encoding, without loading its tables (that takes ~0.5 s of CPU):
+    models tiktoken doesn't know (local servers) count as o200k_base."""
+    try:
+        return tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        return DEFAULT_ENCODING
+
+
 @cache
 def encoding_for(model: str) -> tiktoken.Encoding:
-    """The model's encoding; models tiktoken doesn't know (local servers) count as o200k_base."""
-    try:
-        name = tiktoken.encoding_name_for_model(model)
-    except KeyError:
-        name = DEFAULT_ENCODING
+    """The model's encoding, its tables loaded once per process."""
+    name = encoding_name(model)
     seed_cache(name)
     return tiktoken.get_encoding(name)
+
+
+def load_encoding(name: str = DEFAULT_ENCODING) -> None:
+    """Load an encoding's tables now (tiktoken keeps them for the process): for a process that
+    forks workers, so that none of them loads them again."""
+    seed_cache(name)
+    tiktoken.get_encoding(name)
 
 
 def count_tokens(text: str, model: str = "gpt-4o") -> int:

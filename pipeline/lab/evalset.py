@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 
@@ -21,6 +20,7 @@ from pipeline.extract.extractor import EXTRACTOR_VERSION
 from pipeline.stages.fetch import arxiv_metadata
 from pipeline.stages.inputs import EXTRACTED, FETCHED, InputLimits, build_input, tokenizer_name
 from pipeline.stages.listing import list_papers, parse_listing
+from pipeline.stages.pool import extraction_pool
 from pipeline.store import Store
 
 from .sets import (
@@ -164,7 +164,7 @@ async def _freeze(
 ) -> list[FrozenPaper]:
     for stage in (FETCHED, EXTRACTED):
         progress.start(stage, len(papers))
-    with ThreadPoolExecutor(1, "extract") as pool:
+    with extraction_pool(settings.extract_workers) as pool:
         limits = InputLimits(
             downloads=asyncio.Semaphore(settings.download_concurrency),
             held=asyncio.Semaphore(settings.download_concurrency + 2),

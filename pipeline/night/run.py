@@ -1,9 +1,10 @@
 """The nightly job: scheduling only. list -> per paper (inputs -> summarize) -> publish.
 
 Each paper runs as its own task as soon as the list is known, so a paper goes to the LLM the
-moment its text is ready; semaphores bound downloads (arXiv asks for small bursts), PDFs held in
-memory and LLM calls. PyMuPDF is not thread-safe, so all extraction runs on one worker thread,
-which still overlaps with the network work of the other papers. A finished summary made by the
+moment its text is ready; semaphores bound downloads (arXiv asks for small bursts) and LLM
+calls. Extraction runs in a pool of worker processes sized to the cores (``stages.pool``,
+started with the night so it is ready by the first PDF), biggest PDF first; the event loop
+only schedules. A finished summary made by the
 same model and prompt from the same text is reused (resume after a crash or a kill); a cost cap
 leaves the remaining papers pending. The result is a report; ``lines`` turns it into text.
 """
@@ -14,7 +15,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +45,7 @@ from ..stages.fetch import arxiv_metadata
 from ..stages.inputs import InputLimits, build_input
 from ..stages.listing import list_papers
 from ..stages.llm import LLM, OpenAILLM
+from ..stages.pool import ExtractionPool, extraction_pool
 from ..stages.prompts import PromptTemplate, load_prompt, prompt_tag
 from ..stages.publish import Published, publish_day
 from ..stages.summarize import paper_messages, summarize_paper
@@ -60,10 +61,8 @@ class RunOptions:
     dry_run: bool = False
     show_prompts: bool = False
     prompt_out: Path | None = None
-    extractor: Executor | None = None
-    """Where extraction runs instead of the night's one thread (a backfill's process pool)."""
-    extract_slots: int = 1
-    """How many extractions ``extractor`` runs at once (more PDFs may then be held)."""
+    extractor: ExtractionPool | None = None
+    """A pool shared by many nights (a range's); without one the night makes its own."""
 
 
 @dataclass
@@ -313,12 +312,11 @@ async def _night(
     price = price_for(load_prices(settings.price_file), settings.model)
     # An LLM billed at another rate says so (the Batch API costs half the online price).
     price = scaled(price, getattr(llm, "price_factor", 1.0))
-    with store.lock_day(options.date), ThreadPoolExecutor(1, "extract") as pool:
+    with store.lock_day(options.date), _own_pool(settings, options) as pool:
         async with make_client(settings.http_timeout_s) as http:
             limits = InputLimits(
                 downloads=asyncio.Semaphore(settings.download_concurrency),
-                held=asyncio.Semaphore(settings.download_concurrency + 1 + options.extract_slots),
-                extractor=options.extractor or pool,
+                extractor=pool,
                 progress=progress,
             )
             night = _Night(
@@ -333,6 +331,14 @@ async def _night(
                 raise
     result.warnings = warnings + result.warnings
     return result
+
+
+def _own_pool(
+    settings: Settings, options: RunOptions
+) -> contextlib.AbstractContextManager[ExtractionPool]:
+    if options.extractor is not None:
+        return contextlib.nullcontext(options.extractor)
+    return extraction_pool(settings.extract_workers)
 
 
 def record_failed_run(settings: Settings, date: dt.date, exc: DigestError) -> None:

@@ -3,7 +3,11 @@
 ``build_input(paper, meta, store=..., settings=...)`` gives the PDF's budgeted context (the PDF
 and its extraction cached in the store), or the abstract with an ``abstract_fallback`` flag
 when arXiv has no record, the PDF cannot be had or its text is unusable. No night is needed:
-the nightly job passes its semaphores, extraction thread and progress in ``InputLimits``.
+the nightly job passes its semaphores, extraction pool and progress in ``InputLimits``.
+
+Nothing here that takes CPU or waits on the disk runs on the event loop: the PDF is streamed
+to disk and fsynced in a thread, hashed in a thread and extracted in the pool's workers, which
+read it from the store themselves (this process never holds a PDF whole).
 """
 
 from __future__ import annotations
@@ -13,25 +17,27 @@ import contextlib
 import functools
 import time
 from collections.abc import AsyncIterator
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import Protocol, TypeVar
 
 import httpx2
 
 from ..core.config import Settings
 from ..core.errors import ExtractionError, FetchError
-from ..core.hashing import sha256_bytes
+from ..core.hashing import sha256_file
 from ..core.http import make_client
 from ..core.models import ArxivMeta, DailyPaper, Extraction, Flag, PaperInput
-from ..core.tokens import count_tokens, encoding_for
+from ..core.tokens import count_tokens, encoding_name
 from ..extract.extractor import EXTRACTOR_VERSION, extract_pdf
 from ..store import Store
 from .fetch import download_pdf_to
+from .pool import ExtractionPool, extraction_pool
 
 __all__ = ["InputLimits", "abstract_input", "build_input", "paper_extraction", "paper_pdf"]
 
 FETCHED, EXTRACTED = "PDFs fetched", "texts extracted"
+T = TypeVar("T")
 
 
 class Progress(Protocol):
@@ -50,14 +56,15 @@ class InputLimits:
     downloads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     """PDF downloads at once (arXiv asks for small bursts)."""
     held: asyncio.Semaphore | None = None
-    """PDFs held in memory from download to extracted: keeps memory flat on long lists."""
-    extractor: Executor | None = None
-    """Where PyMuPDF runs (it is not thread-safe: one thread for all papers)."""
+    """Papers between download and extracted at once (the pool's workers hold their PDFs)."""
+    extractor: ExtractionPool | None = None
+    """Where PyMuPDF runs (``pool.extraction_pool``); None: a thread of its own, for one paper."""
     progress: Progress = field(default_factory=_Quiet)
 
 
 def tokenizer_name(model: str) -> str:
-    return encoding_for(model).name
+    """Without loading the tables: a night whose extraction runs in workers never loads them."""
+    return encoding_name(model)
 
 
 def abstract_input(paper: DailyPaper, model: str, flags: list[Flag]) -> PaperInput:
@@ -79,44 +86,47 @@ async def paper_pdf(
     http: httpx2.AsyncClient | None = None,
     force: bool = False,
     downloads: asyncio.Semaphore | None = None,
-) -> bytes:
-    """The PDF of this arXiv version: from the store, else downloaded and stored."""
-    cached = None if force else store.load_pdf(meta)
+) -> Path:
+    """The stored PDF file of this arXiv version: from the store, else downloaded to it."""
+    cached = None if force else store.pdf_file(meta)
     if cached is not None:
         return cached
-    async with downloads or contextlib.nullcontext(), _client(http, settings) as client:
-        # Streamed to disk against DIGEST_MAX_PDF_MB: an oversized PDF never sits in memory.
-        with store.writing_pdf(meta) as sink:
-            await download_pdf_to(client, settings, meta, sink)
-    data = store.load_pdf(meta)
-    if data is None:
+    # Streamed to disk against DIGEST_MAX_PDF_MB: an oversized PDF never sits in memory. The
+    # file is opened, fsynced and renamed in a thread: an fsync can take as long as the disk
+    # likes, and every other paper's download and LLM call would wait for it.
+    async with (
+        downloads or contextlib.nullcontext(),
+        _client(http, settings) as client,
+        _off_loop(store.writing_pdf(meta)) as sink,
+    ):
+        await download_pdf_to(client, settings, meta, sink)
+    path = store.pdf_file(meta)
+    if path is None:
         raise FetchError(meta.arxiv_id, "the downloaded PDF vanished from the store")
-    return data
+    return path
 
 
 async def paper_extraction(
-    data: bytes,
+    pdf: Path,
     *,
     store: Store,
     settings: Settings,
     label: str = "",
     force: bool = False,
-    extractor: Executor | None = None,
+    extractor: ExtractionPool | None = None,
 ) -> Extraction:
     """The PDF's budgeted context, cached by (PDF hash, extractor version, budget, tokenizer)."""
-    key = (sha256_bytes(data), EXTRACTOR_VERSION, settings.token_budget)
     tokenizer = tokenizer_name(settings.model)
-    cached = None if force else store.load_extraction(*key, tokenizer)
+    size, cached = await asyncio.to_thread(
+        _cached_extraction, store, pdf, settings.token_budget, tokenizer, force
+    )
     if cached is not None:
         return cached
-    extraction = await asyncio.get_running_loop().run_in_executor(
-        extractor,
-        # A partial, not a lambda: the executor may be a process pool (a backfill's).
-        functools.partial(
-            extract_pdf, data, budget_tokens=settings.token_budget, model=settings.model,
-            label=label,
-        ),
-    )  # fmt: skip
+    job = functools.partial(
+        extract_pdf, pdf, budget_tokens=settings.token_budget, model=settings.model, label=label
+    )  # a partial of a module-level function: it is sent to a worker process
+    with extraction_pool(1) if extractor is None else contextlib.nullcontext(extractor) as pool:
+        extraction = await pool.run(job, size=size, label=label or pdf.name)
     extraction = extraction.model_copy(
         update={"budget_tokens": settings.token_budget, "tokenizer": tokenizer}
     )
@@ -124,6 +134,18 @@ async def paper_extraction(
     # paper's download and LLM call for as long as they take.
     await asyncio.to_thread(store.save_extraction, extraction)
     return extraction
+
+
+def _cached_extraction(
+    store: Store, pdf: Path, budget: int, tokenizer: str, force: bool
+) -> tuple[int, Extraction | None]:
+    """The PDF's size and hash, and its cached extraction if any (blocking: reads the file)."""
+    try:
+        size, sha = pdf.stat().st_size, sha256_file(pdf)
+    except OSError as exc:
+        raise ExtractionError(pdf.name, f"the PDF file could not be read ({exc.strerror})") from exc
+    cached = None if force else store.load_extraction(sha, EXTRACTOR_VERSION, budget, tokenizer)
+    return size, cached
 
 
 async def build_input(
@@ -164,7 +186,7 @@ async def _pdf_input(
     timings = {} if timings is None else timings
     started = time.perf_counter()
     try:
-        data = await paper_pdf(
+        pdf = await paper_pdf(
             meta, store=store, settings=settings, http=http, force=force,
             downloads=limits.downloads,
         )  # fmt: skip
@@ -177,7 +199,7 @@ async def _pdf_input(
     started = time.perf_counter()
     try:
         extraction = await paper_extraction(
-            data, store=store, settings=settings, label=paper.arxiv_id, force=force,
+            pdf, store=store, settings=settings, label=paper.arxiv_id, force=force,
             extractor=limits.extractor,
         )  # fmt: skip
     except ExtractionError as exc:
@@ -208,6 +230,19 @@ def _fallback(
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
     timings[name] = round(time.perf_counter() - started, 3)
+
+
+@contextlib.asynccontextmanager
+async def _off_loop(blocking: contextlib.AbstractContextManager[T]) -> AsyncIterator[T]:
+    """A blocking context manager entered and left in a thread."""
+    value = await asyncio.to_thread(blocking.__enter__)
+    try:
+        yield value
+    except BaseException as exc:
+        if not await asyncio.to_thread(blocking.__exit__, type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await asyncio.to_thread(blocking.__exit__, None, None, None)
 
 
 @contextlib.asynccontextmanager

@@ -30,6 +30,12 @@ class Caches(Files):
         """The cached PDF of exactly this arXiv version, if it was downloaded."""
         return self._read_bytes(self._pdf_path(meta))
 
+    def pdf_file(self, meta: ArxivMeta) -> Path | None:
+        """The cached PDF's file, if it was downloaded: for a worker process to read (the
+        night never holds a PDF whole)."""
+        path = self._pdf_path(meta)
+        return path if path.is_file() else None
+
     @contextlib.contextmanager
     def writing_pdf(self, meta: ArxivMeta) -> Iterator[BinaryIO]:
         """A file to stream a download into; stored as this version's PDF only if the block

@@ -1,0 +1,148 @@
+"""The seed night as a person runs it: ``run.py --date D`` from process start to exit, vs L.
+
+    python benchmarks/seed_night.py [--papers 21] [--latency 3] [--runs 3]
+                                    [--pdfs light | heavy | DIR]
+
+The physical limit of a night is one LLM call (every paper's request in flight at once); the
+target is the best of ``--runs`` nights within 1.5 x L. Each night is the real command in a
+child process, in a fresh data dir, against the fakes of ``tests/fakes`` served from this
+process (HF list, arXiv API + PDF host, an OpenAI-compatible LLM taking L seconds per call).
+The PDFs: ``light`` (the default) are the tests' generated papers (``tests.pdfs.paper_pdf``,
+one and two columns, a few pages: the day ``tests/world.py`` builds); ``heavy`` are
+``pipeline_speed``'s (~1 MB, 12 and 24 pages); a directory serves its real PDFs (cycled to
+``--papers``). Every paper's PDF is unique (a comment after ``%%EOF``), so no extraction is
+shared. After the timed nights the last day is run again: it must make no
+LLM call.
+
+Prints each night's wall time and ratio to L, the stage timings from its ``run.json``, the load
+average before and after (the machine may be shared: a busy one makes every number worse), and
+PASS/FAIL for the targets. Never asserts; exits 0 unless it crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "benchmarks"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))  # `tests` and the other benchmark are not installed
+
+from pipeline_speed import Paper, base_pdfs, make_papers, publish_day  # noqa: E402
+
+from tests import pdfs  # noqa: E402
+from tests.fakes.arxiv import FakeArxiv  # noqa: E402
+from tests.fakes.hf import FakeHF  # noqa: E402
+from tests.fakes.llm import FakeLLM  # noqa: E402
+
+DAY = dt.date(2024, 6, 13)
+TARGET = 1.5  # x L, best of the runs
+
+
+def day_papers(kind: str, n: int) -> list[Paper]:
+    if kind == "heavy":
+        return make_papers("1", n, base_pdfs(8, 1024, 20))
+    if kind == "light":
+        bases = [pdfs.paper_pdf(f"Paper {i}", "We study it.", columns=1 + i % 2) for i in range(8)]
+        return make_papers("1", n, bases)
+    files = sorted(Path(kind).glob("*.pdf"))
+    if not files:
+        raise SystemExit(f"--pdfs: no PDF in {kind}")
+    return make_papers("1", n, [f.read_bytes() for f in files])
+
+
+def child_env(hf: FakeHF, arxiv: FakeArxiv, llm: FakeLLM) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HF_ENDPOINT": hf.url,
+        "ARXIV_API_URL": arxiv.url + "/api/query",
+        "OPENAI_BASE_URL": llm.url + "/v1",
+        "OPENAI_API_KEY": "bench",
+        "DIGEST_ARXIV_DELAY_S": "0",
+        # The fake model's figures are not in the generated PDFs: the check would re-ask every
+        # paper and time a second round trip that a faithful model does not cost.
+        "DIGEST_FAITHFULNESS": "off",
+    }
+
+
+def night(
+    data: Path, env: dict[str, str], llm: FakeLLM
+) -> tuple[float, int, int, dict[str, float]]:
+    """Wall seconds from start to exit, exit code, LLM calls, the run's stage timings."""
+    command = [sys.executable, str(ROOT / "run.py"), "--data-dir", str(data), "--date", str(DAY)]
+    before = llm.calls
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 3):
+        sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
+    run_json = data / DAY.isoformat() / "run.json"
+    stages = json.loads(run_json.read_text())["stage_timings"] if run_json.exists() else {}
+    return wall, done.returncode, llm.calls - before, stages
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=21)
+    parser.add_argument("--latency", type=float, default=3.0, help="LLM seconds per call (L)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pdfs", default="light", help="light, heavy or a directory of PDFs")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    latency = args.latency
+    papers = day_papers(args.pdfs, args.papers)
+    size = sum(len(p.pdf) for p in papers) / len(papers) / 1e6
+    print(
+        f"seed night: {args.papers} papers, {args.pdfs} PDFs (~{size:.2f} MB each), "
+        f"L = {latency:g} s, {args.runs} runs"
+    )
+    print(f"  before: {load()}")
+    walls: list[float] = []
+    with ExitStack() as stack:
+        hf = stack.enter_context(FakeHF())
+        arxiv = stack.enter_context(FakeArxiv())
+        llm = stack.enter_context(FakeLLM())
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seed-night-")))
+        publish_day(hf, arxiv, DAY, papers)
+        llm.latency = latency
+        env = child_env(hf, arxiv, llm)
+        data = tmp
+        for i in range(args.runs):
+            data = tmp / f"run-{i + 1}"
+            wall, code, calls, stages = night(data, env, llm)
+            walls.append(wall)
+            shown = " ".join(f"{k}={v:g}s" for k, v in stages.items())
+            print(
+                f"  night {i + 1}: {wall:6.2f} s = {wall / latency:.2f} L  exit {code}, "
+                f"{calls} LLM calls; stages {shown}"
+            )
+        rerun_wall, rerun_code, rerun_calls, _ = night(data, env, llm)
+    print(f"  re-run of the last day: {rerun_wall:.2f} s, exit {rerun_code}, {rerun_calls} calls")
+    print(f"  after: {load()}")
+    best = min(walls)
+    print("targets")
+    verdict = "PASS" if best <= TARGET * latency else "FAIL"
+    print(f"  best of {args.runs} <= {TARGET:g} L: {verdict} ({best / latency:.2f} L)")
+    print(f"  re-run makes 0 LLM calls: {'PASS' if rerun_calls == 0 else 'FAIL'} ({rerun_calls})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

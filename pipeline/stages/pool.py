@@ -1,0 +1,169 @@
+"""Where PyMuPDF runs: ``extraction_pool(workers)``, shared by the night, a range and a batch.
+
+PyMuPDF is not thread-safe; processes are. The pool has ``workers`` processes (1: a single
+thread of this process, no worker process), forked from a fork server that loaded the extractor
+and the tokenizer once (``pool_worker``), so a worker costs milliseconds, not an import. The
+workers are started as soon as the pool is made, while the night lists and downloads.
+
+Jobs wait in a line ordered by size, biggest first: a night ends one LLM call after its last
+extraction, and starting the longest jobs first shortens that tail (the classic
+longest-processing-time-first rule). Nothing here runs on the event loop but the line itself:
+submitting a job may wait for the fork server, so it happens in a thread.
+
+A worker that dies (a crash inside MuPDF, the OOM killer, a kill) breaks the executor and
+every job it held. The pool replaces the executor, then runs each of those jobs once more
+alone in a fresh process: only the job that kills its process again fails, with an
+``ExtractionError`` naming the paper, and the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import multiprocessing
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+from ..core.errors import ExtractionError
+
+__all__ = ["ExtractionPool", "extraction_pool"]
+
+T = TypeVar("T")
+
+_PRELOAD = ["__main__", "pipeline.stages.pool_worker"]
+"""What the fork server imports before forking: the worker's modules, and ``__main__`` (run.py),
+which each worker would otherwise import again, with the whole command line."""
+
+DIED = (
+    "the PDF reader's process died reading it (a crash in PyMuPDF, or out of memory); "
+    "the paper is made from its abstract"
+)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver, not fork: this process runs threads (the loop's helpers, HTTP clients), and a
+    # forked copy of a threaded process can deadlock on a lock another thread held.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+class _BiggestFirst:
+    """``slots`` turns; whoever waits with the largest size gets the next one."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, size: int) -> AsyncIterator[None]:
+        if self._free and not self._waiting:
+            self._free -= 1
+        else:
+            given: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiting, (-size, next(self._order), given))
+            try:
+                await given
+            except asyncio.CancelledError:
+                if given.done() and not given.cancelled():
+                    self._release()  # the turn came as the task was cancelled: pass it on
+                raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        while self._waiting:
+            _, _, given = heapq.heappop(self._waiting)
+            if not given.done():  # a cancelled waiter is skipped
+                given.set_result(None)
+                return
+        self._free += 1
+
+
+class ExtractionPool:
+    """Runs picklable jobs (``functools.partial`` of module-level functions), biggest first."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError("an extraction pool needs at least one worker")
+        self.workers = workers
+        self._context = _context() if workers > 1 else None
+        self._lock = threading.Lock()
+        self._executor = self._new_executor()
+        self._line: _BiggestFirst | None = None
+        self._warming: threading.Thread | None = None
+        if self._context is not None:
+            self._warming = threading.Thread(target=self._warm, name="extract-warm", daemon=True)
+            self._warming.start()
+
+    @property
+    def in_processes(self) -> bool:
+        return self._context is not None
+
+    def _new_executor(self) -> Executor:
+        if self._context is None:
+            return ThreadPoolExecutor(1, "extract")
+        return ProcessPoolExecutor(self.workers, mp_context=self._context)
+
+    def _warm(self) -> None:
+        """Start the fork server and every worker now (each submit forks one while none is
+        idle), so the first PDF does not wait for them."""
+        from .pool_worker import ready
+
+        with contextlib.suppress(RuntimeError, BrokenProcessPool):  # closed or broken meanwhile
+            jobs = [self._executor.submit(ready) for _ in range(self.workers)]
+            for job in jobs:
+                job.result()
+
+    async def run(self, job: Callable[[], T], *, size: int = 0, label: str) -> T:
+        """``job``'s result, once a worker is free and no larger job waits. Raises what the job
+        raises, or ``ExtractionError`` when the job's process dies even when run alone."""
+        if self._line is None:
+            self._line = _BiggestFirst(self.workers)
+        async with self._line.turn(size):
+            executor = self._executor
+            try:
+                return await self._on(executor, job)
+            except BrokenProcessPool:
+                self._replace(executor)
+            return await asyncio.to_thread(self._alone, job, label)
+
+    async def _on(self, executor: Executor, job: Callable[[], T]) -> T:
+        submitted: Future[T] = await asyncio.to_thread(executor.submit, job)
+        return await asyncio.wrap_future(submitted)
+
+    def _replace(self, broken: Executor) -> None:
+        with self._lock:
+            if self._executor is broken:  # the first job to notice replaces it
+                self._executor = self._new_executor()
+        broken.shutdown(wait=False)
+
+    def _alone(self, job: Callable[[], T], label: str) -> T:
+        with ProcessPoolExecutor(1, mp_context=self._context) as alone:
+            try:
+                return alone.submit(job).result()
+            except BrokenProcessPool as exc:
+                raise ExtractionError(label, DIED) from exc
+
+    def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def extraction_pool(workers: int) -> Iterator[ExtractionPool]:
+    """A pool of ``workers`` processes (1: one thread of this process), closed on leaving."""
+    pool = ExtractionPool(workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
