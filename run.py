@@ -1,6 +1,8 @@
 """Entry point: ``python run.py --date YYYY-MM-DD`` (see README.md)."""
 
-from pipeline.cli import main
-
 if __name__ == "__main__":
+    # Imported here, not above: the extraction workers import this file as their main module
+    # (multiprocessing does), and they need nothing of the command line.
+    from pipeline.cli import main
+
     main()

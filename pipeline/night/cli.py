@@ -172,6 +172,9 @@ def nightly(
         o.pass_down(ctx)  # options before a command name belong to that command
         return
     values = o.own_or_given(ctx, dict(ctx.params))
+    from ..stages.pool import start_early
+
+    start_early()  # the extraction processes load on another core while this one imports the night
     from .run import RunOptions
 
     if any(values[k] for k in ("date_from", "date_to", "batch", "batch_status", "batch_cancel")):

@@ -27,11 +27,12 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from typing import TypeVar
 
 from ..core.errors import ExtractionError
 
-__all__ = ["ExtractionPool", "extraction_pool"]
+__all__ = ["ExtractionPool", "extraction_pool", "start_early"]
 
 T = TypeVar("T")
 
@@ -51,6 +52,14 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     return context
+
+
+def start_early() -> None:
+    """Start the fork server now: it loads the extractor and the tokenizer in its own process,
+    on another core, while this one is still importing the night, so the first PDF finds the
+    workers ready. Costs nothing when a pool is never made (it ends with this process)."""
+    _context()
+    forkserver.ensure_running()
 
 
 class _BiggestFirst:
