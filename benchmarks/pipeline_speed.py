@@ -1,12 +1,17 @@
 """Whole nights against the loopback fakes: overlap, re-run time and memory, vs a sequential run.
 
     python benchmarks/pipeline_speed.py [--papers 20] [--latency 1.0] [--big 200] [--quick]
-                                        [--huge-mb 200] [--trickle-deadline 10]
+                                        [--huge-mb 200] [--trickle-deadline 10] [--seed-runs 3]
 
-The target: with instant downloads and an LLM that takes L seconds per call, a 20-paper day
-finishes in under 1.5 x L plus extraction time at the default settings (a sequential pipeline
-takes 20 x L); a re-run of a finished day in under 2 s; 200 papers with peak memory that doesn't
-grow with the number of papers.
+The targets (issue 20): the seed night (``seed_night.py``: 21 papers, ``run.py`` as a process
+from start to exit, an LLM taking L = 3 s per call) within 1.5 x L, best of ``--seed-runs``; a
+re-run of a finished day makes no LLM call (and takes under 2 s); 200 papers peak at most 1.45 x
+the memory of 20; a 200 MB PDF does not raise the peak (within 1.1 x, for sampling noise).
+
+The in-process night (N papers, L = ``--latency``, against a sequential run) is reported with
+its critical path: the stages before the papers, then the paper that finished last (its
+download, its extraction including the wait for a worker, its LLM call), then publishing, each
+as a share of the wall time, so the next person sees where the time goes.
 
 Everything runs the real ``run_night`` in this process against the fakes of ``tests/fakes``
 (HF, arXiv API + PDF host, OpenAI-compatible LLM), each night in a fresh data dir. PDFs are
@@ -26,6 +31,7 @@ Content-Length (so only the streamed size cap can stop it) and a PDF trickled on
 and its wall time with the deadline.
 
 Never asserts: it prints numbers and PASS/FAIL per target, and exits 0 unless it crashed.
+The machine may be shared: the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -49,8 +55,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `tests` is not installed: run from anywhere
+for _path in (ROOT, ROOT / "benchmarks"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))  # `tests` and the seed night are not installed
 
 import pymupdf  # noqa: E402
 
@@ -70,6 +77,7 @@ BIG_DAY = dt.date(2024, 6, 14)  # the big day of the memory runs
 WARM_DAY = dt.date(2024, 6, 12)  # two papers, to warm a process up outside the measurements
 HOSTILE_DAY = dt.date(2024, 6, 15)  # the N-paper day plus a huge and a trickled PDF
 MB = 1024 * 1024
+SEED_L = 3.0  # the seed night's LLM seconds per call
 
 _WORDS_A = ("Sparse", "Robust", "Efficient", "Scalable", "Adaptive", "Unified", "Tiny", "Deep")
 _WORDS_B = ("Adapters", "Routing", "Tokenizers", "Retrievers", "Planners", "Decoders", "Agents")
@@ -178,6 +186,40 @@ class Night:
     listed: int
     exit_code: int
     stages: dict[str, float]
+    papers: list[dict[str, float]]
+    """Each paper's timings: fetch, extract (the wait for a worker included), summarize."""
+
+
+def critical_path(night: Night) -> list[tuple[str, float]]:
+    return chain(night.wall, night.stages, night.papers)
+
+
+def chain(
+    wall: float,
+    stages: dict[str, float],
+    papers: list[dict[str, float]],
+    outside: float | None = None,
+) -> list[tuple[str, float]]:
+    """A night's wall time as the chain that set it: the stages before the papers, the paper
+    that finished last (they all start together), publishing, and the rest (setup, the report,
+    closing the pool). ``outside``: seconds of a process outside the night itself (start-up:
+    imports, the LLM check; exit)."""
+    last = max(papers, key=lambda t: sum(t.values()), default={})
+    links = [] if outside is None else [("process start-up + exit", outside)]
+    links += [(f"{k} (stage)", stages.get(k, 0.0)) for k in ("list", "arxiv")]
+    links += [(f"last paper: {k}", last.get(k, 0.0)) for k in ("fetch", "extract", "summarize")]
+    links.append(("render + publish", stages.get("render", 0.0)))
+    links.append(("other (setup, report, pool)", max(0.0, wall - sum(v for _, v in links))))
+    return links
+
+
+def print_chain(links: list[tuple[str, float]], wall: float, latency: float) -> None:
+    for name, seconds in links:
+        row(
+            f"  {name}",
+            f"{seconds:.3f}s",
+            f"{seconds / wall:6.1%} of the wall, {seconds / latency:.2f} L",
+        )
 
 
 class Bench:
@@ -210,6 +252,7 @@ class Bench:
             listed=counts.get("listed", 0),
             exit_code=result.exit_code,
             stages=dict(report.stage_timings) if report else {},
+            papers=[dict(p.timings) for p in report.papers] if report else [],
         )
 
 
@@ -305,6 +348,11 @@ def measure_memory(
 # ---- the report --------------------------------------------------------------------------------
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -337,6 +385,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--trickle-deadline", type=float, default=10.0, help="request deadline, hostile night [s]"
     )
+    parser.add_argument(
+        "--seed-runs", type=int, default=None, help="seed nights as processes, L=3 s [3; 0: skip]"
+    )
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
     args = parser.parse_args()
     quick = {
@@ -347,6 +398,7 @@ def parse_args() -> argparse.Namespace:
         "distinct": 3,
         "repeat": 3,
         "mem_repeats": 1,
+        "seed_runs": 1,
     }
     full = {
         "papers": 20,
@@ -356,6 +408,7 @@ def parse_args() -> argparse.Namespace:
         "distinct": 8,
         "repeat": 20,
         "mem_repeats": 2,
+        "seed_runs": 3,
     }
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:
@@ -389,6 +442,7 @@ def main() -> int:
     extraction_seconds(day[:2])  # warm up PyMuPDF
     extraction = extraction_seconds(day)
 
+    print(f"before: {load()}")
     with ExitStack() as stack:
         hf = stack.enter_context(FakeHF())
         arxiv = stack.enter_context(FakeArxiv())
@@ -419,6 +473,12 @@ def main() -> int:
             bench, HOSTILE_DAY, args.mem_latency, 1, http_deadline_s=args.trickle_deadline
         )
 
+    seeds: list[Any] = []
+    if args.seed_runs > 0:
+        import seed_night  # here: it imports this module
+
+        seeds, seed_rerun = seed_night.seed_nights("light", 21, SEED_L, args.seed_runs)
+
     for name, night in (("sequential", seq), ("default", dflt), ("latency 0", zero)):
         check_night(name, night, n)
     for name, mem, count in (("memory small", mem_small, n), ("memory big", mem_big, big)):
@@ -440,7 +500,7 @@ def main() -> int:
     )
     row("  expected about N x L + extraction", f"{n * latency + extraction:.3f}s")
     row("default settings", f"{dflt.wall:.3f}s", f"= {dflt.wall / latency:.2f} L")
-    row("  target 1.5 x L + extraction", f"{limit:.3f}s")
+    row("  1.5 x L + extraction (the old target)", f"{limit:.3f}s", "for comparison")
     row(
         "  default / sequential",
         f"{dflt.wall / seq.wall:.3f}",
@@ -448,6 +508,8 @@ def main() -> int:
     )
     stages = " ".join(f"{k}={v:g}s" for k, v in dflt.stages.items())
     row("  stages of the default night", "", stages)
+    print("  its critical path:")
+    print_chain(critical_path(dflt), dflt.wall, latency)
     row("re-run of the finished day", f"{rerun.wall:.3f}s", f"{rerun.llm_calls} LLM calls")
     row("  re-run / sequential", f"{rerun.wall / seq.wall:.4f}")
     row(
@@ -501,26 +563,33 @@ def main() -> int:
         f"{mem_hostile['abstract_only']} from abstracts",
     )
 
+    if seeds:
+        print(f"\nseed night (21 light papers, run.py as a process, L={SEED_L:g}s)")
+        seed_night.report(seeds, seed_rerun, SEED_L)
+
+    print(f"\nafter: {load()}")
     rerun_ok = rerun.wall < 2.0 and rerun.llm_calls == 0
     print("\ntargets")
-    row(
-        f"{n} papers in < 1.5 x L + extraction",
-        verdict(dflt.wall < limit),
-        f"{dflt.wall:.2f}s vs {limit:.2f}s",
-    )
+    if seeds:
+        best = min(one.wall for one in seeds) / SEED_L
+        row(
+            f"seed night best of {len(seeds)} <= 1.5 x L",
+            verdict(best <= 1.5),
+            f"{best:.2f} L; re-run {seed_rerun.llm_calls} LLM calls",
+        )
     row(
         "re-run in < 2 s with 0 LLM calls",
         verdict(rerun_ok),
         f"{rerun.wall:.2f}s, {rerun.llm_calls} calls",
     )
     row(
-        f"peak memory flat ({big} vs {n} papers, <= 2x)",
-        verdict(ratio <= 2.0),
+        f"peak memory flat ({big} vs {n} papers, <= 1.45x)",
+        verdict(ratio <= 1.45),
         f"ratio {ratio:.2f}",
     )
     row(
-        "hostile night: peak memory <= 1.5x the normal night's",
-        verdict(hostile_ratio <= 1.5),
+        "a 200 MB PDF does not raise the peak (<= 1.1x)",
+        verdict(hostile_ratio <= 1.1),
         f"ratio {hostile_ratio:.2f}",
     )
     bounded = mem_hostile["wall"] < args.trickle_deadline + mem_small["wall"] + 5

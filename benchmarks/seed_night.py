@@ -30,14 +30,24 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 for path in (ROOT, ROOT / "benchmarks"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))  # `tests` and the other benchmark are not installed
 
-from pipeline_speed import Paper, base_pdfs, make_papers, publish_day  # noqa: E402
+from pipeline_speed import (  # noqa: E402
+    Paper,
+    base_pdfs,
+    chain,
+    load,
+    make_papers,
+    print_chain,
+    publish_day,
+)
 
 from tests import pdfs  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
@@ -74,10 +84,26 @@ def child_env(hf: FakeHF, arxiv: FakeArxiv, llm: FakeLLM) -> dict[str, str]:
     }
 
 
-def night(
-    data: Path, env: dict[str, str], llm: FakeLLM
-) -> tuple[float, int, int, dict[str, float]]:
-    """Wall seconds from start to exit, exit code, LLM calls, the run's stage timings."""
+@dataclass
+class SeedNight:
+    wall: float
+    exit_code: int
+    llm_calls: int
+    report: dict[str, Any] = field(default_factory=dict)
+    """The night's run.json."""
+
+    def links(self) -> list[tuple[str, float]]:
+        span = 0.0
+        if self.report.get("started_at") and self.report.get("finished_at"):
+            started = dt.datetime.fromisoformat(self.report["started_at"])
+            span = (dt.datetime.fromisoformat(self.report["finished_at"]) - started).total_seconds()
+        papers = [p.get("timings", {}) for p in self.report.get("papers", [])]
+        stages = self.report.get("stage_timings", {})
+        return chain(self.wall, stages, papers, outside=self.wall - span)
+
+
+def night(data: Path, env: dict[str, str], llm: FakeLLM) -> SeedNight:
+    """``run.py --date DAY`` in a child process, timed from start to exit."""
     command = [sys.executable, str(ROOT / "run.py"), "--data-dir", str(data), "--date", str(DAY)]
     before = llm.calls
     started = time.perf_counter()
@@ -86,13 +112,43 @@ def night(
     if done.returncode not in (0, 3):
         sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
     run_json = data / DAY.isoformat() / "run.json"
-    stages = json.loads(run_json.read_text())["stage_timings"] if run_json.exists() else {}
-    return wall, done.returncode, llm.calls - before, stages
+    report = json.loads(run_json.read_text()) if run_json.exists() else {}
+    return SeedNight(wall, done.returncode, llm.calls - before, report)
 
 
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
+def seed_nights(
+    kind: str, papers: int, latency: float, runs: int
+) -> tuple[list[SeedNight], SeedNight]:
+    """``runs`` nights, each in a fresh data dir, then the last day run again."""
+    day = day_papers(kind, papers)
+    nights = []
+    with ExitStack() as stack:
+        hf = stack.enter_context(FakeHF())
+        arxiv = stack.enter_context(FakeArxiv())
+        llm = stack.enter_context(FakeLLM())
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seed-night-")))
+        publish_day(hf, arxiv, DAY, day)
+        llm.latency = latency
+        env = child_env(hf, arxiv, llm)
+        for i in range(runs):
+            nights.append(night(tmp / f"run-{i + 1}", env, llm))
+        rerun = night(tmp / f"run-{runs}", env, llm)
+    return nights, rerun
+
+
+def report(nights: list[SeedNight], rerun: SeedNight, latency: float) -> None:
+    for i, one in enumerate(nights, start=1):
+        print(
+            f"  night {i}: {one.wall:6.2f} s = {one.wall / latency:.2f} L  exit {one.exit_code}, "
+            f"{one.llm_calls} LLM calls"
+        )
+    best = min(nights, key=lambda n: n.wall)
+    print(f"  the best night's critical path ({best.wall:.2f} s):")
+    print_chain(best.links(), best.wall, latency)
+    print(
+        f"  re-run of the last day: {rerun.wall:.2f} s, exit {rerun.exit_code}, "
+        f"{rerun.llm_calls} LLM calls"
+    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -107,40 +163,20 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     latency = args.latency
-    papers = day_papers(args.pdfs, args.papers)
-    size = sum(len(p.pdf) for p in papers) / len(papers) / 1e6
     print(
-        f"seed night: {args.papers} papers, {args.pdfs} PDFs (~{size:.2f} MB each), "
-        f"L = {latency:g} s, {args.runs} runs"
+        f"seed night: {args.papers} papers, {args.pdfs} PDFs, L = {latency:g} s, "
+        f"{args.runs} runs as processes"
     )
     print(f"  before: {load()}")
-    walls: list[float] = []
-    with ExitStack() as stack:
-        hf = stack.enter_context(FakeHF())
-        arxiv = stack.enter_context(FakeArxiv())
-        llm = stack.enter_context(FakeLLM())
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seed-night-")))
-        publish_day(hf, arxiv, DAY, papers)
-        llm.latency = latency
-        env = child_env(hf, arxiv, llm)
-        data = tmp
-        for i in range(args.runs):
-            data = tmp / f"run-{i + 1}"
-            wall, code, calls, stages = night(data, env, llm)
-            walls.append(wall)
-            shown = " ".join(f"{k}={v:g}s" for k, v in stages.items())
-            print(
-                f"  night {i + 1}: {wall:6.2f} s = {wall / latency:.2f} L  exit {code}, "
-                f"{calls} LLM calls; stages {shown}"
-            )
-        rerun_wall, rerun_code, rerun_calls, _ = night(data, env, llm)
-    print(f"  re-run of the last day: {rerun_wall:.2f} s, exit {rerun_code}, {rerun_calls} calls")
+    nights, rerun = seed_nights(args.pdfs, args.papers, latency, args.runs)
+    report(nights, rerun, latency)
     print(f"  after: {load()}")
-    best = min(walls)
+    best = min(n.wall for n in nights)
     print("targets")
     verdict = "PASS" if best <= TARGET * latency else "FAIL"
     print(f"  best of {args.runs} <= {TARGET:g} L: {verdict} ({best / latency:.2f} L)")
-    print(f"  re-run makes 0 LLM calls: {'PASS' if rerun_calls == 0 else 'FAIL'} ({rerun_calls})")
+    calls = rerun.llm_calls
+    print(f"  re-run makes 0 LLM calls: {'PASS' if calls == 0 else 'FAIL'} ({calls})")
     return 0
 
 

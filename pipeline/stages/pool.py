@@ -3,7 +3,8 @@
 PyMuPDF is not thread-safe; processes are. The pool has ``workers`` processes (1: a single
 thread of this process, no worker process), forked from a fork server that loaded the extractor
 and the tokenizer once (``pool_worker``), so a worker costs milliseconds, not an import. The
-workers are started as soon as the pool is made, while the night lists and downloads.
+fork server is started with the command (``start_early``) or the pool, so it has loaded by the
+first PDF; a worker is forked when a job needs one (a re-run that extracts nothing forks none).
 
 Jobs wait in a line ordered by size, biggest first: a night ends one LLM call after its last
 extraction, and starting the longest jobs first shortens that tail (the classic
@@ -108,10 +109,8 @@ class ExtractionPool:
         self._lock = threading.Lock()
         self._executor = self._new_executor()
         self._line: _BiggestFirst | None = None
-        self._warming: threading.Thread | None = None
         if self._context is not None:
-            self._warming = threading.Thread(target=self._warm, name="extract-warm", daemon=True)
-            self._warming.start()
+            forkserver.ensure_running()  # returns at once; the server loads meanwhile
 
     @property
     def in_processes(self) -> bool:
@@ -121,16 +120,6 @@ class ExtractionPool:
         if self._context is None:
             return ThreadPoolExecutor(1, "extract")
         return ProcessPoolExecutor(self.workers, mp_context=self._context)
-
-    def _warm(self) -> None:
-        """Start the fork server and every worker now (each submit forks one while none is
-        idle), so the first PDF does not wait for them."""
-        from .pool_worker import ready
-
-        with contextlib.suppress(RuntimeError, BrokenProcessPool):  # closed or broken meanwhile
-            jobs = [self._executor.submit(ready) for _ in range(self.workers)]
-            for job in jobs:
-                job.result()
 
     async def run(self, job: Callable[[], T], *, size: int = 0, label: str) -> T:
         """``job``'s result, once a worker is free and no larger job waits. Raises what the job
@@ -163,8 +152,6 @@ class ExtractionPool:
                 raise ExtractionError(label, DIED) from exc
 
     def close(self) -> None:
-        if self._warming is not None:
-            self._warming.join()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 

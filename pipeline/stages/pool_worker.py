@@ -12,8 +12,3 @@ from ..core.tokens import load_encoding
 from ..extract import extractor  # noqa: F401  (loaded for the forked workers)
 
 load_encoding()
-
-
-def ready() -> bool:
-    """A job that does nothing: submitting one per worker starts the workers ahead of need."""
-    return True
