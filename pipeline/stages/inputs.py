@@ -168,7 +168,7 @@ async def build_input(
         flag = Flag(code="abstract_fallback", detail="arXiv has no record of this id")
         limits.progress.advance(FETCHED, f"{paper.arxiv_id} (not on arXiv)")
         limits.progress.advance(EXTRACTED, paper.arxiv_id)
-        return abstract_input(paper, settings.model, [flag])
+        return await asyncio.to_thread(abstract_input, paper, settings.model, [flag])
     async with limits.held or contextlib.nullcontext():
         return await _pdf_input(paper, meta, store, settings, http, force, limits, timings)
 
@@ -193,7 +193,7 @@ async def _pdf_input(
     except FetchError as exc:
         limits.progress.advance(FETCHED, f"{paper.arxiv_id} (failed)")
         limits.progress.advance(EXTRACTED, paper.arxiv_id)
-        return _fallback(paper, settings, f"PDF unavailable: {exc.problem}")
+        return await _fallback(paper, settings, f"PDF unavailable: {exc.problem}")
     _timed(timings, "fetch", started)
     limits.progress.advance(FETCHED, paper.arxiv_id)
     started = time.perf_counter()
@@ -203,13 +203,13 @@ async def _pdf_input(
             extractor=limits.extractor,
         )  # fmt: skip
     except ExtractionError as exc:
-        return _fallback(paper, settings, f"PDF unreadable: {exc.problem}")
+        return await _fallback(paper, settings, f"PDF unreadable: {exc.problem}")
     finally:
         _timed(timings, "extract", started)
         limits.progress.advance(EXTRACTED, paper.arxiv_id)
     if not extraction.usable:
         reasons = "; ".join(f.detail for f in extraction.flags) or "text failed the quality gate"
-        return _fallback(paper, settings, f"PDF text unusable: {reasons}", extraction.flags)
+        return await _fallback(paper, settings, f"PDF text unusable: {reasons}", extraction.flags)
     return PaperInput(
         text=extraction.context,
         tokens=extraction.context_tokens,
@@ -221,11 +221,13 @@ async def _pdf_input(
     )
 
 
-def _fallback(
+async def _fallback(
     paper: DailyPaper, settings: Settings, detail: str, flags: list[Flag] | None = None
 ) -> PaperInput:
     flag = Flag(code="abstract_fallback", detail=detail)
-    return abstract_input(paper, settings.model, [*(flags or []), flag])
+    # In a thread: counting tokens loads the tokenizer's tables the first time (~0.5 s), which
+    # a night extracting in worker processes has not done in this process.
+    return await asyncio.to_thread(abstract_input, paper, settings.model, [*(flags or []), flag])
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
