@@ -24,6 +24,8 @@ import contextlib
 import heapq
 import itertools
 import multiprocessing
+import os
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -60,7 +62,28 @@ def start_early() -> None:
     on another core, while this one is still importing the night, so the first PDF finds the
     workers ready. Costs nothing when a pool is never made (it ends with this process)."""
     _context()
-    forkserver.ensure_running()
+    _start_server()
+
+
+def _start_server() -> None:
+    """The fork server (and multiprocessing's resource tracker, started with it) get
+    /dev/null as their output: they end a moment after this process does, and whoever reads
+    this process's output through a pipe would otherwise wait for them too. A worker's own
+    output is lost with it; a worker that dies is reported by the job that it held."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            stream.flush()
+    saved = [os.dup(fd) for fd in (1, 2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        forkserver.ensure_running()
+    finally:
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
+        os.close(null)
 
 
 class _BiggestFirst:
@@ -110,7 +133,7 @@ class ExtractionPool:
         self._executor = self._new_executor()
         self._line: _BiggestFirst | None = None
         if self._context is not None:
-            forkserver.ensure_running()  # returns at once; the server loads meanwhile
+            _start_server()  # returns at once; the server loads meanwhile
 
     @property
     def in_processes(self) -> bool:
