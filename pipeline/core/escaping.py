@@ -52,9 +52,7 @@ def _escape_inline(text: str, *, brackets: bool) -> str:
             out.append("&lt;")
         elif char == "&" and _ENTITY.match(text, i):
             out.append("&amp;")
-        elif char in "[]" and (brackets or (char == "]" and following == "(")):
-            out.append("\\" + char)
-        elif i in acting:
+        elif i in acting or (char in "[]" and (brackets or (char == "]" and following == "("))):
             out.append("\\" + char)
         else:
             out.append(char)
