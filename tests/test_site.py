@@ -8,6 +8,7 @@ import http.server
 import json
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -320,3 +321,51 @@ def test_a_day_an_editor_published_in_the_review_app_is_the_one_readers_get(
     assert anchors == [f"p-{one}", f"p-{three}"]  # vote order, the excluded paper left out
     entries = feed_entries((out / "feed.xml").read_bytes())
     assert [e.findtext(f"{A}id", "").rsplit(":", 1)[1] for e in entries] == [one, three]
+
+
+def _feed_by_id(out: Path) -> dict[str, str]:
+    entries = feed_entries((out / "feed.xml").read_bytes())
+    return {e.findtext(f"{A}id", ""): e.findtext(f"{A}updated", "") for e in entries}
+
+
+def test_an_editors_correction_is_an_update_with_the_same_entry_id(
+    world: World, tmp_path: Path
+) -> None:
+    """Night build, then edit + approve + publish + build: same ids, the corrected paper's
+    ``updated`` moves forward and the others' stay as they were."""
+    from tests.review_world import DATE as DAY_TEXT
+    from tests.review_world import KOREAN_EDIT, PAPERS, night_world
+
+    night_world(world)
+    out = tmp_path / "site"
+    site_args = ["site", "--out", str(out), "--data-dir", str(world.data)]
+    assert CliRunner().invoke(app, site_args).exit_code == 0
+    night = _feed_by_id(out)
+    time.sleep(1.05)  # the feed's times are in whole seconds: the edit comes in a later one
+    one, two, three = PAPERS
+    text = tmp_path / "edit.txt"
+    text.write_text(KOREAN_EDIT, encoding="utf-8")
+    edit = ["edit", DAY_TEXT, one, "--section", "whats_new", "--text-file", str(text)]
+    for args in (edit, ("approve", DAY_TEXT, one), ("approve", DAY_TEXT, two),
+                 ("approve", DAY_TEXT, three), ("publish", DAY_TEXT)):  # fmt: skip
+        result = CliRunner().invoke(app, ["review", *args, "--data-dir", str(world.data)])
+        assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(app, site_args).exit_code == 0
+    published = _feed_by_id(out)
+    assert set(published) == set(night) and len(night) == 3  # ids stable across the builds
+    corrected = next(i for i in night if i.endswith(one))
+    assert published[corrected] > night[corrected]
+    assert {i: t for i, t in published.items() if i != corrected} == {
+        i: t for i, t in night.items() if i != corrected
+    }
+
+
+def test_feed_links_itself_and_the_site_when_the_site_url_is_given(store: Store) -> None:
+    root = ET.fromstring(site(store, site_url="https://digest.example/kr/")["feed.xml"])
+    links = {(l.get("rel"), l.get("href")) for l in root.findall(f"{A}link")}
+    assert links == {
+        ("self", "https://digest.example/kr/feed.xml"),
+        ("alternate", "https://digest.example/kr/index.html"),
+    }
+    bare = ET.fromstring(site(store)["feed.xml"])
+    assert bare.findall(f"{A}link") == []  # no guessed address without --site-url

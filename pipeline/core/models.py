@@ -261,6 +261,9 @@ class DigestEntry(Model):
     authors: list[str]
     summary: Summary
     provenance: Provenance | None = None
+    revised_at: dt.datetime | None = None
+    """When an editor's text replaced the model's (an edit, a restore, an accepted regeneration);
+    None for the model's own text. The feed's ``updated`` then moves forward, never back."""
 
 
 class Digest(Model):

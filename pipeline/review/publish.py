@@ -14,7 +14,7 @@ from ..core.models import Digest, PaperRecord, Status
 from ..stages.render import build_digest, render_markdown
 from .db import transaction
 from .editorial import Editorial
-from .models import PaperState, Publication, State
+from .models import Origin, PaperState, Publication, State
 
 
 class PublishedDigest(Digest):
@@ -30,8 +30,11 @@ def undecided(papers: list[PaperState]) -> list[PaperState]:
 
 
 def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
-    """The approved papers' current text through the nightly renderer, in vote order."""
-    records = []
+    """The approved papers' current text through the nightly renderer, in vote order.
+
+    A text that is not the night's carries its revision's time, so readers' feeds see the
+    correction as an update."""
+    records, revised = [], {}
     for paper in papers:
         revision = paper.current_revision
         if paper.state is State.APPROVED and revision is not None:
@@ -43,7 +46,12 @@ def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
                     provenance=revision.provenance,
                 )
             )
-    return build_digest(date, records)
+            if revision.origin is not Origin.NIGHT:
+                revised[paper.arxiv_id] = revision.created_at
+    digest = build_digest(date, records)
+    for entry in digest.papers:
+        entry.revised_at = revised.get(entry.arxiv_id)
+    return digest
 
 
 def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
