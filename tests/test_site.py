@@ -371,7 +371,7 @@ def test_an_editors_correction_is_an_update_with_the_same_entry_id(
 
 def test_feed_links_itself_and_the_site_when_the_site_url_is_given(store: Store) -> None:
     root = ET.fromstring(site(store, site_url="https://digest.example/kr/")["feed.xml"])
-    links = {(l.get("rel"), l.get("href")) for l in root.findall(f"{A}link")}
+    links = {(e.get("rel"), e.get("href")) for e in root.findall(f"{A}link")}
     assert links == {
         ("self", "https://digest.example/kr/feed.xml"),
         ("alternate", "https://digest.example/kr/index.html"),
