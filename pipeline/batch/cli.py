@@ -102,8 +102,20 @@ def import_results(
     input_path: Annotated[
         Path, typer.Option("--in", exists=True, dir_okay=False, help="The results file (JSONL).")
     ],
-    model: o.Model = None,
-    prompt: o.Prompt = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="The model the results are recorded under [default: the last batch export's, "
+            "else DIGEST_MODEL]."
+        ),
+    ] = None,
+    prompt: Annotated[
+        str | None,
+        typer.Option(
+            help="The prompt the requests were made with [default: the last batch export's, "
+            "else the newest]."
+        ),
+    ] = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
 ) -> None:

@@ -50,7 +50,7 @@ def check(
     date: o.Date = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
     data_dir: o.DataDir = None,
-    model: o.Model = None,
+    model: o.TokenizerModel = None,
     budget: o.Budget = None,
     verbose: o.Verbose = False,
 ) -> None:

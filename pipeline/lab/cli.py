@@ -61,7 +61,7 @@ def evalset_create(
     ] = None,
     data_dir: o.DataDir = None,
     budget: o.Budget = None,
-    model: o.Model = None,
+    model: o.TokenizerModel = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Freeze the papers of one or more days: listing data, the text the model sees, abstract."""
@@ -160,7 +160,11 @@ def eval_command(
         str | None, typer.Option(help="A model to judge each candidate against the baseline.")
     ] = None,
     judge_prompt: Annotated[
-        str, typer.Option(help="The judge's prompt, e.g. judge@v1 [default: newest].")
+        str,
+        typer.Option(
+            help="The judge's prompt, e.g. judge@v1 [default: judge, its newest version].",
+            show_default=False,
+        ),
     ] = "judge",
     offline: Annotated[
         bool, typer.Option("--offline", help="Only cached replies; never call the LLM.")
