@@ -123,6 +123,8 @@ class Extraction(Model):
     """Every section's text, title first: the source the faithfulness check looks things up in
     (a number the LLM never saw in the budgeted context may still be the paper's)."""
     kept: list[str] = Field(default_factory=list)
+    shortened: list[str] = Field(default_factory=list)
+    """Kept sections of which only part fit the budget (a subset of ``kept``)."""
     dropped: list[str] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     usable: bool = True

@@ -18,6 +18,7 @@ import typer
 
 from ..core import cliopts as o
 from ..core.errors import ReviewRefused, UsageError
+from ..core.wording import plural
 
 if TYPE_CHECKING:
     from .editorial import Editorial
@@ -228,7 +229,8 @@ def publish(
     with _day(ctx, data_dir, verbose, date) as (editorial, day):
         pub = publish_day(editorial, day, _editor(editor))
     verb = "unchanged, still" if pub.unchanged else "published"
-    typer.echo(f"{pub.date}: {verb} version {pub.version} ({pub.papers} papers): {pub.path}")
+    papers = plural(pub.papers, "paper")
+    typer.echo(f"{pub.date}: {verb} version {pub.version} ({papers}): {pub.path}")
 
 
 @review_app.command()

@@ -11,6 +11,7 @@ import sqlite3
 
 from ..core.errors import ReviewRefused
 from ..core.models import Digest, PaperRecord, Status
+from ..core.wording import clip, plural
 from ..stages.render import build_digest, render_markdown
 from .db import transaction
 from .editorial import Editorial
@@ -70,8 +71,9 @@ def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication
         raise ReviewRefused(f"{date} has no papers to publish")
     waiting = undecided(papers)
     if waiting:
-        listed = [f"{p.arxiv_id} ({p.state}) {p.paper.title[:60]}" for p in waiting]
-        raise ReviewRefused(f"{date}: {len(waiting)} papers are not approved or excluded", listed)
+        listed = [f"{p.arxiv_id} ({p.state}) {clip(p.paper.title, 60)}" for p in waiting]
+        left = plural(len(waiting), "paper is", "papers are")
+        raise ReviewRefused(f"{date}: {left} not approved or excluded", listed)
     digest = approved_digest(date, papers)
     markdown = render_markdown(digest)
     conn = editorial.conn
