@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
-_RENDERER = MarkdownIt("commonmark", {"html": True})
+# GitHub's extensions that could act inside a line: ~~strikethrough~~ and tables.
+_RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"])
 _VOID = frozenset({"img", "br", "hr", "input", "meta", "link", "source", "wbr"})
 
 

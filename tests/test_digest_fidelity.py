@@ -19,7 +19,7 @@ from tests.test_hardening_escaping import HOSTILE_AUTHOR, HOSTILE_TITLE
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 ARXIV = "https://arxiv.org/abs/2406.00001"
 THUMB = "https://cdn.example/t.png"
-OWN_TAGS = {"h2", "h3", "a", "p", "img", "ul", "li", "strong"}
+OWN_TAGS = {"h2", "h3", "a", "p", "img", "ul", "li", "strong"}  # no s, em, code, table
 
 INJECTIONS = [
     "<script>alert(1)</script>",
