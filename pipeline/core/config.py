@@ -100,11 +100,13 @@ class Settings(BaseSettings):
     """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""
 
 
-def export_dotenv_openai(env_file: Path = Path(ENV_FILE)) -> None:
+def export_dotenv_openai() -> None:
     """Copy the ``OPENAI_*`` lines of ``.env`` into the process environment, where the openai
     SDK looks for the ones we do not pass it; a variable already set wins, as for settings."""
-    if not env_file.is_file():
+    name = Settings.model_config.get("env_file")  # the one switch (tests turn .env off)
+    if not isinstance(name, str | Path) or not Path(name).is_file():
         return
+    env_file = Path(name)
     for name, value in dotenv_values(env_file, encoding="utf-8").items():
         if name.startswith("OPENAI_") and value is not None and name not in os.environ:
             os.environ[name] = value

@@ -52,4 +52,4 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
+    app.command("demo", short_help="The whole product on a sample day, offline, no API key.")(demo)
