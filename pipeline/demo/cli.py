@@ -10,6 +10,7 @@ import typer
 from ..core import cliopts as o
 
 DEFAULT_DIR = Path("demo-data")
+"""Beside the user's ``./data``, never in it."""
 
 
 def demo(
@@ -39,9 +40,11 @@ def demo(
     from .marks import PREFIX
     from .run import build_demo, result_lines
 
+    # `run.py --data-dir D demo` gives the option before the command name: it counts too.
+    data_dir = o.own_or_given(ctx, {"data_dir": data_dir})["data_dir"]
     with o.reported(ctx, verbose):
         result = build_demo(data_dir, typer.echo)
-        for line in result_lines(result, str(data_dir)):
+        for line in result_lines(result, str(data_dir), data_dir == DEFAULT_DIR):
             typer.echo(line)
         if serve:
             from .serve import serve_demo

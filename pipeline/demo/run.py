@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -124,13 +125,14 @@ def build_demo(data_dir: Path, echo: Echo) -> DemoResult:
     )  # fmt: skip
 
 
-def result_lines(result: DemoResult, shown_dir: str) -> list[str]:
-    """Where each result is, and what to run next."""
+def result_lines(result: DemoResult, shown_dir: str, default_dir: bool) -> list[str]:
+    """Where each result is (under ``shown_dir``, as the user gave it), and what to run next."""
     day = result.data_dir / result.sample.date.isoformat()
 
     def at(path: Path) -> str:
         return shown_dir.rstrip("/") + "/" + path.relative_to(result.data_dir).as_posix()
 
+    again = "" if default_dir else f" --data-dir {shlex.quote(shown_dir)}"
     lines = [
         f"done in {result.seconds:.1f}s: the demo day {result.sample.date} "
         f"({len(result.sample.papers)} fictional papers), made by the real night, lab and site "
@@ -141,8 +143,8 @@ def result_lines(result: DemoResult, shown_dir: str) -> list[str]:
         f"  lab report    {at(result.report)}  (summarize@v1 against v2, open in a browser)",
         f"  site          {at(result.site)}  (open in a browser; feed.xml beside it)",
         "next:",
-        "  .venv/bin/python run.py demo --serve     the review app on this day (edit, approve, "
-        "publish)",
+        f"  .venv/bin/python run.py demo --serve{again}     the review app on this day (edit, "
+        "approve, publish)",
         "  cp .env.example .env                     then set OPENAI_API_KEY (or "
         "OPENAI_BASE_URL), and",
         "  .venv/bin/python run.py --date YYYY-MM-DD   a real night, in ./data",
