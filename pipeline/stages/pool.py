@@ -40,13 +40,10 @@ __all__ = ["ExtractionPool", "extraction_pool", "start_early"]
 T = TypeVar("T")
 
 _PRELOAD = ["__main__", "pipeline.stages.pool_worker"]
-"""What the fork server imports before forking: the worker's modules, and ``__main__`` (run.py),
-which each worker would otherwise import again, with the whole command line."""
+"""What the fork server imports before forking: the worker's modules, and ``__main__`` (run.py,
+guarded: it imports nothing then), which each worker would otherwise import again itself."""
 
-DIED = (
-    "the PDF reader's process died reading it (a crash in PyMuPDF, or out of memory); "
-    "the paper is made from its abstract"
-)
+DIED = "the PDF reader's process died reading it (a crash in PyMuPDF, or out of memory)"
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -73,14 +70,17 @@ def _start_server() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, OSError, ValueError):
             stream.flush()
-    saved = [os.dup(fd) for fd in (1, 2)]
+    saved = {}
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):  # a closed output (cron may close it) stays closed
+            saved[fd] = os.dup(fd)
     null = os.open(os.devnull, os.O_WRONLY)
     try:
-        for fd in (1, 2):
+        for fd in saved:
             os.dup2(null, fd)
         forkserver.ensure_running()
     finally:
-        for fd, copy in zip((1, 2), saved, strict=True):
+        for fd, copy in saved.items():
             os.dup2(copy, fd)
             os.close(copy)
         os.close(null)
@@ -134,10 +134,6 @@ class ExtractionPool:
         self._line: _BiggestFirst | None = None
         if self._context is not None:
             _start_server()  # returns at once; the server loads meanwhile
-
-    @property
-    def in_processes(self) -> bool:
-        return self._context is not None
 
     def _new_executor(self) -> Executor:
         if self._context is None:
