@@ -19,7 +19,11 @@ from ..core import cliopts as o
 from ..core.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..core.config import Settings
+    from ..faithfulness.policy import Policy
+    from ..stages.llm import LLM, OpenAILLM
     from .outcomes import EvalReport
     from .run import EvalRequest
     from .sets import EvalSetManifest
@@ -165,6 +169,13 @@ def eval_command(
     offline: Annotated[
         bool, typer.Option("--offline", help="Only cached replies; never call the LLM.")
     ] = False,
+    faithfulness: Annotated[
+        str | None,
+        typer.Option(
+            help="Content policy to judge under: review, flag or off "
+            "[env DIGEST_FAITHFULNESS; default: the night's, review]."
+        ),
+    ] = None,
     data_dir: o.DataDir = None,
     concurrency: o.Concurrency = None,
     structured_output: o.StructuredOutput = None,
@@ -189,6 +200,7 @@ def eval_command(
             models=models or [settings.model],
             judge_model=judge,
             judge_prompt=judge_prompt,
+            faithfulness=_policy(faithfulness),
         )
         if not request.prompts:
             raise UsageError("--prompts needs at least one prompt version, e.g. summarize@v1")
@@ -212,7 +224,7 @@ async def _eval(
     settings: Settings, request: EvalRequest, offline: bool
 ) -> tuple[EvalReport, list[Path], list[str]]:
     from ..core.progress import StageProgress
-    from ..stages.llm import LLM, OpenAILLM
+    from ..stages.llm import OpenAILLM
     from ..stages.prompts import load_prompt
     from ..store import Store
     from .evalset import require_set
@@ -237,13 +249,45 @@ async def _eval(
                 m: await stack.enter_async_context(OpenAILLM.from_settings(settings, m))
                 for m in dict.fromkeys([*request.models, *filter(None, [request.judge_model])])
             }
-            for client in clients.values():
-                warnings += await client.check()
+            warnings += await _check_models(clients, request)
             llms = {m: clients[m] for m in request.models}
             judge_llm = clients[request.judge_model] if request.judge_model else None
         with StageProgress() as progress:
             report = await run_eval(store, settings, request, llms, judge_llm, progress)
     return report, write_report(store, report), warnings
+
+
+def _policy(value: str | None) -> Policy | None:
+    from ..faithfulness.policy import Policy
+
+    if value is None:
+        return None
+    try:
+        return Policy(value)
+    except ValueError as exc:
+        raise UsageError(
+            f"--faithfulness must be one of review, flag, off (got {value!r})"
+        ) from exc
+
+
+async def _check_models(clients: Mapping[str, OpenAILLM], request: EvalRequest) -> list[str]:
+    """Every --model and the --judge against the server's model list before any call, so a
+    typo in the judge stops the eval at once, not after every summary was made."""
+    from ..core.errors import LLMConfigError
+
+    warnings: list[str] = []
+    named = [("--model", m) for m in request.models]
+    named += [("--judge", request.judge_model)] if request.judge_model else []
+    for flag, model in named:
+        client = clients[model]
+        try:
+            found = await client.check()
+        except LLMConfigError as exc:
+            raise LLMConfigError(
+                exc.service, exc.url, f"{flag} {model}: {exc.problem}", f"check {flag}"
+            ) from exc
+        warnings += [f"{flag} {model}: {warning}" for warning in found]
+    return warnings
 
 
 def _require_llm(settings: Settings) -> None:
@@ -262,12 +306,17 @@ def _report_lines(report: EvalReport) -> list[str]:
         f"{calls} LLM calls this run; the summaries cost ${cost:.4f} in all (cached ones at "
         "the price of their first call)"
     ]
+    policy = report.manifest.params.get("faithfulness")
+    if policy:
+        lines.append(f"  judged as the night judges, faithfulness policy {policy}")
     for label, v in report.versions.items():
         role = " (baseline)" if label == report.baseline else ""
         lines.append(
             f"  {label}{role}: {v.passed} passed, {v.needs_review} need review, {v.failed} "
-            f"failed, {v.flagged} flagged; {v.prompt_tokens}+{v.completion_tokens} tokens, "
-            f"${v.cost_usd:.4f}; latency p50 {v.latency_p50_s:.2f}s p95 {v.latency_p95_s:.2f}s"
+            f"failed, {v.flagged} flagged; re-asks {v.form_reasks} form, "
+            f"{v.faithfulness_reasks} faithfulness; {v.prompt_tokens}+{v.completion_tokens} "
+            f"tokens, ${v.cost_usd:.4f}; latency p50 {v.latency_p50_s:.2f}s "
+            f"p95 {v.latency_p95_s:.2f}s"
         )
     for c in report.comparisons:
         lines.append(
@@ -277,11 +326,18 @@ def _report_lines(report: EvalReport) -> list[str]:
         if c.verdict == "no significant difference":
             lines.append(f"    {c.detectable}")
     for j in report.judge:
+        if not j.votes:
+            lines.append(
+                f"  judge {j.judge_model}: 0 pairs judged ({j.candidate} vs {j.baseline}: no "
+                "paper where both wrote a summary)"
+            )
+            continue
         rate = "no consistent preference" if j.win_rate is None else f"{j.win_rate:.0%}"
         lines.append(
             f"  judge {j.judge_model}: {j.candidate} preferred {j.candidate_wins}, "
             f"{j.baseline} preferred {j.baseline_wins} ({rate}, 95% CI "
-            f"{j.ci_low:.0%}-{j.ci_high:.0%}); {j.ties} ties, {j.inconsistent} inconsistent"
+            f"{j.ci_low:.0%}-{j.ci_high:.0%}); {len(j.votes)} pairs judged, {j.ties} ties, "
+            f"{j.inconsistent} inconsistent"
         )
     return lines
 

@@ -249,9 +249,17 @@ def _judge(summaries: list[JudgeSummary]) -> str:
     rows = []
     for j in summaries:
         rate = "-" if j.win_rate is None else f"{j.win_rate:.0%}"
+        if not j.votes:  # nothing to judge: not "0 ties, 0 inconsistent"
+            rows.append(
+                f'<tr data-candidate="{_e(j.candidate)}"><td>{_e(j.candidate)} vs '
+                f'{_e(j.baseline)}</td><td class=num data-key="pairs">0</td><td colspan=6>no '
+                "pair judged: no paper where both versions wrote a summary</td></tr>"
+            )
+            continue
         rows.append(
             f'<tr data-candidate="{_e(j.candidate)}"><td>{_e(j.candidate)} vs {_e(j.baseline)}'
-            f"</td><td class=num>{j.candidate_wins}</td><td class=num>{j.baseline_wins}</td>"
+            f'</td><td class=num data-key="pairs">{len(j.votes)}</td>'
+            f"<td class=num>{j.candidate_wins}</td><td class=num>{j.baseline_wins}</td>"
             f"<td class=num>{j.ties}</td><td class=num>{j.inconsistent}</td>"
             f'<td class=num data-value="{_e(j.win_rate)}">{_e(rate)}</td>'
             f"<td class=num>{j.ci_low:.0%} – {j.ci_high:.0%}</td></tr>"
@@ -260,7 +268,8 @@ def _judge(summaries: list[JudgeSummary]) -> str:
     return (
         f"<h2>Pairwise judge</h2><p class=small>{_e(first.judge_model)} with prompt "
         f"{_e(first.judge_prompt)}, asked once in each order; a preference counts only when "
-        "both orders agree.</p><table class=judge><tr><th>comparison</th><th>candidate "
+        "both orders agree.</p><table class=judge><tr><th>comparison</th><th>pairs judged</th>"
+        "<th>candidate "
         "preferred</th><th>baseline preferred</th><th>tie</th><th>inconsistent</th>"
         "<th>candidate win rate</th><th>Wilson 95%</th></tr>" + "".join(rows) + "</table>"
     )
