@@ -7,8 +7,9 @@ transliteration   an English technical term the paper uses, written in Hangul ("
                   terms; "지식 증류(knowledge distillation)" keeps it)
 length            a section outside the reference band of 150-350 characters
 
-These are lab metrics and night flags for editors, never reasons to reject or re-ask: the
-published digests themselves break them now and then (README, "Korean style: base rates").
+All three are lab metrics; the register is also a night flag for editors. None is a reason to
+reject or re-ask: the published digests themselves break the last two often (README, "Korean
+style: base rates").
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from pipeline.core.models import Flag, Summary
 
 STYLE_PREFIX = "style_"
 REGISTER, TRANSLITERATION, LENGTH = "style_register", "style_transliteration", "style_length"
+NIGHT_FLAGS = frozenset({REGISTER})
+"""The style flags the night puts on a record. Published digests never leave 합니다체, so that
+flag means something; a third of their sections keep a transliteration and one in seven runs
+outside the band, so those two are lab metrics only (README, "Korean style: base rates")."""
 BAND = (150, 350)
 """Characters per section the prompt asks for, the band most published sections fall in."""
 
@@ -138,18 +143,21 @@ def summary_style(summary: Summary, paper_text: str) -> dict[str, SectionStyle]:
     return {name: section_style(text, terms) for name, text in summary.model_dump().items()}
 
 
-def style_flags(summary: Summary, paper_text: str) -> list[Flag]:
-    """One flag per section and kind of style problem, for editors; never a rejection."""
+def style_flags(
+    summary: Summary, paper_text: str, codes: frozenset[str] = NIGHT_FLAGS
+) -> list[Flag]:
+    """One flag per section and kind of style problem (of ``codes``), for editors; never a
+    rejection."""
     flags = []
     for name, style in summary_style(summary, paper_text).items():
-        if style.off_register:
+        if style.off_register and REGISTER in codes:
             endings = ", ".join(dict.fromkeys(style.off_register))
             flags.append(Flag(code=REGISTER, section=name, detail=f"not 합니다체: {endings}"))
-        if style.transliterated:
+        if style.transliterated and TRANSLITERATION in codes:
             spelled = ", ".join(f"{TRANSLITERATIONS[t][0]} ({t})" for t in style.transliterated)
             detail = f"English terms written in Hangul: {spelled}"
             flags.append(Flag(code=TRANSLITERATION, section=name, detail=detail))
-        if not style.in_band:
+        if not style.in_band and LENGTH in codes:
             detail = f"{style.chars} characters, outside {BAND[0]}-{BAND[1]}"
             flags.append(Flag(code=LENGTH, section=name, detail=detail))
     return flags
