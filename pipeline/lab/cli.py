@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..core.config import Settings
-    from ..faithfulness.policy import Policy
     from ..stages.llm import LLM, OpenAILLM
     from .outcomes import EvalReport
     from .run import EvalRequest
@@ -169,13 +168,7 @@ def eval_command(
     offline: Annotated[
         bool, typer.Option("--offline", help="Only cached replies; never call the LLM.")
     ] = False,
-    faithfulness: Annotated[
-        str | None,
-        typer.Option(
-            help="Content policy to judge under: review, flag or off "
-            "[env DIGEST_FAITHFULNESS; default: the night's, review]."
-        ),
-    ] = None,
+    faithfulness: o.Faithfulness = None,
     data_dir: o.DataDir = None,
     concurrency: o.Concurrency = None,
     structured_output: o.StructuredOutput = None,
@@ -193,6 +186,7 @@ def eval_command(
             model=models[0] if models else None,
             concurrency=concurrency,
             structured_output=structured_output,
+            faithfulness=faithfulness,
         )
         request = EvalRequest(
             evalset=name,
@@ -200,7 +194,6 @@ def eval_command(
             models=models or [settings.model],
             judge_model=judge,
             judge_prompt=judge_prompt,
-            faithfulness=_policy(faithfulness),
         )
         if not request.prompts:
             raise UsageError("--prompts needs at least one prompt version, e.g. summarize@v1")
@@ -255,19 +248,6 @@ async def _eval(
         with StageProgress() as progress:
             report = await run_eval(store, settings, request, llms, judge_llm, progress)
     return report, write_report(store, report), warnings
-
-
-def _policy(value: str | None) -> Policy | None:
-    from ..faithfulness.policy import Policy
-
-    if value is None:
-        return None
-    try:
-        return Policy(value)
-    except ValueError as exc:
-        raise UsageError(
-            f"--faithfulness must be one of review, flag, off (got {value!r})"
-        ) from exc
 
 
 async def _check_models(clients: Mapping[str, OpenAILLM], request: EvalRequest) -> list[str]:
