@@ -4,6 +4,9 @@ python run.py evalset create NAME --date D [--date D2] [--ids ID,ID] [--budget N
 python run.py evalset list | evalset show NAME
 python run.py eval NAME --prompts summarize@v1,summarize@v2 [--model M[,M2]] [--json]
                         [--fail-if-worse] [--judge MODEL] [--offline]
+                        [--faithfulness review|flag|off]
+python run.py prompts list | prompts new NAME | prompts lock NAME@vN
+python run.py prompts diff NAME@vA NAME@vB
 """
 
 from __future__ import annotations
@@ -322,6 +325,86 @@ def _report_lines(report: EvalReport) -> list[str]:
     return lines
 
 
+prompts_app = typer.Typer(
+    help="Prompt versions: list them, start a new one, lock it, diff two.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@prompts_app.callback()
+def _prompts_group(
+    ctx: typer.Context, data_dir: o.DataDir = None, verbose: o.Verbose = False
+) -> None:
+    """Prompt versions: list them, start a new one, lock it, diff two."""
+    _evalset_group(ctx, data_dir, verbose)  # the same: options before the command reach it
+
+
+def _prompts_dir(ctx: typer.Context) -> Path:
+    return o.settings_for(ctx).prompts_dir
+
+
+@prompts_app.command("list")
+def prompts_list(ctx: typer.Context, verbose: o.Verbose = False) -> None:
+    """Every prompt version: locked or not, the default, the start of its hash."""
+    from .versions import version_infos
+
+    with o.reported(ctx, verbose):
+        infos = version_infos(_prompts_dir(ctx))
+    for info in infos:
+        default = "  default" if info.default else ""
+        changed = "  CHANGED since locked: restore it" if info.state == "changed" else ""
+        typer.echo(
+            f"{info.name}@{info.version}  {info.state:<8}  {info.content_hash[:12]}"
+            f"{default}{changed}"
+        )
+
+
+@prompts_app.command("new")
+def prompts_new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The prompt, e.g. summarize.")],
+    verbose: o.Verbose = False,
+) -> None:
+    """Copy the newest version to the next number, unlocked, and print its path."""
+    from .versions import new_version
+
+    with o.reported(ctx, verbose):
+        path = new_version(_prompts_dir(ctx), name)
+    typer.echo(str(path))
+
+
+@prompts_app.command("lock")
+def prompts_lock(
+    ctx: typer.Context,
+    spec: Annotated[str, typer.Argument(help="The version to lock, e.g. summarize@v3.")],
+    verbose: o.Verbose = False,
+) -> None:
+    """Record a version's hash in versions.lock: from then on it never changes."""
+    from .versions import lock_version
+
+    with o.reported(ctx, verbose):
+        line, added = lock_version(_prompts_dir(ctx), spec)
+    typer.echo(f"locked: {line}" if added else f"already locked: {line}")
+
+
+@prompts_app.command("diff")
+def prompts_diff(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="e.g. summarize@v2")],
+    new: Annotated[str, typer.Argument(help="e.g. summarize@v3")],
+    verbose: o.Verbose = False,
+) -> None:
+    """A unified diff of two versions' files."""
+    from .versions import diff_versions
+
+    with o.reported(ctx, verbose):
+        lines = diff_versions(_prompts_dir(ctx), old, new)
+    for line in lines or [f"{old} and {new} are identical"]:
+        typer.echo(line)
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
     app.add_typer(evalset_app, name="evalset")
+    app.add_typer(prompts_app, name="prompts")
