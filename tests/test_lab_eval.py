@@ -333,3 +333,18 @@ def test_another_budget_is_another_set(lab: World) -> None:
     assert "budget 12000" in sets["june"] and "budget 3000" in sets["june-3k"]
     hashes = {name: line.split()[-3] for name, line in sets.items()}
     assert hashes["june"] != hashes["june-3k"]
+
+
+def test_every_model_and_the_judge_are_checked_before_any_call(lab: World) -> None:
+    _create(lab)
+    for args, flag in (
+        (("--model", "gpt-4.1-mini,gpt-4o-minii"), "--model gpt-4o-minii"),
+        (("--judge", "gpt-4o-minii"), "--judge gpt-4o-minii"),
+    ):
+        out = lab.run("eval", "june", "--prompts", "summarize@v1,summarize@v3", *args)
+        assert out.exit_code == 1, out.stdout + out.stderr
+        errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "Traceback" not in out.stderr
+        assert flag in errors[0] and f"check {flag.split()[0]}" in errors[0]
+        assert "gpt-4.1-mini" in errors[0]  # what the server does list
+    assert lab.llm.calls == 0

@@ -254,8 +254,9 @@ async def _eval(
 
 
 async def _check_models(clients: Mapping[str, OpenAILLM], request: EvalRequest) -> list[str]:
-    """Every --model and the --judge against the server's model list before any call, so a
-    typo in the judge stops the eval at once, not after every summary was made."""
+    """Every --model and the --judge against the server before any call, one line each: an
+    eval makes many calls, so a model the server does not list stops it at once (the night
+    only warns), instead of failing after every summary was made."""
     from ..core.errors import LLMConfigError
 
     warnings: list[str] = []
@@ -269,6 +270,13 @@ async def _check_models(clients: Mapping[str, OpenAILLM], request: EvalRequest) 
             raise LLMConfigError(
                 exc.service, exc.url, f"{flag} {model}: {exc.problem}", f"check {flag}"
             ) from exc
+        listed = await client.listed_models()
+        if listed and model not in listed:
+            shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "")
+            raise LLMConfigError(
+                "LLM endpoint", client.base_url, f"{flag} {model} is not a model it lists",
+                f"check {flag}; it lists {shown}",
+            )  # fmt: skip
         warnings += [f"{flag} {model}: {warning}" for warning in found]
     return warnings
 
