@@ -348,3 +348,17 @@ def test_every_model_and_the_judge_are_checked_before_any_call(lab: World) -> No
         assert flag in errors[0] and f"check {flag.split()[0]}" in errors[0]
         assert "gpt-4.1-mini" in errors[0]  # what the server does list
     assert lab.llm.calls == 0
+
+
+def test_a_cut_off_reply_is_one_form_problem_not_two(lab: World) -> None:
+    """The cut-off reason contains "; ": it used to count as two form flags and decide pairs."""
+    _create(lab)
+    lab.llm.always_for(Behaviour.LENGTH, "VARIANT-SAME", f"Title: {TITLES[0]}")
+    _, report, _ = _eval(lab, "--prompts", "summarize@v1,summarize@v3")
+    cut = next(
+        o for o in report["outcomes"]
+        if o["version"] == "summarize@v3" and o["arxiv_id"] == "2406.10001"
+    )  # fmt: skip
+    assert "cut off at the token limit; keep each section shorter" in cut["reason"]
+    assert [f["code"] for f in cut["flags"] if f["code"] == "form"] == ["form"]
+    assert report["versions"]["summarize@v3"]["flag_codes"]["form"] == 1
