@@ -185,3 +185,25 @@ def test_an_unlocked_version_runs_and_says_so(world: World, prompts: Path) -> No
     assert tag.startswith("summarize@v3#") and tag.endswith("(unlocked)")
     default = json.loads((world.day / "papers" / "2406.40001.json").read_text())
     assert default["provenance"]["prompt_hash"] == load_prompt(prompts, "summarize@v3").content_hash
+
+
+def test_the_readme_walk_through_changes_nothing_but_the_new_version(
+    world: World, prompts: Path
+) -> None:
+    """README's prompt lab steps, against the fakes: only the new version appears in prompts/,
+    the night's default stays the locked v2, and the eval runs the unlocked v3."""
+    for i in range(3):
+        world.add(f"2406.4000{i}", f"Sparse Mixture Routing {i}", 10 - i)
+    world.env["DIGEST_PROMPTS_DIR"] = str(prompts)
+    before = _snapshot(prompts)
+    v3 = Path(world.run("prompts", "new", "summarize").stdout.strip())
+    v3.write_text(v3.read_text("utf-8").replace("150 to 350", "150 to 300"), "utf-8")
+    assert "150 to 300" in world.run("prompts", "diff", "summarize@v2", "summarize@v3").stdout
+    assert world.run("evalset", "create", "june", "--date", DATE).exit_code == 0
+    out = world.run("eval", "june", "--prompts", "summarize@v2,summarize@v3")
+    assert out.exit_code == 0, out.stderr
+    assert "summarize@v3: 3 passed" in out.stdout
+    after = _snapshot(prompts)
+    assert set(after) - set(before) == {"summarize/v3.yaml"}
+    assert {k: after[k] for k in before} == before
+    assert load_prompt(prompts, "summarize").version == "v2"
