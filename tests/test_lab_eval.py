@@ -362,3 +362,15 @@ def test_a_cut_off_reply_is_one_form_problem_not_two(lab: World) -> None:
     assert "cut off at the token limit; keep each section shorter" in cut["reason"]
     assert [f["code"] for f in cut["flags"] if f["code"] == "form"] == ["form"]
     assert report["versions"]["summarize@v3"]["flag_codes"]["form"] == 1
+
+
+def test_a_judge_the_server_cannot_vouch_for_fails_naming_the_judge(lab: World) -> None:
+    """A server that lists no models cannot be checked up front: the judge's error still names
+    --judge, not --model."""
+    _create(lab)
+    lab.llm.listed_models = []
+    out = lab.run("eval", "june", "--prompts", "summarize@v1,summarize@v3", "--judge", "nope")
+    assert out.exit_code == 1
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "--judge nope" in errors[0] and "check --judge" in errors[0]
+    assert "--model" not in errors[0]
