@@ -9,6 +9,8 @@ import functools
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,7 +24,9 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHF
 from tests.fakes.llm import FakeLLM
 from tests.test_nightly import PAPERS, populate
-from tests.world import World
+from tests.world import DATE, World
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _kill_myself() -> None:
@@ -177,3 +181,42 @@ def test_the_pool_size_is_checked(world: World, value: str) -> None:
     assert night.exit_code == ExitCode.USAGE, night.stderr
     assert "DIGEST_EXTRACT_WORKERS" in night.stderr and "Traceback" not in night.stderr
     assert world.llm.calls == 0
+
+
+def _descendants(pid: int) -> list[int]:
+    return [d for child in _children(pid) for d in (child, *_descendants(child))]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_killed_night_leaves_no_process_behind(world: World) -> None:
+    """SIGKILL (the OOM killer) gives the night no chance to stop its pool: the fork server
+    and the workers notice on their own and end, instead of waiting for work forever."""
+    for i in range(6):
+        world.add(f"2406.4000{i}", f"Paper Number {i} on Orphans", 10 + i)
+    world.llm.latency = 5.0  # the night is still waiting for its replies when it is killed
+    env = {**os.environ, **world.env, "DIGEST_EXTRACT_WORKERS": "2"}
+    child = subprocess.Popen(
+        [sys.executable, "run.py", "--date", DATE, "--data-dir", str(world.data)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(world.arxiv.pdf_downloads()) < 6:
+        time.sleep(0.05)
+    helpers = _descendants(child.pid)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    assert len(helpers) >= 3, "the fork server, the resource tracker and a worker were running"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_running(p) for p in helpers):
+        time.sleep(0.1)
+    left = [p for p in helpers if _running(p)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "processes of the killed night still running"

@@ -25,8 +25,10 @@ import heapq
 import itertools
 import multiprocessing
 import os
+import select
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -138,7 +140,12 @@ class ExtractionPool:
     def _new_executor(self) -> Executor:
         if self._context is None:
             return ThreadPoolExecutor(1, "extract")
-        return ProcessPoolExecutor(self.workers, mp_context=self._context)
+        return self._processes(self.workers)
+
+    def _processes(self, count: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            count, mp_context=self._context, initializer=_end_with, initargs=(os.getpid(),)
+        )
 
     async def run(self, job: Callable[[], T], *, size: int = 0, label: str) -> T:
         """``job``'s result, once a worker is free and no larger job waits. Raises what the job
@@ -164,7 +171,7 @@ class ExtractionPool:
         broken.shutdown(wait=False)
 
     def _alone(self, job: Callable[[], T], label: str) -> T:
-        with ProcessPoolExecutor(1, mp_context=self._context) as alone:
+        with self._processes(1) as alone:
             try:
                 return alone.submit(job).result()
             except BrokenProcessPool as exc:
@@ -172,6 +179,36 @@ class ExtractionPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_with(pid: int) -> None:
+    """Run in each worker as it starts: the worker ends when the process that made the pool
+    does. A night killed outright (SIGKILL, the OOM killer) cannot tell its workers, which
+    would wait for work forever, and keep the fork server alive with them."""
+
+    def watch() -> None:
+        try:
+            ended = os.pidfd_open(pid)
+        except ProcessLookupError:
+            os._exit(1)
+        except (AttributeError, OSError):  # no pidfd (not Linux, an old kernel): ask each second
+            while _alive(pid):
+                time.sleep(1.0)
+            os._exit(1)
+        select.select([ended], [], [])  # readable once the process has ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-the-night", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
