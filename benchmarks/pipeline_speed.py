@@ -306,6 +306,9 @@ class PeakRSS:
 def memory_child(values: dict[str, Any], warm_values: dict[str, Any], date: str) -> dict[str, Any]:
     """Runs in a fresh process: warm up, then one night under tracemalloc."""
     run_one(warm_values, WARM_DAY)
+    # The tokenizer's tables (~40 MB, once per process): a night loads them in this process only
+    # for a paper made from its abstract (its extraction counts tokens in the workers).
+    count_tokens("warm up the tokenizer outside the measurement", Settings().model)
     rss_before = _rss_bytes()
     tracemalloc.start()
     started = time.perf_counter()

@@ -311,6 +311,7 @@ async def _night(
         async with make_client(settings.http_timeout_s) as http:
             limits = InputLimits(
                 downloads=asyncio.Semaphore(settings.download_concurrency),
+                held=asyncio.Semaphore(settings.download_concurrency + 1 + 2 * pool.workers),
                 extractor=pool,
                 progress=progress,
             )

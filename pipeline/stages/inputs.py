@@ -56,7 +56,8 @@ class InputLimits:
     downloads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     """PDF downloads at once (arXiv asks for small bursts)."""
     held: asyncio.Semaphore | None = None
-    """Papers between download and extracted at once (the pool's workers hold their PDFs)."""
+    """Papers between download and extracted at once: keeps memory flat on long lists, while
+    leaving the pool's line a few PDFs to choose the biggest from."""
     extractor: ExtractionPool | None = None
     """Where PyMuPDF runs (``pool.extraction_pool``); None: a thread of its own, for one paper."""
     progress: Progress = field(default_factory=_Quiet)
