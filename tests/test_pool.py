@@ -207,8 +207,9 @@ def test_a_killed_night_leaves_no_process_behind(world: World) -> None:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(world.arxiv.pdf_downloads()) < 6:
-        time.sleep(0.05)
+    extracted = world.data / "cache" / "extract"
+    while time.monotonic() < deadline and not list(extracted.glob("*.json")):
+        time.sleep(0.05)  # a worker has extracted a PDF: the pool is up
     helpers = _descendants(child.pid)
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)

@@ -29,10 +29,9 @@ from ..core.hashing import sha256_file
 from ..core.http import make_client
 from ..core.models import ArxivMeta, DailyPaper, Extraction, Flag, PaperInput
 from ..core.tokens import count_tokens, encoding_name
-from ..extract.extractor import EXTRACTOR_VERSION, extract_pdf
 from ..store import Store
 from .fetch import download_pdf_to
-from .pool import ExtractionPool, extraction_pool
+from .pool import ExtractionPool, call, extraction_pool
 
 __all__ = ["InputLimits", "abstract_input", "build_input", "paper_extraction", "paper_pdf"]
 
@@ -118,16 +117,18 @@ async def paper_extraction(
 ) -> Extraction:
     """The PDF's budgeted context, cached by (PDF hash, extractor version, budget, tokenizer)."""
     tokenizer = tokenizer_name(settings.model)
-    size, cached = await asyncio.to_thread(
-        _cached_extraction, store, pdf, settings.token_budget, tokenizer, force
-    )
-    if cached is not None:
-        return cached
-    job = functools.partial(
-        extract_pdf, pdf, budget_tokens=settings.token_budget, model=settings.model, label=label
-    )  # a partial of a module-level function: it is sent to a worker process
     with extraction_pool(1) if extractor is None else contextlib.nullcontext(extractor) as pool:
-        extraction = await pool.run(job, size=size, label=label or pdf.name)
+        version = await pool.extractor_version()
+        size, cached = await asyncio.to_thread(
+            _cached_extraction, store, pdf, (version, settings.token_budget, tokenizer), force
+        )
+        if cached is not None:
+            return cached
+        job = functools.partial(
+            call, "pipeline.extract.extractor", "extract_pdf", pdf,
+            budget_tokens=settings.token_budget, model=settings.model, label=label,
+        )  # fmt: skip
+        extraction: Extraction = await pool.run(job, size=size, label=label or pdf.name)
     extraction = extraction.model_copy(
         update={"budget_tokens": settings.token_budget, "tokenizer": tokenizer}
     )
@@ -138,14 +139,15 @@ async def paper_extraction(
 
 
 def _cached_extraction(
-    store: Store, pdf: Path, budget: int, tokenizer: str, force: bool
+    store: Store, pdf: Path, key: tuple[str, int, str], force: bool
 ) -> tuple[int, Extraction | None]:
     """The PDF's size and hash, and its cached extraction if any (blocking: reads the file)."""
     try:
         size, sha = pdf.stat().st_size, sha256_file(pdf)
     except OSError as exc:
         raise ExtractionError(pdf.name, f"the PDF file could not be read ({exc.strerror})") from exc
-    cached = None if force else store.load_extraction(sha, EXTRACTOR_VERSION, budget, tokenizer)
+    version, budget, tokenizer = key
+    cached = None if force else store.load_extraction(sha, version, budget, tokenizer)
     return size, cached
 
 

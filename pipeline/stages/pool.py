@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
+import importlib
 import itertools
 import multiprocessing
 import os
@@ -33,11 +35,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..core.errors import ExtractionError
 
-__all__ = ["ExtractionPool", "extraction_pool", "start_early"]
+__all__ = ["ExtractionPool", "call", "extraction_pool", "start_early"]
 
 T = TypeVar("T")
 
@@ -54,6 +56,12 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     return context
+
+
+def call(module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+    """``module.function(*args, **kwargs)``: a job named, not referenced, so that the process
+    sending it need not import the module (the night never loads PyMuPDF itself)."""
+    return getattr(importlib.import_module(module), function)(*args, **kwargs)
 
 
 def start_early() -> None:
@@ -134,6 +142,7 @@ class ExtractionPool:
         self._lock = threading.Lock()
         self._executor = self._new_executor()
         self._line: _BiggestFirst | None = None
+        self._version: asyncio.Task[str] | None = None
         if self._context is not None:
             _start_server()  # returns at once; the server loads meanwhile
 
@@ -159,6 +168,14 @@ class ExtractionPool:
             except BrokenProcessPool:
                 self._replace(executor)
             return await asyncio.to_thread(self._alone, job, label)
+
+    async def extractor_version(self) -> str:
+        """The version of the extractor the workers run (part of every extraction cache key),
+        asked of a worker once: this process does not import the extractor."""
+        if self._version is None:
+            job = functools.partial(call, "pipeline.stages.pool_worker", "extractor_version")
+            self._version = asyncio.ensure_future(self.run(job, label="the extractor's version"))
+        return await asyncio.shield(self._version)
 
     async def _on(self, executor: Executor, job: Callable[[], T]) -> T:
         submitted: Future[T] = await asyncio.to_thread(executor.submit, job)

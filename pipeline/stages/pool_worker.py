@@ -9,6 +9,10 @@ again. Nothing else imports it.
 from __future__ import annotations
 
 from ..core.tokens import load_encoding
-from ..extract import extractor  # noqa: F401  (loaded for the forked workers)
+from ..extract import extractor
 
 load_encoding()
+
+
+def extractor_version() -> str:
+    return extractor.EXTRACTOR_VERSION
