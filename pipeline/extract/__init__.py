@@ -3,7 +3,7 @@
 pdftext   PyMuPDF pages -> blocks, lines, spans (the only module reading the PDF)
 hidden    invisible text and LLM-directed instructions out, as flags
 quality   is the text layer worth reading at all?
-furniture running headers and footers, page numbers, gutters, contents pages out
+furniture running headers and footers, page numbers, gutters out (contents: contents pages)
 clean     paragraphs in reading order (layout: columns, hyphens: line-end hyphens,
           tables: table rows, figure and equation debris)
 sections  paragraphs -> named sections with canonical kinds

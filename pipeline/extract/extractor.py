@@ -14,7 +14,7 @@ from pipeline.extract import budget, clean, furniture, hidden, pdftext, quality,
 
 __all__ = ["EXTRACTOR_VERSION", "extract_pdf"]
 
-EXTRACTOR_VERSION = "2.0.0"
+EXTRACTOR_VERSION = "2.1.0"
 
 
 def extract_pdf(

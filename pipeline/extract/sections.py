@@ -49,6 +49,10 @@ _MIN_OPENING_WORDS = 12
 _SHORT_ABSTRACT = 100  # an abstract this short may go on in a second paragraph
 _ABSTRACT_WORDS = 200  # where an abstract run into the body is cut
 _TITLE_ZONE = 350.0  # points from the top of page one
+_MAX_TITLE_WORDS = 40  # longer is the abstract, however large it is set
+_BAD_META = re.compile(r"\.(pdf|dvi|tex|docx?)$|^microsoft word|^untitled", re.I)
+_WORDS = re.compile(r"[a-z0-9]+")
+_META_AGREEMENT = 0.5
 
 
 @dataclass(slots=True)
@@ -137,11 +141,14 @@ def _split_run_in(paras: list[Para]) -> list[Para]:
 
 
 def _title_span(paras: list[Para], meta_title: str) -> range:
-    """Indexes of the title: the largest type near the top of page one, maybe several lines."""
+    """Indexes of the title: the largest, topmost type on page one, maybe several lines."""
     first_page = [
         (i, p)
         for i, p in enumerate(paras[:15])
-        if p.page == 0 and p.kind == "text" and p.top < _TITLE_ZONE and len(p.text.split()) >= 3
+        if p.page == 0
+        and p.kind == "text"
+        and p.top < _TITLE_ZONE
+        and 3 <= len(p.text.split()) <= _MAX_TITLE_WORDS
     ]
     if not first_page:
         return range(0)
@@ -150,7 +157,7 @@ def _title_span(paras: list[Para], meta_title: str) -> range:
     if len(wanted) > 10:
         start = next((i for i, p in first_page if _norm(p.text)[:30] == wanted[:30]), None)
     if start is None:
-        start = max(first_page, key=lambda item: (item[1].size, -item[0]))[0]
+        start = max(first_page, key=lambda item: (round(item[1].size, 1), -item[1].top))[0]
     end = start + 1
     size = paras[start].size
     while end < len(paras) and paras[end].page == 0 and abs(paras[end].size - size) < 0.3:
@@ -159,12 +166,21 @@ def _title_span(paras: list[Para], meta_title: str) -> range:
 
 
 def _title(paras: list[Para], span: range, meta_title: str) -> str | None:
-    meta = " ".join(html.unescape(meta_title).split())
-    bad_meta = re.search(r"\.(pdf|dvi|tex|docx?)$|^microsoft word|^untitled", meta, re.I)
-    if len(meta) > 10 and not bad_meta:
-        return meta
+    """The PDF's own title when it is plausible: a real title, not a file name or a template's
+    placeholder ("Overleaf Example"), and not at odds with the title set on page one."""
     text = " ".join(paras[i].text for i in span)
-    return text or None
+    meta = " ".join(html.unescape(meta_title).split())
+    if len(meta) <= 10 or _BAD_META.search(meta):
+        return text or None
+    if text and _shared_words(meta, text) < _META_AGREEMENT:
+        return text
+    return meta
+
+
+def _shared_words(meta: str, text: str) -> float:
+    """The share of the metadata title's words that page one's title has."""
+    words = set(_WORDS.findall(meta.lower()))
+    return len(words & set(_WORDS.findall(text.lower()))) / len(words) if words else 0.0
 
 
 def _outline(toc: list[tuple[int, str, int]]) -> dict[str, set[int]]:

@@ -1,0 +1,98 @@
+"""Generated PDFs for the layouts extraction round 3 handles: a technical report's title page (a
+title in capitals that the running headers repeat, a report label, an abstract without a
+heading), a contents page that runs on over a page break (with and without dot leaders), figure
+sub-plots clipped out of view, chat bubbles in a figure with no small labels, and a footnote
+list of URLs."""
+
+from __future__ import annotations
+
+from tests.pdfs import BODY_SIZE, HEIGHT, LEADING, MARGIN, WIDTH, wrap
+from tests.pdfs_cases import FILLER, Doc
+
+REPORT_TITLE = "PLANS MAKE SMALL MODELS REASON"
+REPORT_ABSTRACT = (
+    "SUMMARY-MARKER We show that small language models reason better when they write a plan "
+    "first. Plans cut errors on long problems by a third and cost few tokens. " + FILLER
+)
+
+
+def report_pdf(*, meta_title: str = "") -> bytes:
+    """A technical report's first page: the title in capitals (its first letters larger, as
+    small capitals are set), a "TECHNICAL REPORT" label, bold author names, an abstract set
+    narrower than the body with no heading, then numbered sections. Every later page repeats
+    the title as its running header in small mixed case."""
+    doc = Doc(top=MARGIN + 30)
+    doc.page.insert_text((MARGIN + 60, MARGIN + 30), "P", fontname="tiro", fontsize=17)
+    doc.page.insert_text((MARGIN + 70, MARGIN + 30), REPORT_TITLE[1:], fontname="tiro", fontsize=14)
+    doc.y = MARGIN + 60
+    doc.text("TECHNICAL REPORT", x=MARGIN + 150)
+    doc.text("Ada Lovelace  Alan Turing  Grace Hopper", font="hebo", x=MARGIN + 90)
+    doc.text("Example University", x=MARGIN + 130)
+    doc.y += 2 * LEADING
+    for line in wrap(REPORT_ABSTRACT, WIDTH - 2 * MARGIN - 60):
+        doc.text(line, x=MARGIN + 30)
+    doc.y += LEADING
+    for number, name in ((1, "Introduction"), (2, "Method"), (3, "Experiments"), (4, "Conclusion")):
+        doc.heading(f"{number} {name}")
+        doc.paragraph(f"{name.upper()}-MARKER " + FILLER * 3)
+    for page in doc.doc:
+        if page.number:
+            page.insert_text(
+                (WIDTH / 2 - 80, MARGIN - 10), "Plans Make Small Models Reason", fontsize=8
+            )
+    if meta_title:
+        doc.doc.set_metadata({"title": meta_title})
+    return doc.bytes()
+
+
+def _contents_entries() -> list[tuple[str, str, int]]:
+    """Enough entries to fill a page and run over onto the next: (number, name, page)."""
+    entries = []
+    for section, word in enumerate(("One", "Two", "Three", "Four", "Five", "Six"), 1):
+        entries.append((str(section), f"Listed Part {word}", 2 + section // 2))
+        for sub, topic in enumerate(("Data", "Training", "Evaluation"), 1):
+            entries.append((f"{section}.{sub}", f"Listed {topic} of Part {word}", 2 + section // 2))
+    entries += [("7", "Listed Closing", 6), ("A", "Listed Appendix", 7)]
+    entries += [("A.1", "Listed Extra", 7), ("A.2", "Listed More", 7), ("A.3", "Listed Last", 7)]
+    entries += [("A.4", "Listed Final", 7), ("B", "Listed Lite Model", 8)]
+    entries += [("B.1", "Tail Entry Description", 8), ("B.2", "Tail Entry Evaluation", 8)]
+    entries += [("C", "Tail Formulas", 9), ("D", "Tail Ablations", 9)]
+    entries += [("D.1", "Tail Ablation of Heads", 9), ("D.2", "Tail Comparison", 10)]
+    return [*entries, ("E", "Tail Safety", 10), ("F", "Tail Formats", 10)]
+
+
+CONTENTS_TAIL = 8  # entries left for the page after the contents page
+
+
+def contents_over_two_pages_pdf(*, leaders: bool) -> bytes:
+    """A technical report whose contents fill page two and end at the top of page three, where
+    the introduction starts; section entries are set without leaders, as LaTeX does, and
+    subsection entries with them (or, with ``leaders=False``, without any)."""
+    doc = Doc()
+    doc.title("A Technical Report on Plans")
+    doc.heading("Abstract")
+    doc.paragraph("SUMMARY-MARKER " + FILLER * 2)
+    page = doc.doc.new_page(width=WIDTH, height=HEIGHT)
+    page.insert_text((MARGIN, MARGIN + 10), "Contents", fontname="hebo", fontsize=14)
+    y = MARGIN + 40
+    entries = _contents_entries()
+    for i, (number, name, at) in enumerate(entries):
+        if i == len(entries) - CONTENTS_TAIL:
+            assert y > HEIGHT - MARGIN - 4 * LEADING  # the contents filled page two
+            page = doc.doc.new_page(width=WIDTH, height=HEIGHT)
+            y = MARGIN + 10
+        sub = "." in number
+        y += 0 if sub or y == MARGIN + 10 else LEADING * 0.8
+        indent = 20 if sub else 0
+        font = "helv" if sub else "hebo"
+        dots = " " + ". " * 25 if sub and leaders else ""
+        entry = f"{number} {name}{dots}"
+        page.insert_text((MARGIN + indent, y), entry, fontname=font, fontsize=BODY_SIZE)
+        page.insert_text((WIDTH - MARGIN - 10, y), str(at), fontname=font, fontsize=BODY_SIZE)
+        y += LEADING * 1.4
+    doc.page = page
+    doc.y = y + LEADING
+    for number, name in ((1, "Introduction"), (2, "Method"), (3, "Conclusion")):
+        doc.heading(f"{number} {name}")
+        doc.paragraph(f"{name.upper()}-MARKER " + FILLER * 3)
+    return doc.bytes()

@@ -1,0 +1,49 @@
+"""Extraction round 3 on generated layouts: a technical report's title page, contents pages
+that run on over a page break, clipped figure sub-plots, chat bubbles and footnote URL lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.core.models import Extraction
+from pipeline.extract.extractor import extract_pdf
+from tests import pdfs_held_out
+
+BIG = 20_000
+
+
+def _extract(data: bytes) -> Extraction:
+    return extract_pdf(data, budget_tokens=BIG)
+
+
+def _section(ex: Extraction, marker: str) -> str:
+    """The name of the context section holding ``marker``."""
+    before = ex.context[: ex.context.index(marker)]
+    return before.rsplit("\n## ", 1)[-1].split("\n", 1)[0]
+
+
+@pytest.mark.parametrize("meta_title", ["", "Overleaf Example"])
+def test_report_title_in_capitals_and_abstract_without_heading(meta_title: str) -> None:
+    ex = _extract(pdfs_held_out.report_pdf(meta_title=meta_title))
+    assert ex.title == "Plans Make Small Models Reason"
+    assert [s.name for s in ex.sections] == [
+        "Abstract",
+        "Introduction",
+        "Method",
+        "Experiments",
+        "Conclusion",
+    ]
+    assert _section(ex, "SUMMARY-MARKER") == "Abstract"
+    assert "TECHNICAL REPORT" not in ex.sections[0].name
+    assert _section(ex, "INTRODUCTION-MARKER") == "Introduction"
+
+
+@pytest.mark.parametrize("leaders", [True, False])
+def test_contents_over_a_page_break_dropped_whole(leaders: bool) -> None:
+    ex = _extract(pdfs_held_out.contents_over_two_pages_pdf(leaders=leaders))
+    for word in ("Listed", "Tail", "Contents", ". . ."):
+        assert word not in ex.full_text, word
+    assert [s.name for s in ex.sections] == ["Abstract", "Introduction", "Method", "Conclusion"]
+    assert _section(ex, "SUMMARY-MARKER") == "Abstract"
+    for name in ("INTRODUCTION", "METHOD", "CONCLUSION"):
+        assert _section(ex, f"{name}-MARKER") == name.title()
