@@ -12,11 +12,13 @@ from tests.pdfs_cases import FILLER, Doc
 REPORT_TITLE = "PLANS MAKE SMALL MODELS REASON"
 REPORT_ABSTRACT = (
     "SUMMARY-MARKER We show that small language models reason better when they write a plan "
-    "first. Plans cut errors on long problems by a third and cost few tokens. " + FILLER
+    "first. Plans cut errors on long problems by a third and cost few tokens."
 )
 
 
-def report_pdf(*, meta_title: str = "") -> bytes:
+def report_pdf(
+    *, meta_title: str = "", abstract_words: int = 80, bold_label: bool = False
+) -> bytes:
     """A technical report's first page: the title in capitals (its first letters larger, as
     small capitals are set), a "TECHNICAL REPORT" label, bold author names, an abstract set
     narrower than the body with no heading, then numbered sections. Every later page repeats
@@ -25,11 +27,12 @@ def report_pdf(*, meta_title: str = "") -> bytes:
     doc.page.insert_text((MARGIN + 60, MARGIN + 30), "P", fontname="tiro", fontsize=17)
     doc.page.insert_text((MARGIN + 70, MARGIN + 30), REPORT_TITLE[1:], fontname="tiro", fontsize=14)
     doc.y = MARGIN + 60
-    doc.text("TECHNICAL REPORT", x=MARGIN + 150)
+    doc.text("TECHNICAL REPORT", x=MARGIN + 150, font="hebo" if bold_label else "helv")
     doc.text("Ada Lovelace  Alan Turing  Grace Hopper", font="hebo", x=MARGIN + 90)
     doc.text("Example University", x=MARGIN + 130)
     doc.y += 2 * LEADING
-    for line in wrap(REPORT_ABSTRACT, WIDTH - 2 * MARGIN - 60):
+    words = (REPORT_ABSTRACT + " " + FILLER * 2).split()[:abstract_words]
+    for line in wrap(" ".join(words) + ".", WIDTH - 2 * MARGIN - 60):
         doc.text(line, x=MARGIN + 30)
     doc.y += LEADING
     for number, name in ((1, "Introduction"), (2, "Method"), (3, "Experiments"), (4, "Conclusion")):

@@ -22,9 +22,17 @@ def _section(ex: Extraction, marker: str) -> str:
     return before.rsplit("\n## ", 1)[-1].split("\n", 1)[0]
 
 
-@pytest.mark.parametrize("meta_title", ["", "Overleaf Example"])
-def test_report_title_in_capitals_and_abstract_without_heading(meta_title: str) -> None:
-    ex = _extract(pdfs_held_out.report_pdf(meta_title=meta_title))
+@pytest.mark.parametrize(
+    ("meta_title", "abstract_words", "bold_label"),
+    [("", 80, False), ("Overleaf Example", 80, False), ("", 40, True)],
+)
+def test_report_title_in_capitals_and_abstract_without_heading(
+    meta_title: str, abstract_words: int, bold_label: bool
+) -> None:
+    data = pdfs_held_out.report_pdf(
+        meta_title=meta_title, abstract_words=abstract_words, bold_label=bold_label
+    )
+    ex = _extract(data)
     assert ex.title == "Plans Make Small Models Reason"
     assert [s.name for s in ex.sections] == [
         "Abstract",

@@ -45,6 +45,13 @@ _MAX_HEADING_CHARS = 90
 # Names nearly every paper has: how they are set tells how the paper sets its headings.
 _CERTAIN_KINDS = frozenset({"introduction", "related_work", "conclusion", "references"})
 _MAX_ABSTRACT_WORDS = 450
+_MIN_ABSTRACT_WORDS = 30
+# A label over the title block, not a section: "TECHNICAL REPORT", "PREPRINT".
+_REPORT_LABEL = re.compile(
+    r"^(?:an?\s+)?(?:technical|tech\.|research)\s+report$|^(?:an?\s+)?preprint$"
+    r"|^(?:working|white)\s+paper$|^(?:draft|under\s+review|arxiv\s+preprint)$",
+    re.I,
+)
 _MIN_OPENING_WORDS = 12
 _SHORT_ABSTRACT = 100  # an abstract this short may go on in a second paragraph
 _ABSTRACT_WORDS = 200  # where an abstract run into the body is cut
@@ -246,6 +253,8 @@ def _heading(
     name = _strip_number(text)
     if para.page in outline.get(_norm(name), ()):
         return name
+    if para.page == 0 and _REPORT_LABEL.match(name):
+        return None
     if not _styled(para, body) or (text.endswith((".", ",", ";")) and not _NUMBERED.match(text)):
         return None
     known = kind_of(name) in ("abstract", "references", "acknowledgements", "appendix")
@@ -307,10 +316,13 @@ def _norm(text: str) -> str:
 
 
 def _ensure_abstract(sections: list[Section], front: list[Para]) -> None:
-    """Without an "Abstract" heading, the abstract is the long paragraph before section one."""
+    """Without an "Abstract" heading, the abstract is the first body paragraph before section
+    one: a long one, or failing that a shorter one that reads as prose."""
     if any(s.kind == "abstract" for s in sections):
         return
     first = next((i for i, p in enumerate(front) if p.kind == "text" and _long(p)), None)
+    if first is None:
+        first = next((i for i, p in enumerate(front) if p.kind == "text" and _prose(p)), None)
     if first is None:
         return
     if not any(s.kind in BODY_KINDS for s in sections) and front[first + 1 :]:
@@ -321,6 +333,14 @@ def _ensure_abstract(sections: list[Section], front: list[Para]) -> None:
 
 def _long(para: Para) -> bool:
     return len(para.text.split()) >= 60
+
+
+def _prose(para: Para) -> bool:
+    """Sentences, not an author list or an affiliation: most words start in lower case."""
+    words = para.text.split()
+    if len(words) < _MIN_ABSTRACT_WORDS or para.bold or not para.text.endswith("."):
+        return False
+    return sum(w[:1].islower() for w in words) >= 0.5 * len(words)
 
 
 def _ensure_body(sections: list[Section]) -> None:
