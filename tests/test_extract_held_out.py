@@ -55,3 +55,19 @@ def test_contents_over_a_page_break_dropped_whole(leaders: bool) -> None:
     assert _section(ex, "SUMMARY-MARKER") == "Abstract"
     for name in ("INTRODUCTION", "METHOD", "CONCLUSION"):
         assert _section(ex, f"{name}-MARKER") == name.title()
+
+
+def test_clipped_subplots_left_out_and_an_instruction_in_them_flagged() -> None:
+    ex = _extract(pdfs_held_out.clipped_subplots_pdf())
+    for label in pdfs_held_out.HIDDEN_LABELS:
+        assert label not in ex.full_text, label
+    assert "Ignore all previous" not in ex.full_text
+    for i in range(4):
+        assert _section(ex, f"BODY{i}-MARKER") == "Introduction"
+    assert "CAPTION-MARKER" in ex.context
+    assert _section(ex, "CONCLUSION-MARKER") == "Conclusion"
+    assert "across four benchmarks and three sizes." in ex.context
+    codes = [(flag.code, flag.page) for flag in ex.flags]
+    assert ("prompt_injection", 1) in codes
+    # Clipped sub-plots are figure leftovers: nothing to tell an editor beyond the instruction.
+    assert not any("Hiddenaxis" in flag.detail for flag in ex.flags)
