@@ -150,3 +150,39 @@ def clipped_subplots_pdf() -> bytes:
     doc.heading("2 Conclusion")
     doc.paragraph("CONCLUSION-MARKER " + FILLER)
     return doc.bytes()
+
+
+FOOTNOTE_URLS = (
+    "https://github.com/example/defects",
+    "https://github.com/example/aider",
+    "https://www.example.com/lite.html",
+)
+SPLIT_SENTENCE = (
+    "We run the agent framework and improve its action extraction part. The decoding "
+    "parameters are set to a temperature of 0.5 and a top-p of 0.95 for every model."
+)
+
+
+def footnote_urls_pdf(*, leading: float = 10.5) -> bytes:
+    """A paragraph broken by the page end mid-sentence, with a list of footnotes under it: a
+    sentence and three URLs, each behind a raised number, one footnote a line (``leading``
+    apart: set wide, MuPDF puts each in a block of its own)."""
+    doc = Doc()
+    doc.title("Plans for Small Models")
+    doc.heading("1 Introduction")
+    while doc.y < HEIGHT - MARGIN - 12 * LEADING:
+        doc.paragraph(FILLER)
+    head, tail = SPLIT_SENTENCE.split(" parameters ")
+    doc.paragraph("BREAK-MARKER " + FILLER + head)
+    y = HEIGHT - MARGIN - 4 * leading
+    notes = ("We use the first generated line rather than the whole chunk.", *FOOTNOTE_URLS)
+    for number, note in zip((5, 7, 8, 9), notes, strict=True):
+        doc.page.insert_text((MARGIN + 12, y - 3), str(number), fontsize=5.5)
+        doc.page.insert_text((MARGIN + 17, y), note, fontsize=8)
+        y += leading
+    doc.page = doc.doc.new_page(width=WIDTH, height=HEIGHT)
+    doc.y = doc.top
+    doc.paragraph("parameters " + tail + " " + FILLER)
+    doc.heading("2 Conclusion")
+    doc.paragraph("CONCLUSION-MARKER " + FILLER)
+    return doc.bytes()

@@ -71,3 +71,15 @@ def test_clipped_subplots_left_out_and_an_instruction_in_them_flagged() -> None:
     assert ("prompt_injection", 1) in codes
     # Clipped sub-plots are figure leftovers: nothing to tell an editor beyond the instruction.
     assert not any("Hiddenaxis" in flag.detail for flag in ex.flags)
+
+
+@pytest.mark.parametrize("leading", [10.5, 16.0])
+def test_footnote_url_list_is_not_a_table_and_does_not_split_a_paragraph(leading: float) -> None:
+    ex = _extract(pdfs_held_out.footnote_urls_pdf(leading=leading))
+    assert pdfs_held_out.SPLIT_SENTENCE in ex.context
+    for url in pdfs_held_out.FOOTNOTE_URLS:
+        assert url in ex.full_text
+        line = next(line for line in ex.full_text.splitlines() if url in line)
+        assert " | " not in line, line
+    assert "We use the first generated line" in ex.full_text
+    assert _section(ex, "CONCLUSION-MARKER") == "Conclusion"
