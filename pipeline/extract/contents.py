@@ -43,8 +43,12 @@ def contents_lines(pages: list[Page], dropped: list[set[int]]) -> list[set[int]]
     found: list[set[int]] = []
     carried = False  # the previous page's contents ran to its end
     for page, drop in zip(pages, dropped, strict=True):
-        rows = _rows(page, drop)
         lines: set[int] = set()
+        if not _may_hold_contents(page, 1 if carried else _MIN_ENTRIES):
+            found.append(lines)
+            carried = False
+            continue
+        rows = _rows(page, drop)
         carried_next = False
         for start, end in _runs(rows, len(pages), carried):
             first = start - 1 if start and _TITLE.match(rows[start - 1].text) else start
@@ -54,6 +58,25 @@ def contents_lines(pages: list[Page], dropped: list[set[int]]) -> list[set[int]]
         found.append(lines)
         carried = carried_next
     return found
+
+
+def _may_hold_contents(page: Page, least: int) -> bool:
+    """At least ``least`` lines that could end an entry: a page number set apart at the right,
+    or an entry with its leaders in one line. Most pages have none, and grouping rows costs a
+    sort; table rows end in numbers too, so the cheap tests come first."""
+    right = page.width * 0.5
+    count = 0
+    for block in page.blocks:
+        for line in block.lines:
+            text = line.text.rstrip()
+            if text[-1:].isdigit() and (
+                (len(text) <= 4 and line.bbox[0] > right)
+                or ((". ." in text or ".." in text or "…" in text) and _ENTRY.match(text.lstrip()))
+            ):
+                count += 1
+                if count >= least:
+                    return True
+    return False
 
 
 def _rows(page: Page, drop: set[int]) -> list[_Row]:
