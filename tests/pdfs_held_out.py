@@ -186,3 +186,37 @@ def footnote_urls_pdf(*, leading: float = 10.5) -> bytes:
     doc.heading("2 Conclusion")
     doc.paragraph("CONCLUSION-MARKER " + FILLER)
     return doc.bytes()
+
+
+BUBBLES = (
+    "User: BUBBLE-MARKER Can you plan the steps before you solve this long word problem about "
+    "trains leaving two cities at different speeds?",
+    "Assistant: BUBBLE-MARKER Sure. First I list what is known, then I write the equation for "
+    "the meeting time, and last I check the answer against the question.",
+)
+
+
+def chat_bubbles_pdf() -> bytes:
+    """A figure made of chat bubbles only: prose set smaller than the body in two boxes, with
+    no axis, tick or legend labels, and its caption below."""
+    doc = Doc()
+    doc.title("Plans for Small Models")
+    doc.heading("1 Introduction")
+    doc.paragraph("INTRODUCTION-MARKER " + FILLER)
+    y = doc.y + LEADING
+    for i, bubble in enumerate(BUBBLES):
+        x = MARGIN + (0 if i == 0 else 140)
+        lines = wrap(bubble, 300, "helv", 8)
+        box = pymupdf.Rect(x - 6, y - 12, x + 306, y + 10 * len(lines) - 4)
+        doc.page.draw_rect(box, color=(0.3, 0.3, 0.8), fill=(0.9, 0.9, 1.0), radius=0.1)
+        for line in lines:
+            doc.page.insert_text((x, y), line, fontsize=8)
+            y += 10
+        y += 20
+    doc.y = y
+    doc.text("Figure 1: A conversation with the planner. CAPTION-MARKER", size=9)
+    doc.y += LEADING
+    doc.paragraph("AFTER-MARKER " + FILLER)
+    doc.heading("2 Conclusion")
+    doc.paragraph("CONCLUSION-MARKER " + FILLER)
+    return doc.bytes()

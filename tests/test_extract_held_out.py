@@ -83,3 +83,12 @@ def test_footnote_url_list_is_not_a_table_and_does_not_split_a_paragraph(leading
         assert " | " not in line, line
     assert "We use the first generated line" in ex.full_text
     assert _section(ex, "CONCLUSION-MARKER") == "Conclusion"
+
+
+def test_chat_bubbles_in_a_figure_without_labels_left_out() -> None:
+    ex = _extract(pdfs_held_out.chat_bubbles_pdf())
+    assert "BUBBLE-MARKER" not in ex.full_text
+    assert "Figure 1: A conversation with the planner. CAPTION-MARKER" in ex.context
+    for marker in ("INTRODUCTION-MARKER", "AFTER-MARKER"):
+        assert _section(ex, marker) == "Introduction"
+    assert _section(ex, "CONCLUSION-MARKER") == "Conclusion"

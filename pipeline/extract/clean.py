@@ -76,8 +76,9 @@ def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
     ]
     notes = {id(block) for block, _ in ordered if _footnote(block, page, body)}
     fragments = [item for item in fragments if id(item[0]) not in notes]
-    tables_at, figures = _floats(page, ordered, fragments, body)
+    tables_at, figures, cells = _floats(page, ordered, fragments, body)
     member = {id(block) for block, _ in fragments}
+    member |= _figure_prose(ordered, cells, body)
     out: list[Para] = []
     for block, _ in ordered:
         rows = tables_at.get(id(block))
@@ -90,6 +91,23 @@ def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
             continue
         out.extend(_block_paras(block, body, vocab))
     return out
+
+
+def _figure_prose(ordered: list[tuple[Block, int]], cells: set[int], body: float) -> set[int]:
+    """Text set smaller than the body between a figure's caption and the prose above it: chat
+    bubbles, prompts, boxed examples. Such a figure has no small labels to show its area."""
+    found: set[int] = set()
+    for i, (block, _) in enumerate(ordered):
+        if not tables.is_figure_caption(block.lines[0].text.strip()):
+            continue
+        for other, _ in reversed(ordered[:i]):
+            if id(other) in cells or _CAPTION.match(other.lines[0].text.strip()):
+                break  # a table's cells or another float's caption: this figure ends here
+            if max(s.size for line in other.lines for s in line.spans) <= body - 0.5:
+                found.add(id(other))
+            elif len(other.text.split()) >= 8 or _style(other.lines[0], body) == "heading":
+                break  # the text above the figure
+    return found
 
 
 def _footnote(block: Block, page: Page, body: float) -> bool:
@@ -116,18 +134,22 @@ def _note_mark(mark: Span, after: Span) -> bool:
 
 def _floats(
     page: Page, ordered: list[tuple[Block, int]], fragments: list[tuple[Block, int]], body: float
-) -> tuple[dict[int, list[str]], list[tables.Box]]:
-    """Table rows by the id of the block where each table starts, and the figures' areas."""
+) -> tuple[dict[int, list[str]], list[tables.Box], set[int]]:
+    """Table rows by the id of the block where each table starts, the figures' areas, and the
+    ids of the blocks that are table cells."""
     member = {id(block) for block, _ in fragments}
     prose = [block for block, _ in ordered if id(block) not in member]
     groups = tables.clusters(fragments, body)
     rows: dict[int, list[str]] = {}
     figures = []
+    cells: set[int] = set()
     for group, found in zip(groups, tables.classify(groups, page, body, prose), strict=True):
         rows[id(group[0][0])] = found.rows
         if found.figure:
             figures.append(found.figure)
-    return rows, figures
+        if found.rows:
+            cells.update(id(block) for block, _ in group)
+    return rows, figures, cells
 
 
 def _add_table(out: list[Para], page: int, rows: list[str], top: float) -> None:
