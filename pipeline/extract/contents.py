@@ -68,7 +68,9 @@ def _may_hold_contents(page: Page, least: int) -> bool:
     count = 0
     for block in page.blocks:
         for line in block.lines:
-            text = line.text.rstrip()
+            text = line.text
+            if text[-1:] == " ":
+                text = text.rstrip()
             if text[-1:].isdigit() and (
                 (len(text) <= 4 and line.bbox[0] > right)
                 or ((". ." in text or ".." in text or "…" in text) and _ENTRY.match(text.lstrip()))
