@@ -220,3 +220,27 @@ def chat_bubbles_pdf() -> bytes:
     doc.heading("2 Conclusion")
     doc.paragraph("CONCLUSION-MARKER " + FILLER)
     return doc.bytes()
+
+
+SIZES_TABLE = (("Tiny", "2"), ("Small", "4"), ("Base", "4"), ("Large", "6"), ("Huge", "8"))
+
+
+def sizes_table_pdf() -> bytes:
+    """A table of model names and layer counts, the counts right-aligned and rising like the
+    page numbers of a contents page, in a paper long enough for them to be page numbers."""
+    doc = Doc()
+    doc.title("Plans for Small Models")
+    doc.heading("1 Introduction")
+    doc.paragraph("INTRODUCTION-MARKER " + FILLER * 3)
+    doc.text("Table 1: Layers of each model size.", size=9)
+    doc.y += 4
+    for name, layers in SIZES_TABLE:
+        page = doc.need(LEADING)
+        page.insert_text((MARGIN + 100, doc.y), name, fontsize=BODY_SIZE)
+        page.insert_text((WIDTH - MARGIN - 100, doc.y), layers, fontsize=BODY_SIZE)
+        doc.y += LEADING
+    doc.y += LEADING
+    doc.paragraph("AFTER-MARKER " + FILLER * 3)
+    for _ in range(30):  # enough pages that the counts could be page numbers
+        doc.paragraph(FILLER * 2)
+    return doc.bytes()

@@ -3,6 +3,8 @@ that run on over a page break, clipped figure sub-plots, chat bubbles and footno
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.core.models import Extraction
@@ -92,3 +94,10 @@ def test_chat_bubbles_in_a_figure_without_labels_left_out() -> None:
     for marker in ("INTRODUCTION-MARKER", "AFTER-MARKER"):
         assert _section(ex, marker) == "Introduction"
     assert _section(ex, "CONCLUSION-MARKER") == "Conclusion"
+
+
+def test_table_of_rising_counts_is_not_a_contents_page() -> None:
+    ex = _extract(pdfs_held_out.sizes_table_pdf())
+    table = ex.full_text.split("Table 1: Layers of each model size.", 1)[1].split("AFTER-MARKER")[0]
+    for name, layers in pdfs_held_out.SIZES_TABLE:
+        assert re.search(rf"\b{name}\b", table) and re.search(rf"\b{layers}\b", table), name

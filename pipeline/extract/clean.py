@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from pipeline.extract import tables
 from pipeline.extract.hyphens import Vocabulary, hyphen_end
-from pipeline.extract.layout import reading_order
+from pipeline.extract.layout import WIDE, reading_order
 from pipeline.extract.pdftext import Block, Line, Page, Span
 from pipeline.extract.tables import CAPTION as _CAPTION
 
@@ -97,10 +97,12 @@ def _figure_prose(ordered: list[tuple[Block, int]], cells: set[int], body: float
     """Text set smaller than the body between a figure's caption and the prose above it: chat
     bubbles, prompts, boxed examples. Such a figure has no small labels to show its area."""
     found: set[int] = set()
-    for i, (block, _) in enumerate(ordered):
+    for i, (block, column) in enumerate(ordered):
         if not tables.is_figure_caption(block.lines[0].text.strip()):
             continue
-        for other, _ in reversed(ordered[:i]):
+        for other, other_column in reversed(ordered[:i]):
+            if column != WIDE and other_column != column:
+                break  # the other column's text, read before this one's
             if id(other) in cells or _CAPTION.match(other.lines[0].text.strip()):
                 break  # a table's cells or another float's caption: this figure ends here
             if max(s.size for line in other.lines for s in line.spans) <= body - 0.5:

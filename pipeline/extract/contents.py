@@ -19,6 +19,8 @@ _MAX_GAP_ROWS = 1  # a wrapped entry title or an "Appendix" label between entrie
 _MAX_GAP_WORDS = 14
 _PAGE_SLACK = 10  # printed page numbers may run a little past the PDF's page count
 _MAX_ENTRY_CHARS = 160
+_MIN_PAGES = 3
+_MIN_ENTRY_WORDS = 3  # on average, counting the number and the page: "2 Method 4"
 _ENDS_IN_NUMBER = re.compile(r"\d$")
 _ENTRY = re.compile(
     r"^(?:(?:[A-Z]|\d{1,2}|[IVX]{1,5})(?:\.\d{1,2})*\.?\s+)?"  # "2.1", "B", "IV."
@@ -121,6 +123,14 @@ def _entry_page(text: str) -> int | None:
     return int(match["page"])
 
 
+def _reads_as_contents(entries: list[_Row]) -> bool:
+    """Titles of a few words pointing to several pages, not a table's name and count column
+    ("Base 12", "Large 24")."""
+    pages = {row.page for row in entries}
+    words = sum(len(row.text.split()) for row in entries) / len(entries)
+    return len(pages) >= _MIN_PAGES and words >= _MIN_ENTRY_WORDS
+
+
 def _runs(rows: list[_Row], page_count: int, carried: bool) -> list[tuple[int, int]]:
     """(first, last) row indexes of each run of entries whose page numbers never go down.
 
@@ -131,8 +141,9 @@ def _runs(rows: list[_Row], page_count: int, carried: bool) -> list[tuple[int, i
     previous = 0
 
     def close() -> None:
-        entries = sum(1 for row in rows[start : last + 1] if row.page is not None)
-        if entries >= _MIN_ENTRIES or (carried and start <= _MAX_GAP_ROWS):
+        entries = [row for row in rows[start : last + 1] if row.page is not None]
+        goes_on = carried and start <= _MAX_GAP_ROWS
+        if goes_on or (len(entries) >= _MIN_ENTRIES and _reads_as_contents(entries)):
             runs.append((start, last))
 
     for i, row in enumerate(rows):
