@@ -63,24 +63,25 @@ def contents_lines(pages: list[Page], dropped: list[set[int]]) -> list[set[int]]
 
 
 def _may_hold_contents(page: Page, least: int) -> bool:
-    """At least ``least`` lines that could end an entry: a page number set apart at the right,
-    or an entry with its leaders in one line. Most pages have none, and grouping rows costs a
-    sort; table rows end in numbers too, so the cheap tests come first."""
+    """At least ``least`` lines that could end an entry: page numbers set apart at the right,
+    aligned on their right edge, or entries with their leaders in one line. Most pages have
+    none, and grouping rows costs a sort; the cheap tests come first."""
     right = page.width * 0.5
-    count = 0
+    aligned: dict[int, int] = {}
+    leaders = 0
     for block in page.blocks:
         for line in block.lines:
             text = line.text
             if text[-1:] == " ":
                 text = text.rstrip()
-            if text[-1:].isdigit() and (
-                (len(text) <= 4 and line.bbox[0] > right)
-                or ((". ." in text or ".." in text or "…" in text) and _ENTRY.match(text.lstrip()))
-            ):
-                count += 1
-                if count >= least:
-                    return True
-    return False
+            if not text[-1:].isdigit():
+                continue
+            if len(text) <= 4 and line.bbox[0] > right and text.lstrip().isdigit():
+                edge = round(line.bbox[2] / 3)
+                aligned[edge] = aligned.get(edge, 0) + 1
+            elif (". ." in text or ".." in text or "…" in text) and _ENTRY.match(text.lstrip()):
+                leaders += 1
+    return leaders + max(aligned.values(), default=0) >= least
 
 
 def _rows(page: Page, drop: set[int]) -> list[_Row]:
