@@ -28,6 +28,7 @@ _ENTRY = re.compile(
     r"(?:\s*(?:[.…·](?:\s?)){2,})?"  # leaders, if any
     r"\s+(?P<page>\d{1,4})$"
 )
+_LEADERS = re.compile(r"(?:[.…·]\s?){3,}\s*\d{1,4}$")
 _STANDALONE_NUMBER = re.compile(r"(?<!\S)[-+]?\d[\d.,%]*(?!\S)")
 _TITLE = re.compile(r"^(?:table\s+of\s+)?contents(?:\s*\(cont(?:inued|\.)?\))?$", re.I)
 
@@ -37,6 +38,7 @@ class _Row:
     lines: list[Line]
     text: str
     page: int | None  # the page number an entry points to; None for other rows
+    apart: bool = False  # the number is set apart: a line of its own, or after leaders
 
 
 def contents_lines(pages: list[Page], dropped: list[set[int]]) -> list[set[int]]:
@@ -105,7 +107,8 @@ def _rows(page: Page, drop: set[int]) -> list[_Row]:
     for group in groups:
         group.sort(key=lambda line: line.bbox[0])
         text = " ".join(" ".join(line.text.split()) for line in group)
-        rows.append(_Row(group, text, _entry_page(text)))
+        apart = group[-1].text.strip().isdigit() or _LEADERS.search(text) is not None
+        rows.append(_Row(group, text, _entry_page(text), apart))
     return rows
 
 
@@ -143,7 +146,9 @@ def _runs(rows: list[_Row], page_count: int, carried: bool) -> list[tuple[int, i
 
     def close() -> None:
         entries = [row for row in rows[start : last + 1] if row.page is not None]
-        goes_on = carried and start <= _MAX_GAP_ROWS
+        # Only entries that look like one go on from the page before: a first body line may
+        # end in a number too ("... shown in Figure 2").
+        goes_on = carried and start <= _MAX_GAP_ROWS and all(row.apart for row in entries)
         if goes_on or (len(entries) >= _MIN_ENTRIES and _reads_as_contents(entries)):
             runs.append((start, last))
 
