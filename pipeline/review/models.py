@@ -35,6 +35,7 @@ class Origin(StrEnum):
     EDIT = "edit"
     REGENERATE = "regenerate"
     RESTORE = "restore"
+    MERGE = "merge"  # a candidate from an older revision, merged per section on accepting
 
 
 class CandidateState(StrEnum):
