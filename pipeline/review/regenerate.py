@@ -62,6 +62,9 @@ async def regenerate(
     note = f"{template.name}@{template.version}, {model}" + (f", {section} only" if section else "")
     if outcome.reason:
         note += f"; checks: {outcome.reason}"
+    # Made from the revision current when it started: if another save came meanwhile,
+    # accepting it merges per section instead of undoing that save.
     return editorial.add_candidate(
-        date, arxiv_id, text, Origin.REGENERATE, model, outcome.provenance, note
-    )
+        date, arxiv_id, text, Origin.REGENERATE, model, outcome.provenance, note,
+        based_on=paper.current,
+    )  # fmt: skip
