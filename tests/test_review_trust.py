@@ -26,7 +26,7 @@ from tests.world import DATE, World
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = "2406.20001"
-OTHER_EDIT = "다른 편집자가 기술 세부 사항을 고쳤습니다. 라우터가 어댑터를 고르는 방식을 설명합니다."
+OTHER_EDIT = "다른 편집자가 기술 세부 사항을 고쳤습니다. 라우터가 어댑터를 고르는 방식입니다."
 THIRD_EDIT = "세 번째 편집자가 새로운 점을 다시 썼습니다. 음성 인식에서 희소 라우팅을 사용합니다."
 
 
@@ -149,9 +149,14 @@ def test_a_section_regeneration_racing_an_edit_keeps_the_edit_when_accepted(
     async def race() -> int:
         started = asyncio.create_task(
             regenerate(
-                editorial, settings_for(world), DAY, FIRST,
-                prompt="summarize@v1", model="gpt-4.1-mini", section="whats_new",
-            )  # fmt: skip
+                editorial,
+                settings_for(world),
+                DAY,
+                FIRST,
+                prompt="summarize@v1",
+                model="gpt-4.1-mini",
+                section="whats_new",
+            )
         )
         await asyncio.sleep(0.3)  # the model is still thinking
         edited = await asyncio.to_thread(
@@ -298,8 +303,11 @@ def test_two_publishes_at_once_give_files_equal_to_the_database(world: World) ->
     children = [
         subprocess.Popen(
             [sys.executable, "-c", PUBLISHER, str(world.data), name, start],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in ("p1", "p2")
     ]
     outputs = [child.communicate(timeout=120) for child in children]
