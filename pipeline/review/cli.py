@@ -292,7 +292,16 @@ def serve(
     new_token: Annotated[
         bool, typer.Option("--new-token", help="Replace the access token (non-loopback).")
     ] = False,
-    editor: Editor = None,
+    allow_model: Annotated[
+        list[str] | None,
+        typer.Option(help="Another model regeneration may use (default: --model only)."),
+    ] = None,
+    editor: Annotated[
+        str | None,
+        typer.Option(
+            "--editor", help="Your name in the history; without it each browser is asked once."
+        ),
+    ] = None,
     model: o.Model = None,
     prompt: o.Prompt = None,
     data_dir: o.DataDir = None,
@@ -306,11 +315,12 @@ def serve(
         settings = o.settings_for(ctx, data_dir=data_dir, model=model, prompt=prompt)
         run_server(
             settings,
-            _editor(editor),
+            editor,
             host,
             port,
             open_browser=not no_browser,
             allow_hosts=allow_host or (),
+            allow_models=allow_model or (),
             new_token_=new_token,
             echo=typer.echo,
         )

@@ -27,6 +27,10 @@ class EditorialBusy(StoreError):
     """Another process holds the editorial database's write lock: try again shortly."""
 
 
+class EditorialClash(StoreError):
+    """Two saves met at the same moment and SQLite refused the second: reload and redo."""
+
+
 class EditorialDamaged(StoreError):
     """The editorial database file is corrupt or not a database; the message says how to
     recover it."""
@@ -47,6 +51,12 @@ def translate(exc: sqlite3.Error, path: Path) -> StoreError:
         return EditorialBusy(
             f"the editorial database {path} is busy (another save or process holds it); "
             "try again in a moment",
+            path,
+        )
+    if isinstance(exc, sqlite3.IntegrityError):
+        return EditorialClash(
+            f"another save reached the editorial database {path} at the same moment ({text}); "
+            "nothing of yours was saved: reload and try again",
             path,
         )
     if isinstance(exc, sqlite3.DatabaseError) and (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.config import Settings
+from ..core.escaping import safe_url
 from ..core.models import Flag, PaperInput, Provenance
 from ..stages.render import SECTIONS, abs_url
 from ..stages.validate import SECTION_TITLES
@@ -38,6 +39,7 @@ class Card:
     history: list[RevisionView]
     source: PaperInput | None
     source_matches: bool | None
+    thumbnail: str | None = None
     last_reply: str | None = None
     """The model's raw answer when it could not be read as a draft: something to start from."""
     links: dict[str, str] = field(default_factory=dict)
@@ -82,9 +84,11 @@ async def card(store: Store, paper: PaperState, settings: Settings) -> Card:
     record = store.load_record(paper.date, paper.arxiv_id)
     source = await paper_input(store, record, settings, download=False) if record else None
     pdf = store.load_arxiv(paper.arxiv_id)
+    # The same filter as the digest: arXiv's (or anyone's) javascript: link is no href here.
     links = {"arXiv": abs_url(paper.arxiv_id)}
-    if pdf is not None:
-        links["PDF"] = pdf.pdf_url
+    pdf_url = safe_url(pdf.pdf_url) if pdf is not None else None
+    if pdf_url is not None:
+        links["PDF"] = pdf_url
     return Card(
         paper=paper,
         sections=sections,
@@ -100,4 +104,5 @@ async def card(store: Store, paper: PaperState, settings: Settings) -> Card:
         source_matches=seen_by_model(source, record) if source and record else None,
         last_reply=record.last_reply if record and current is None else None,
         links=links,
+        thumbnail=safe_url(paper.paper.thumbnail),
     )
