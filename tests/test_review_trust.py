@@ -216,6 +216,8 @@ def test_cli_actions_take_base_and_without_it_name_the_revision_and_author(
     approved = world.run("review", "approve", DATE, FIRST, "--editor", "mina")
     assert approved.exit_code == 0
     assert "acted on revision 2 by jun" in approved.stdout
+    shown = json.loads(world.run("review", "show", DATE, FIRST, "--json").stdout)
+    assert (shown["state"], shown["decided_by"]) == ("approved", "mina")
     assert world.run("review", "approve", DATE, FIRST, "--base", "2").exit_code == 0
 
 
@@ -324,3 +326,17 @@ def test_two_publishes_at_once_give_files_equal_to_the_database(world: World) ->
         world.day / "published.json"
     ).read_text(encoding="utf-8")
     assert State.APPROVED.decided
+
+
+@pytest.mark.parametrize(
+    "construct",
+    ["__굵게__", "~~취소~~", "`code`", "[링크][1]", "https://example.com/x", "www.example.com"],
+)
+def test_edits_refuse_markdown_the_page_would_render(world: World, construct: str) -> None:
+    night_world(world)
+    editorial = editorial_for(world)
+    text = KOREAN_EDIT.replace("문장입니다.", f"문장 {construct} 입니다.")
+    with pytest.raises(ReviewRefused, match="Markdown"):
+        editorial.edit(DAY, FIRST, {"whats_new": text}, base=1, editor="mina")
+    assert editorial.paper(DAY, FIRST).current == 1
+    editorial.close()

@@ -109,6 +109,7 @@ def paper_detail(p: PaperState) -> dict[str, Any]:
         "date": p.date.isoformat(),
         **paper_summary(p),
         "reason": p.reason,
+        "decided_by": p.updated_by if p.state.decided else None,
         "sections": current.summary.model_dump() if current else None,
         "revisions": [r.model_dump(mode="json") for r in p.revisions],
     }
@@ -155,7 +156,8 @@ def show(
     if as_json:
         typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{p.paper.title}\n{p.arxiv_id}  {p.state.value}  revision {p.current}")
+    decided = f" by {p.updated_by}" if p.state.decided else ""
+    typer.echo(f"{p.paper.title}\n{p.arxiv_id}  {p.state.value}{decided}  revision {p.current}")
     if p.reason:
         typer.echo(f"reason: {p.reason}")
     for name, text in (detail["sections"] or {}).items():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -42,17 +43,42 @@ revision (``Editorial(flaggers=...)``); a flag does not refuse anything."""
 
 
 def validator_checker(summary: Summary, sections: Sequence[str], paper: PaperState) -> list[str]:
-    """The same checks the model's output must pass (pipeline/stages/validate.py), plus the
-    invisible characters a paste brings along (BOM, zero-width, bidi controls)."""
+    """The same checks the model's output must pass (pipeline/stages/validate.py)."""
     return [
         f"{SECTION_TITLES[name]} {problem}"
         for name in sections
-        for problem in _section_problems(getattr(summary, name))
+        for problem in section_problems(getattr(summary, name))
     ]
 
 
-def _section_problems(text: str) -> list[str]:
-    return [*section_problems(text), *_invisible(text)]
+def typed_text_problems(sections: dict[str, str]) -> list[str]:
+    """What only an editor's typing or pasting brings: Markdown the validator lets pass in a
+    model's paragraph, and invisible characters (BOM, zero-width, bidi controls). Checked on
+    the sections an edit changes, never on a model's draft awaiting approval."""
+    return [
+        f"{SECTION_TITLES[name]} {problem}"
+        for name, text in sections.items()
+        for problem in (*_more_markdown(text), *_invisible(text))
+    ]
+
+
+# What the validator lets through in a model's paragraph (where it is rare) but an editor types
+# on purpose, and Markdown renders: an edit must publish as the plain text it shows.
+_EDIT_MARKDOWN: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("bold or italic text", re.compile(r"(?<![\w])__\S.*?__|(?<![\w*])\*\S[^*]*\*(?!\*)")),
+    ("struck-through text", re.compile(r"~~\S.*?~~")),
+    ("inline code", re.compile(r"`[^`]+`")),
+    ("a reference link", re.compile(r"\[[^\]\n]+\]\s?\[[^\]\n]*\]|^\s*\[[^\]]+\]:")),
+    ("a bare URL", re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)),
+    ("a quote or rule", re.compile(r"^\s*(?:>|-{3,}|\*{3,}|_{3,})")),
+)
+
+
+def _more_markdown(text: str) -> list[str]:
+    found = [label for label, pattern in _EDIT_MARKDOWN if pattern.search(text)]
+    if not found:
+        return []
+    return [f"contains Markdown ({', '.join(found)}); write one plain paragraph"]
 
 
 # Invisible in a page, they reorder or split what readers see: U+202E shows text backwards.
@@ -327,7 +353,7 @@ class Editorial:
         text = Summary(**{**old, **cleaned})
         if current is not None and text == current.summary:
             raise ReviewRefused(f"paper {arxiv_id}: the text is unchanged")
-        problems = self.problems(text, paper, list(cleaned))
+        problems = typed_text_problems(cleaned) + self.problems(text, paper, list(cleaned))
         if problems:
             raise ReviewRefused(f"paper {arxiv_id}: edit refused, nothing saved", problems)
         after = self.problems(text, paper)
