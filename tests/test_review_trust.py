@@ -5,6 +5,7 @@ consistent. The concurrency cases run other processes (or other connections) for
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import sqlite3
@@ -20,8 +21,10 @@ from pipeline.review.editorial import Editorial
 from pipeline.review.ids import parse_arxiv_id, parse_day
 from pipeline.review.models import Origin, State
 from pipeline.review.regenerate import regenerate
+from pipeline.review.views import candidate_view
 from pipeline.store import Store
 from tests.review_world import DAY, KOREAN_EDIT, PAPERS, _pdf, editorial_for, night_world
+from tests.test_review_browser import chat_reply
 from tests.world import DATE, World
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,8 +146,11 @@ def test_a_section_regeneration_racing_an_edit_keeps_the_edit_when_accepted(
     night_world(world)
     editorial = editorial_for(world)
     other = Editorial(Store(world.data))  # the other editor: another connection
-    world.llm.latency = 1.0
     night_text = editorial.paper(DAY, FIRST).revisions[0].summary
+    reply = chat_reply(
+        {**night_text.model_dump(), "whats_new": THIRD_EDIT, "technical_details": "무시될 문장."}
+    )
+    world.llm.script_for(PAPERS[FIRST], dataclasses.replace(reply, delay=1.5))
 
     async def race() -> int:
         started = asyncio.create_task(
@@ -166,13 +172,16 @@ def test_a_section_regeneration_racing_an_edit_keeps_the_edit_when_accepted(
         return (await started).number
 
     candidate = asyncio.run(race())
-    assert editorial.paper(DAY, FIRST).revisions[candidate - 1].based_on == 1
+    before = editorial.paper(DAY, FIRST)
+    assert before.revisions[candidate - 1].based_on == 1
+    # The page shows what accepting does: What's New changes, the newer edit is not undone.
+    shown = candidate_view(before, before.revisions[candidate - 1])
+    assert [label for label, _ in shown.diffs] == ["What's New"] and shown.conflict == []
     accepted = editorial.accept(DAY, FIRST, candidate, base=2, editor="mina")
     current = accepted.current_revision
     assert current is not None and current.origin is Origin.MERGE
     assert current.summary.technical_details == OTHER_EDIT  # the newer edit is not undone
-    regenerated = accepted.revisions[candidate - 1].summary.whats_new
-    assert current.summary.whats_new == regenerated
+    assert current.summary.whats_new == THIRD_EDIT
     assert current.summary.performance_highlights == night_text.performance_highlights
     other.close()
     editorial.close()
@@ -280,6 +289,7 @@ import pathlib, sys, time
 from pipeline.review.editorial import Editorial
 from pipeline.review.publish import publish_day
 from pipeline.store import Store
+from tests.test_review_browser import chat_reply
 from tests.review_world import DAY
 
 editorial = Editorial(Store(pathlib.Path(sys.argv[1])))

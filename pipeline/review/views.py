@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.config import Settings
+from ..core.errors import EditConflict
 from ..core.escaping import safe_url
 from ..core.models import Flag, PaperInput, Provenance
 from ..stages.render import SECTIONS, abs_url
 from ..stages.validate import SECTION_TITLES
 from ..store import Store
 from .diff import Segment, diff_text
+from .editorial import merge_candidate
 from .models import CandidateState, PaperState, Revision
 from .source import paper_input, seen_by_model
 
@@ -26,7 +28,22 @@ class SectionView:
 class RevisionView:
     revision: Revision
     diffs: list[tuple[str, list[Segment]]]
-    """Per section label, the diff from the current text to this revision's text."""
+    """Per section label, the diff from the current text to this revision's text (for a
+    candidate: to what accepting it would make current)."""
+    conflict: list[str] = field(default_factory=list)
+    """Sections a candidate from an older revision changed and someone edited since."""
+
+
+def candidate_view(paper: PaperState, candidate: Revision) -> RevisionView:
+    """What accepting shows: the per-section merge onto the current text, or the clash."""
+    current = paper.current_revision
+    try:
+        text, _ = merge_candidate(paper, candidate)
+    except EditConflict as exc:
+        labels = [SECTION_TITLES.get(name, name) for name in exc.yours]
+        return RevisionView(candidate, section_diffs(current, candidate), labels)
+    merged = candidate.model_copy(update={"summary": text})
+    return RevisionView(candidate, section_diffs(current, merged))
 
 
 @dataclass
@@ -94,7 +111,7 @@ async def card(store: Store, paper: PaperState, settings: Settings) -> Card:
         sections=sections,
         provenance=model_provenance(paper),
         flags=paper.current_flags,
-        candidates=[RevisionView(r, section_diffs(current, r)) for r in paper.pending_candidates],
+        candidates=[candidate_view(paper, r) for r in paper.pending_candidates],
         history=[
             RevisionView(r, section_diffs(current, r))
             for r in reversed(paper.revisions)
