@@ -118,6 +118,16 @@ def test_the_day_fits_a_phone_and_has_no_serious_accessibility_violation(
             assert page.evaluate("document.getElementById('help').open") is True
             assert axe_violations(page) == [], name
             page.keyboard.press("Escape")
+        # Every state's card meets contrast AA (an excluded card used to be faded).
+        page.focus(f"{card(FIRST)} .approve")
+        page.keyboard.press("a")
+        page.wait_for_selector(f"{card(FIRST)} .badge.state-approved")
+        page.focus(f"{card(SECOND)} .approve")
+        page.keyboard.press("x")
+        page.fill(f"{card(SECOND)} .reason-input", "주제와 맞지 않음")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"{card(SECOND)} .badge.state-excluded")
+        assert axe_violations(page) == []
         word_break = page.evaluate("getComputedStyle(document.body).wordBreak")
         assert word_break == "keep-all"
         source_below = page.evaluate(
