@@ -181,6 +181,19 @@ def test_each_browser_names_its_editor_and_every_revision_and_publication_record
     assert post(http, guard, f"/api/{DATE}/{FIRST}/edit", edit).status_code == 200
     paper = editorial.paper(DAY, FIRST)
     assert paper.revisions[-1].author == "김민아" and paper.updated_by == "김민아"
+    script, other, script_guard = make_client(reviewed, editor=None)  # no cookie: a script
+    scripted = script.post(
+        f"/api/{DATE}/2406.20003/approve",
+        json={"base": 1},
+        headers={
+            "Origin": ORIGIN,
+            "X-CSRF-Token": script_guard.csrf_token,
+            "X-Review-Editor": "bot",
+        },
+    )
+    assert scripted.status_code == 200
+    assert editorial.paper(DAY, "2406.20003").updated_by == "bot"
+    other.close()
     refused = post(http, guard, "/api/editor", {"name": "<script>"})
     assert refused.status_code == 400
     editorial.close()

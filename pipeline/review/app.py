@@ -50,6 +50,7 @@ MAX_JSON_DEPTH = 8
 parsed at all."""
 RETRY_AFTER_S = 2
 EDITOR_COOKIE = "review_editor"
+EDITOR_HEADER = "x-review-editor"
 _EDITOR_NAME = re.compile(r"[^\x00-\x1f\x7f<>\"'`\\]{1,40}\Z")
 
 
@@ -111,11 +112,14 @@ def editor_name(value: str) -> str | None:
 
 
 def request_editor(request: Request, review: ReviewApp) -> str | None:
-    """Who is acting: the name this browser gave (cookie), else the one the server was started
-    with (``--editor``), else nobody yet."""
-    cookie = request.cookies.get(EDITOR_COOKIE)
-    if cookie:
-        name = editor_name(unquote(cookie))
+    """Who is acting: the name this browser gave (cookie), or a script's ``X-Review-Editor``
+    header, else the one the server was started with (``--editor``), else nobody yet."""
+    given = [
+        unquote(request.cookies.get(EDITOR_COOKIE, "")),
+        request.headers.get(EDITOR_HEADER, ""),
+    ]
+    for value in given:
+        name = editor_name(value) if value else None
         if name:
             return name
     return review.editor
