@@ -280,3 +280,13 @@ def test_serve_prints_the_token_once_and_loopback_reaches_a_wildcard_bind(
     editorial.close()
     guard = Guard.for_bind("0.0.0.0", 8765, token_hash, ["127.0.0.1", "localhost"])
     assert "127.0.0.1:8765" in guard.allowed_hosts
+
+
+def test_serving_a_damaged_database_is_one_line_naming_the_recovery(reviewed: World) -> None:
+    db = reviewed.data / "editorial.sqlite3"
+    for suffix in ("-wal", "-shm"):
+        (reviewed.data / f"editorial.sqlite3{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"not a database at all " * 300)
+    served = reviewed.run("review", "serve", "--no-browser", "--port", "1")
+    assert served.exit_code == 1 and served.stderr.count("\n") == 1
+    assert ".recover" in served.stderr and str(db) in served.stderr

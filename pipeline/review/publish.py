@@ -50,6 +50,7 @@ def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
     return build_digest(date, records)
 
 
+@mapped(lambda editorial: editorial.path)
 def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
     row: sqlite3.Row | None = editorial.conn.execute(
         "SELECT version, published_at, editor, markdown FROM publications WHERE date = ? "
