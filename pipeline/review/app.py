@@ -116,7 +116,7 @@ def request_editor(request: Request, review: ReviewApp) -> str | None:
     header, else the one the server was started with (``--editor``), else nobody yet."""
     given = [
         unquote(request.cookies.get(EDITOR_COOKIE, "")),
-        request.headers.get(EDITOR_HEADER, ""),
+        unquote(request.headers.get(EDITOR_HEADER, "")),  # percent-encoded: headers are Latin-1
     ]
     for value in given:
         name = editor_name(value) if value else None

@@ -81,15 +81,16 @@ def _day(
             editorial.close()
 
 
-def _acted_on(editorial: Editorial, day: dt.date, arxiv_id: str, base: int | None) -> str:
-    """Without --base an action takes whatever is current: say which revision that was, and
-    whose, so a script learns what it approved."""
+def _pinned(editorial: Editorial, day: dt.date, arxiv_id: str, base: int | None) -> tuple[int, str]:
+    """The revision to act on, and what to say about it. Without --base it is the current one,
+    pinned (a save landing meanwhile makes the action a conflict, never a surprise), and the
+    line names it and its author, so a script learns what it approved."""
     if base is not None:
-        return ""
+        return base, ""
     paper = editorial.paper(day, arxiv_id)
     current = paper.current_revision
     author = current.author if current else "nobody"
-    return f" (acted on revision {paper.current} by {author}; pass --base N to insist on one)"
+    return paper.current, f" (acted on revision {paper.current} by {author}; --base N pins one)"
 
 
 def paper_summary(p: PaperState) -> dict[str, Any]:
@@ -191,8 +192,8 @@ def edit(
     """Replace one section's text (checked like the model's output)."""
     with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
         text = _read_text(text_file)
-        acted = _acted_on(editorial, day, arxiv_id, base)
-        p = editorial.edit(day, arxiv_id, {section: text}, base, _editor(editor))
+        pinned, acted = _pinned(editorial, day, arxiv_id, base)
+        p = editorial.edit(day, arxiv_id, {section: text}, pinned, _editor(editor))
     typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value}){acted}")
 
 
@@ -238,8 +239,8 @@ def approve(
 ) -> None:
     """Approve the current text for publication."""
     with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
-        acted = _acted_on(editorial, day, arxiv_id, base)
-        p = editorial.approve(day, arxiv_id, base, _editor(editor))
+        pinned, acted = _pinned(editorial, day, arxiv_id, base)
+        p = editorial.approve(day, arxiv_id, pinned, _editor(editor))
     typer.echo(f"{arxiv_id}: approved revision {p.current}{acted}")
 
 
@@ -256,8 +257,8 @@ def exclude(
 ) -> None:
     """Leave a paper out of the published digest."""
     with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
-        acted = _acted_on(editorial, day, arxiv_id, base)
-        p = editorial.exclude(day, arxiv_id, reason, base, _editor(editor))
+        pinned, acted = _pinned(editorial, day, arxiv_id, base)
+        p = editorial.exclude(day, arxiv_id, reason, pinned, _editor(editor))
     typer.echo(f"{arxiv_id}: excluded ({p.reason}){acted}")
 
 
