@@ -21,7 +21,7 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from .config import Settings
+from .config import Settings, export_dotenv_openai
 from .errors import DigestError, ExitCode, UsageError
 
 log = logging.getLogger("pipeline")
@@ -38,6 +38,13 @@ DataDir = Annotated[
 Model = Annotated[
     str | None, typer.Option(help="LLM model [env DIGEST_MODEL; default gpt-4.1-mini].")
 ]
+TokenizerModel = Annotated[
+    str | None,
+    typer.Option(
+        help="Model whose tokenizer counts the token budget [env DIGEST_MODEL; default "
+        "gpt-4.1-mini]."
+    ),
+]
 Prompt = Annotated[
     str | None, typer.Option(help="Prompt, e.g. summarize or summarize@v1 [default: newest].")
 ]
@@ -49,10 +56,29 @@ Budget = Annotated[
 ]
 Faithfulness = Annotated[
     str | None,
-    typer.Option(help="review, flag or off: what a number or name not in the paper does "
-                 "[env DIGEST_FAITHFULNESS; default review]."),
+    typer.Option(
+        help="review, flag or off: what a number or name not in the paper does "
+        "[env DIGEST_FAITHFULNESS; default review]."
+    ),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"korean-daily-papers {__version__}")
+        raise typer.Exit()
+
+
+Version = Annotated[
+    bool,
+    typer.Option(
+        "--version", is_eager=True, expose_value=True, callback=_print_version,
+        help="Print the version and exit.",
+    ),
+]
 
 SETTING_OF = {
     "data_dir": "data_dir",
@@ -106,6 +132,7 @@ def settings_for(ctx: typer.Context, **values: Any) -> Settings:
 
 def make_settings(**overrides: object) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
+    export_dotenv_openai()
     try:
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as exc:

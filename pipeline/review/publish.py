@@ -13,10 +13,11 @@ from pydantic import Field
 
 from ..core.errors import ReviewRefused
 from ..core.models import Digest, PaperRecord, Status
+from ..core.wording import clip, plural
 from ..stages.render import build_digest, render_markdown
 from .db import mapped, transaction
 from .editorial import Editorial
-from .models import PaperState, Publication, State
+from .models import Origin, PaperState, Publication, State
 
 
 class PublishedDigest(Digest):
@@ -34,8 +35,11 @@ def undecided(papers: list[PaperState]) -> list[PaperState]:
 
 
 def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
-    """The approved papers' current text through the nightly renderer, in vote order."""
-    records = []
+    """The approved papers' current text through the nightly renderer, in vote order.
+
+    A text that is not the night's carries its revision's time, so readers' feeds see the
+    correction as an update."""
+    records, revised = [], {}
     for paper in papers:
         revision = paper.current_revision
         if paper.state is State.APPROVED and revision is not None:
@@ -47,7 +51,12 @@ def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
                     provenance=revision.provenance,
                 )
             )
-    return build_digest(date, records)
+            if revision.origin is not Origin.NIGHT:
+                revised[paper.arxiv_id] = revision.created_at
+    digest = build_digest(date, records)
+    for entry in digest.papers:
+        entry.revised_at = revised.get(entry.arxiv_id)
+    return digest
 
 
 @mapped(lambda editorial: editorial.path)
@@ -75,8 +84,9 @@ def _publish(editorial: Editorial, date: dt.date, editor: str) -> Publication:
         raise ReviewRefused(f"{date} has no papers to publish")
     waiting = undecided(papers)
     if waiting:
-        listed = [f"{p.arxiv_id} ({p.state}) {p.paper.title[:60]}" for p in waiting]
-        raise ReviewRefused(f"{date}: {len(waiting)} papers are not approved or excluded", listed)
+        listed = [f"{p.arxiv_id} ({p.state}) {clip(p.paper.title, 60)}" for p in waiting]
+        left = plural(len(waiting), "paper is", "papers are")
+        raise ReviewRefused(f"{date}: {left} not approved or excluded", listed)
     conn = editorial.conn
     path = editorial.store.day(date) / "published.md"
     with transaction(conn):
