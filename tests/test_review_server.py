@@ -181,6 +181,9 @@ def test_each_browser_names_its_editor_and_every_revision_and_publication_record
     assert post(http, guard, f"/api/{DATE}/{FIRST}/edit", edit).status_code == 200
     paper = editorial.paper(DAY, FIRST)
     assert paper.revisions[-1].author == "김민아" and paper.updated_by == "김민아"
+    assert post(http, guard, f"/api/{DATE}/{FIRST}/approve", {"base": 2}).status_code == 200
+    history = http.get(f"/day/{DATE}").text
+    assert "김민아 · approve" in history and "김민아 · edit" in history
     script, other, script_guard = make_client(reviewed, editor=None)  # no cookie: a script
     scripted = script.post(
         f"/api/{DATE}/2406.20003/approve",

@@ -227,6 +227,8 @@ def test_cli_actions_take_base_and_without_it_name_the_revision_and_author(
     assert "acted on revision 2 by jun" in approved.stdout
     shown = json.loads(world.run("review", "show", DATE, FIRST, "--json").stdout)
     assert (shown["state"], shown["decided_by"]) == ("approved", "mina")
+    who = [(e["editor"], e["action"]) for e in shown["events"]]
+    assert ("jun", "edit") in who and ("mina", "approve") in who
     assert world.run("review", "approve", DATE, FIRST, "--base", "2").exit_code == 0
 
 

@@ -116,6 +116,7 @@ def paper_detail(p: PaperState) -> dict[str, Any]:
         "decided_by": p.updated_by if p.state.decided else None,
         "sections": current.summary.model_dump() if current else None,
         "revisions": [r.model_dump(mode="json") for r in p.revisions],
+        "events": [e.model_dump(mode="json") for e in p.events],
     }
 
 

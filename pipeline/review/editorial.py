@@ -29,7 +29,7 @@ from ..core.models import DailyPaper, Flag, PaperRecord, Provenance, Status, Sum
 from ..stages.validate import MAX_CHARS, SECTION_TITLES, section_problems
 from ..store import Store
 from .db import BUSY_TIMEOUT_S, connect, connect_readonly, in_memory_copy, mapped, transaction
-from .models import SECTION_NAMES, CandidateState, Origin, PaperState, Revision, State
+from .models import SECTION_NAMES, CandidateState, Event, Origin, PaperState, Revision, State
 
 Checker = Callable[[Summary, Sequence[str], PaperState], list[str]]
 """Problems with the named sections of a text about to become current; [] when fine.
@@ -252,6 +252,15 @@ class Editorial:
                 (date.isoformat(), arxiv_id),
             )
         ]
+        events = [
+            Event(at=dt.datetime.fromisoformat(e["at"]), editor=e["editor"],
+                  action=e["action"], detail=e["detail"])
+            for e in self.conn.execute(
+                "SELECT at, editor, action, detail FROM events WHERE date = ? AND arxiv_id = ? "
+                "ORDER BY id",
+                (date.isoformat(), arxiv_id),
+            )
+        ]  # fmt: skip
         return PaperState(
             date=date,
             paper=DailyPaper.model_validate_json(row["paper"]),
@@ -264,6 +273,7 @@ class Editorial:
             updated_at=dt.datetime.fromisoformat(row["updated_at"]),
             updated_by=row["updated_by"],
             revisions=revisions,
+            events=events,
         )
 
     # ---- the night's records ------------------------------------------------------------------
