@@ -255,6 +255,20 @@ def test_a_run_killed_between_two_recipients_sends_only_to_those_left(
     assert sent_log(data) == [[ALICE, BOB, CAROL]]
 
 
+def test_a_second_sender_or_an_unreadable_log_stops_before_sending(
+    data: Path, relay: FakeSMTP
+) -> None:
+    with Store(data).lock_mail(DAY):  # cron's run and a person's, at once
+        code, _, err = send(data, env(relay))
+    assert code == 1 and "another run is sending 2024-06-13's mail" in err
+    log = data / DATE / "mail" / "sent.json"
+    log.write_text("{not json")
+    code, _, err = send(data, env(relay))
+    assert code == 1 and f"{log} is not a readable mail log" in err
+    assert "moving it sends the day to everyone again" in err
+    assert relay.inbox.received == []
+
+
 # ---- what the server says ----------------------------------------------------------------------
 
 

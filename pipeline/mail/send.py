@@ -26,7 +26,7 @@ from ..core.models import Model
 from ..core.retry import connection_failed, retrying
 from ..site.build import load_edition
 from ..site.model import Edition
-from ..store import Mailing, Store
+from ..store import Mailing, MailLog, Store
 from .message import POLICY, Envelope, build_message
 
 SERVICE = "SMTP"
@@ -266,6 +266,27 @@ def _message_bytes(edition: Edition, envelope: Envelope) -> bytes:
     return build_message(edition, envelope, dt.datetime.now(dt.UTC)).as_bytes(policy=POLICY)
 
 
+class Pending(Model):
+    """The sending a run completes, and who in it still lacks the day."""
+
+    mailing: Mailing
+    number: int
+    """Its place in the day's log (0 first): part of each message's Message-ID."""
+    todo: list[str]
+    already: int
+
+
+def pending(log: MailLog, recipients: list[str], *, resend: bool) -> Pending:
+    """The last sending, to complete; or a new one (none yet, or ``resend``). Pure."""
+    if log.mailings and not resend:
+        mailing, number = log.mailings[-1], len(log.mailings) - 1
+    else:
+        mailing, number = Mailing(started_at=dt.datetime.now(dt.UTC)), len(log.mailings)
+    done = {address.lower() for address in mailing.sent}
+    todo = [r for r in recipients if r.lower() not in done]
+    return Pending(mailing=mailing, number=number, todo=todo, already=len(recipients) - len(todo))
+
+
 async def send_day(
     store: Store,
     settings: Settings,
@@ -282,37 +303,42 @@ async def send_day(
     config = mail_config(settings, to, dry_run=dry_run)
     with store.lock_mail(date):
         log = store.load_mail_log(date)
-        current = None if resend or not log.mailings else log.mailings[-1]
-        number = len(log.mailings) - 1 if current else len(log.mailings)
-        done = {a.lower() for a in current.sent} if current else set()
-        todo = [r for r in config.recipients if r.lower() not in done]
-        result = MailResult(already=len(config.recipients) - len(todo))
-        if dry_run:
-            for recipient in todo:
-                data = _message_bytes(edition, _envelope(settings, config, recipient, number))
-                result.written.append(store.save_eml(date, recipient, data))
-            return result
-        if not todo:
-            return result
-        assert config.server is not None
-        connection = Connection(config.server, settings.http_timeout_s)
-        try:
-            await _call(settings, config.server, connection.open)  # fails before anything is sent
-            mailing = current or Mailing(started_at=dt.datetime.now(dt.UTC))
-            for recipient in todo:
-                envelope = _envelope(settings, config, recipient, number)
-                if line := await _send_one(settings, config, connection, edition, envelope):
-                    result.refused.append(line)
-                    continue
-                mailing.sent[recipient] = dt.datetime.now(dt.UTC)
-                if current is None:  # the new sending enters the log with its first recipient
-                    log.mailings.append(mailing)
-                    current = mailing
-                store.save_mail_log(date, log)
-                result.sent.append(recipient)
-        finally:
-            await asyncio.to_thread(connection.close)
+        plan = pending(log, config.recipients, resend=resend)
+        result = MailResult(already=plan.already)
+        for recipient in plan.todo if dry_run else []:
+            data = _message_bytes(edition, _envelope(settings, config, recipient, plan.number))
+            result.written.append(store.save_eml(date, recipient, data))
+        if plan.todo and not dry_run:
+            await _deliver(store, settings, config, edition, log, plan, result)
     return result
+
+
+async def _deliver(
+    store: Store,
+    settings: Settings,
+    config: MailConfig,
+    edition: Edition,
+    log: MailLog,
+    plan: Pending,
+    result: MailResult,
+) -> None:
+    """Send to each recipient left, recording each one the moment the server accepted."""
+    assert config.server is not None
+    connection = Connection(config.server, settings.http_timeout_s)
+    try:
+        await _call(settings, config.server, connection.open)  # fails before anything is sent
+        for recipient in plan.todo:
+            envelope = _envelope(settings, config, recipient, plan.number)
+            if line := await _send_one(settings, config, connection, edition, envelope):
+                result.refused.append(line)
+                continue
+            plan.mailing.sent[recipient] = dt.datetime.now(dt.UTC)
+            if plan.number == len(log.mailings):  # a new sending enters with its first recipient
+                log.mailings.append(plan.mailing)
+            store.save_mail_log(edition.date, log)
+            result.sent.append(recipient)
+    finally:
+        await asyncio.to_thread(connection.close)
 
 
 async def _send_one(
