@@ -197,7 +197,7 @@ def nightly(
 
             require_slack_config(settings)  # before the night spends anything
         if values["email_send"]:
-            from ..mail.send import mail_config
+            from ..mail.config import mail_config
 
             mail_config(settings)  # before the night spends anything
         started = time.perf_counter()
