@@ -189,6 +189,19 @@ def test_the_editors_published_edition_is_sent_before_the_nights(
     assert "편집자 검토본" in part(message, "html")
 
 
+def test_smtp_urls_name_the_tls_mode_and_a_password_never_goes_in_clear() -> None:
+    from pipeline.mail.config import parse_smtp_url
+
+    server = parse_smtp_url("smtp://digest%40example.org:p%3Ass@smtp.example.org")
+    assert (server.tls, server.port, server.user) == ("starttls", 587, "digest@example.org")
+    assert server.password is not None and server.password.get_secret_value() == "p:ss"
+    assert "p:ss" not in repr(server) and "p:ss" not in server.display
+    implicit = parse_smtp_url("smtps://u:p@mail.example")
+    assert (implicit.tls, implicit.port) == ("implicit", 465)
+    relay = parse_smtp_url("smtp://localhost")
+    assert (relay.tls, relay.port, relay.display) == ("none", 25, "smtp://localhost:25")
+
+
 # ---- exactly once ------------------------------------------------------------------------------
 
 

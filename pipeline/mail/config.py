@@ -7,6 +7,8 @@ import email.utils
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from pydantic import SecretStr
+
 from ..core.config import Settings
 from ..core.errors import UsageError
 from ..core.models import Model
@@ -18,7 +20,8 @@ class SmtpServer(Model):
     host: str
     port: int
     user: str | None = None
-    password: str | None = None
+    password: SecretStr | None = None
+    """Secret: a ``--verbose`` traceback shows ``**********``."""
 
     @property
     def display(self) -> str:
@@ -48,7 +51,7 @@ def parse_smtp_url(url: str) -> SmtpServer:
             "or smtp://localhost:25"
         )
     user = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
+    password = SecretStr(unquote(parts.password)) if parts.password else None
     # A password never crosses the network in clear: with a user, STARTTLS is required.
     tls: Literal["implicit", "starttls", "none"] = (
         "implicit" if parts.scheme == "smtps" else "starttls" if user else "none"

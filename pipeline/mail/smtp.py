@@ -65,7 +65,7 @@ class Connection:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if s.user:
-                smtp.login(s.user, s.password or "")
+                smtp.login(s.user, s.password.get_secret_value() if s.password else "")
         except BaseException as exc:
             self.close()
             raise self._opening_error(exc) from exc
@@ -87,7 +87,7 @@ class Connection:
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             return ServiceError(SERVICE, s.display, f"login not possible ({exc})")
         if isinstance(exc, smtplib.SMTPResponseException):
-            return _failure(s, exc.smtp_code, exc.smtp_error, "greeting")
+            return _failure(s, exc.smtp_code, exc.smtp_error, "opening the session")
         if isinstance(exc, OSError | smtplib.SMTPException):
             return connection_failed(exc)
         return exc
