@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pymupdf
 
 from pipeline.core.models import Digest, DigestEntry, Summary
-from pipeline.mail.message import Envelope, build_message
+from pipeline.mail.message import Letterhead, build_message
 from pipeline.site.model import Edition
 from tests.browser import PHONE, axe_violations, save_screenshot, sideways_overflow
 
@@ -50,14 +50,14 @@ def html_part() -> str:
         ),
         edited=True,
     )
-    envelope = Envelope(
+    letterhead = Letterhead(
         sender="Korean Daily Papers <digest@papers.example>",
-        recipient="alice@example.org",
         mailing=0,
         unsubscribe="https://papers.example/unsubscribe",
         site_url="https://papers.example/digest",
     )
-    body = build_message(edition, envelope, dt.datetime(2024, 6, 14, tzinfo=dt.UTC))
+    when = dt.datetime(2024, 6, 14, tzinfo=dt.UTC)
+    body = build_message(edition, letterhead, "alice@example.org", when)
     html = body.get_body(("html",))
     assert html is not None
     content: str = html.get_content()

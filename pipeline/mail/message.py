@@ -27,12 +27,11 @@ POLICY = email.policy.SMTP
 """CRLF line ends and RFC 2047 encoded words, as a message goes on the wire."""
 
 
-class Envelope(Model):
-    """Who a message is from and to, and the list's own headers."""
+class Letterhead(Model):
+    """What every recipient's message of one sending shares: sender, list headers, links."""
 
     sender: str
     """The From header as given (``Name <addr>``)."""
-    recipient: str
     mailing: int
     """Which sending of the day this is (0 first; ``--resend`` counts up)."""
     unsubscribe: str | None = None
@@ -69,34 +68,34 @@ def mail_cards(edition: Edition, media_base: str) -> list[Card]:
     ]
 
 
-def html_body(edition: Edition, envelope: Envelope) -> str:
+def html_body(edition: Edition, letterhead: Letterhead) -> str:
     return (
         _environment()
         .get_template("mail.html")
         .render(
             date=edition.date.isoformat(),
             edited=edition.edited,
-            page=_page(edition, envelope.site_url),
-            papers=mail_cards(edition, envelope.media_base),
-            unsubscribe=envelope.unsubscribe,
+            page=_page(edition, letterhead.site_url),
+            papers=mail_cards(edition, letterhead.media_base),
+            unsubscribe=letterhead.unsubscribe,
         )
     )
 
 
-def text_body(edition: Edition, envelope: Envelope) -> str:
+def text_body(edition: Edition, letterhead: Letterhead) -> str:
     """The day for a terminal: no markup, each paper numbered with its link on its own line."""
     head = f"Daily Papers ({edition.date.isoformat()}) · 논문 {len(edition.digest.papers)}편"
     lines = [head + (" · 편집자 검토본" if edition.edited else "")]
-    if page := _page(edition, envelope.site_url):
+    if page := _page(edition, letterhead.site_url):
         lines.append(f"웹에서 보기: {page}")
-    for number, c in enumerate(mail_cards(edition, envelope.media_base), 1):
+    for number, c in enumerate(mail_cards(edition, letterhead.media_base), 1):
         lines += ["", "", f"{number}. {c.title}", f"   {c.url}"]
         lines.append(f"   Vote: {c.upvotes} · {', '.join(c.authors)}")
         for label, text in c.sections:
             lines += ["", f"   [{label}]", f"   {text}"]
     lines += ["", "-- ", "Hugging Face Daily Papers의 한국어 요약입니다."]
-    if envelope.unsubscribe:
-        lines.append(f"수신 거부: {envelope.unsubscribe}")
+    if letterhead.unsubscribe:
+        lines.append(f"수신 거부: {letterhead.unsubscribe}")
     return "\n".join(lines) + "\n"
 
 
@@ -104,24 +103,48 @@ def domain_of(address: str) -> str:
     return email.utils.parseaddr(address)[1].rpartition("@")[2] or "localhost"
 
 
-def message_id(edition: Edition, envelope: Envelope) -> str:
-    key = sha256_text(
-        "\n".join([envelope.recipient.lower(), str(envelope.mailing), edition.model_dump_json()])
-    )
-    return f"<daily-papers.{edition.date.isoformat()}.{key[:24]}@{domain_of(envelope.sender)}>"
+class DayMessage:
+    """The day's message, rendered and MIME-encoded once (most of a send's CPU); each
+    recipient's copy differs only in ``To``, ``Date`` and ``Message-ID``."""
+
+    def __init__(self, edition: Edition, letterhead: Letterhead) -> None:
+        self.date = edition.date
+        self.letterhead = letterhead
+        self._key = sha256_text(edition.model_dump_json())
+        message = EmailMessage(policy=POLICY)
+        message["Subject"] = subject(edition)
+        message["From"] = letterhead.sender
+        message["List-Id"] = f"{LIST_NAME} <daily-papers.{domain_of(letterhead.sender)}>"
+        if letterhead.unsubscribe:
+            message["List-Unsubscribe"] = f"<{letterhead.unsubscribe}>"
+        message["Auto-Submitted"] = "auto-generated"  # no vacation replies to the sender
+        message.set_content(text_body(edition, letterhead))
+        message.add_alternative(html_body(edition, letterhead), subtype="html")
+        self._message = message
+
+    def message_id(self, recipient: str) -> str:
+        key = sha256_text(f"{recipient.lower()}\n{self.letterhead.mailing}\n{self._key}")
+        domain = domain_of(self.letterhead.sender)
+        return f"<daily-papers.{self.date.isoformat()}.{key[:24]}@{domain}>"
+
+    def addressed(self, recipient: str, now: dt.datetime) -> EmailMessage:
+        """The message to ``recipient`` alone (no reader sees another's address). The same
+        object each call, readdressed: serialize it before the next call."""
+        message = self._message
+        for name, value in (
+            ("To", recipient),
+            ("Date", email.utils.format_datetime(now.astimezone(dt.UTC))),
+            ("Message-ID", self.message_id(recipient)),
+        ):
+            del message[name]
+            message[name] = value
+        return message
+
+    def to_bytes(self, recipient: str, now: dt.datetime) -> bytes:
+        return self.addressed(recipient, now).as_bytes(policy=POLICY)
 
 
-def build_message(edition: Edition, envelope: Envelope, now: dt.datetime) -> EmailMessage:
-    message = EmailMessage(policy=POLICY)
-    message["Subject"] = subject(edition)
-    message["From"] = envelope.sender
-    message["To"] = envelope.recipient  # one per message: no reader sees another's address
-    message["Date"] = email.utils.format_datetime(now.astimezone(dt.UTC))
-    message["Message-ID"] = message_id(edition, envelope)
-    message["List-Id"] = f"{LIST_NAME} <daily-papers.{domain_of(envelope.sender)}>"
-    if envelope.unsubscribe:
-        message["List-Unsubscribe"] = f"<{envelope.unsubscribe}>"
-    message["Auto-Submitted"] = "auto-generated"  # no vacation replies to the sender
-    message.set_content(text_body(edition, envelope))
-    message.add_alternative(html_body(edition, envelope), subtype="html")
-    return message
+def build_message(
+    edition: Edition, letterhead: Letterhead, recipient: str, now: dt.datetime
+) -> EmailMessage:
+    return DayMessage(edition, letterhead).addressed(recipient, now)

@@ -25,7 +25,7 @@ from ..site.build import load_edition
 from ..site.model import Edition
 from ..store import Mailing, MailLog, Store
 from .config import MailConfig, SmtpServer, mail_config
-from .message import POLICY, Envelope, build_message
+from .message import DayMessage, Letterhead
 from .smtp import SERVICE, Connection, RecipientDeferred, RecipientRefused
 
 
@@ -39,19 +39,17 @@ class MailResult(Model):
     """A dry run's ``.eml`` files."""
 
 
-def _envelope(settings: Settings, config: MailConfig, recipient: str, mailing: int) -> Envelope:
-    return Envelope(
+def day_message(
+    settings: Settings, config: MailConfig, edition: Edition, number: int
+) -> DayMessage:
+    letterhead = Letterhead(
         sender=config.sender,
-        recipient=recipient,
-        mailing=mailing,
+        mailing=number,
         unsubscribe=config.unsubscribe,
         site_url=settings.site_url or None,
         media_base=settings.hf_endpoint,
     )
-
-
-def _message_bytes(edition: Edition, envelope: Envelope) -> bytes:
-    return build_message(edition, envelope, dt.datetime.now(dt.UTC)).as_bytes(policy=POLICY)
+    return DayMessage(edition, letterhead)
 
 
 class Pending(Model):
@@ -93,11 +91,12 @@ async def send_day(
         log = store.load_mail_log(date)
         plan = pending(log, config.recipients, resend=resend)
         result = MailResult(already=plan.already)
+        message = day_message(settings, config, edition, plan.number)
         for recipient in plan.todo if dry_run else []:
-            data = _message_bytes(edition, _envelope(settings, config, recipient, plan.number))
+            data = message.to_bytes(recipient, dt.datetime.now(dt.UTC))
             result.written.append(store.save_eml(date, recipient, data))
         if plan.todo and not dry_run:
-            await _deliver(store, settings, config, edition, log, plan, result)
+            await _deliver(store, settings, config, message, log, plan, result)
     return result
 
 
@@ -105,7 +104,7 @@ async def _deliver(
     store: Store,
     settings: Settings,
     config: MailConfig,
-    edition: Edition,
+    message: DayMessage,
     log: MailLog,
     plan: Pending,
     result: MailResult,
@@ -116,14 +115,13 @@ async def _deliver(
     try:
         await _call(settings, config.server, connection.open)  # fails before anything is sent
         for recipient in plan.todo:
-            envelope = _envelope(settings, config, recipient, plan.number)
-            if line := await _send_one(settings, config, connection, edition, envelope):
+            if line := await _send_one(settings, config, connection, message, recipient):
                 result.refused.append(line)
                 continue
             plan.mailing.sent[recipient] = dt.datetime.now(dt.UTC)
             if plan.number == len(log.mailings):  # a new sending enters with its first recipient
                 log.mailings.append(plan.mailing)
-            store.save_mail_log(edition.date, log)
+            store.save_mail_log(message.date, log)
             result.sent.append(recipient)
     finally:
         await asyncio.to_thread(connection.close)
@@ -133,22 +131,20 @@ async def _send_one(
     settings: Settings,
     config: MailConfig,
     connection: Connection,
-    edition: Edition,
-    envelope: Envelope,
+    message: DayMessage,
+    recipient: str,
 ) -> str | None:
     """Send one recipient's message; a line saying why when the server would not take it."""
-    data = _message_bytes(edition, envelope)
+    data = message.to_bytes(recipient, dt.datetime.now(dt.UTC))
     sender = email.utils.parseaddr(config.sender)[1]
     assert config.server is not None
     try:
-        await _call(
-            settings, config.server, lambda: connection.send(sender, envelope.recipient, data)
-        )
+        await _call(settings, config.server, lambda: connection.send(sender, recipient, data))
     except RecipientRefused as exc:
-        return f"{envelope.recipient}: refused by the server ({exc}); check the address"
+        return f"{recipient}: refused by the server ({exc}); check the address"
     except ServiceError as exc:
         if isinstance(exc.__cause__, RecipientDeferred):
-            return f"{envelope.recipient}: not sent ({exc.problem}); run again later"
+            return f"{recipient}: not sent ({exc.problem}); run again later"
         raise
     return None
 
