@@ -220,7 +220,7 @@ def test_starttls_login_sends_once_and_resend_sends_again(
     assert len(tls_server.inbox.received) == 3
 
     code, out, _ = send(data, settings, "--to", f"{BOB}, dave@example.org")
-    assert code == 0 and "sent to 1 recipients (1 had it already)" in out
+    assert code == 0 and "sent to 1 recipient (1 had it already)" in out
     assert [r.rcpt_tos for r in tls_server.inbox.received[3:]] == [["dave@example.org"]]
 
     code, out, _ = send(data, settings, "--resend")
@@ -300,7 +300,7 @@ def test_a_refused_recipient_is_one_line_and_the_others_still_get_theirs(
 
     relay.inbox.refuse.clear()  # the address was fixed: the rerun sends to Bob only
     code, out, _ = send(data, env(relay))
-    assert code == 0 and "sent to 1 recipients (2 had it already)" in out
+    assert code == 0 and "sent to 1 recipient (2 had it already)" in out
     assert relay.inbox.to(BOB) and len(relay.inbox.received) == 3
 
 
@@ -388,8 +388,8 @@ def test_nightly_with_email_checks_settings_first_and_sends_after_the_night(
     mail_env: dict[str, str | None] = {**env(relay, DIGEST_MAIL_TO=ALICE)}
     night = world.night("--email", env=mail_env)
     assert night.exit_code == 0, night.stderr
-    assert "email: 2024-06-13 sent to 1 recipients" in night.stdout
+    assert "email: 2024-06-13 sent to 1 recipient" in night.stdout
     assert "Sparse Adapter Routing" in part(relay.inbox.received[0].message, "plain")
     again = world.night("--email", env=mail_env)
-    assert again.exit_code == 0 and "already sent to all 1 recipients" in again.stdout
+    assert again.exit_code == 0 and "already sent to all 1 recipient" in again.stdout
     assert len(relay.inbox.received) == 1

@@ -16,22 +16,27 @@ if TYPE_CHECKING:
     from .send import MailResult
 
 
+def _recipients(n: int) -> str:
+    return f"{n} recipient" if n == 1 else f"{n} recipients"
+
+
 def mail_lines(date: dt.date, result: MailResult, *, dry_run: bool = False) -> list[str]:
     """What a person reads after a send: refusals one line each, then the day's line."""
     if dry_run:
         if not result.written:
             return [f"email: {date} was already sent to all {result.already}; --resend to write"]
-        head = f"email: dry run, nothing sent; {len(result.written)} messages to open:"
+        count = len(result.written)
+        head = f"email: dry run, nothing sent; {count} message{'s' * (count != 1)} to open:"
         return [head, *(str(path) for path in result.written)]
     lines = [f"email: {line}" for line in result.refused]
     if not result.sent and not result.refused:
         lines.append(
-            f"email: {date} was already sent to all {result.already} recipients; "
+            f"email: {date} was already sent to all {_recipients(result.already)}; "
             "--resend sends it again"
         )
     else:
         lines.append(
-            f"email: {date} sent to {len(result.sent)} recipients"
+            f"email: {date} sent to {_recipients(len(result.sent))}"
             + (f", {len(result.refused)} not sent" if result.refused else "")
             + (f" ({result.already} had it already)" if result.already else "")
         )
