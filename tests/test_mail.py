@@ -384,6 +384,8 @@ def test_nightly_with_email_checks_settings_first_and_sends_after_the_night(
     missing = world.night("--email", env={"DIGEST_SMTP_URL": relay.url()})
     assert missing.exit_code == 2 and "DIGEST_MAIL_FROM" in missing.stderr
     assert world.llm.calls == 0  # refused before the night spent anything
+    ranged = world.run("--from", DATE, "--email", env={"DIGEST_SMTP_URL": relay.url()})
+    assert ranged.exit_code == 2 and "--email works on one --date" in ranged.stderr
 
     mail_env: dict[str, str | None] = {**env(relay, DIGEST_MAIL_TO=ALICE)}
     night = world.night("--email", env=mail_env)
