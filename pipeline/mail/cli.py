@@ -10,14 +10,11 @@ import typer
 
 from ..core import cliopts as o
 from ..core.errors import ExitCode
+from ..core.wording import plural
 
 if TYPE_CHECKING:
     from ..core.config import Settings
     from .send import MailResult
-
-
-def _recipients(n: int) -> str:
-    return f"{n} recipient" if n == 1 else f"{n} recipients"
 
 
 def mail_lines(date: dt.date, result: MailResult, *, dry_run: bool = False) -> list[str]:
@@ -25,18 +22,17 @@ def mail_lines(date: dt.date, result: MailResult, *, dry_run: bool = False) -> l
     if dry_run:
         if not result.written:
             return [f"email: {date} was already sent to all {result.already}; --resend to write"]
-        count = len(result.written)
-        head = f"email: dry run, nothing sent; {count} message{'s' * (count != 1)} to open:"
+        head = f"email: dry run, nothing sent; {plural(len(result.written), 'message')} to open:"
         return [head, *(str(path) for path in result.written)]
     lines = [f"email: {line}" for line in result.refused]
     if not result.sent and not result.refused:
         lines.append(
-            f"email: {date} was already sent to all {_recipients(result.already)}; "
+            f"email: {date} was already sent to all {plural(result.already, 'recipient')}; "
             "--resend sends it again"
         )
     else:
         lines.append(
-            f"email: {date} sent to {_recipients(len(result.sent))}"
+            f"email: {date} sent to {plural(len(result.sent), 'recipient')}"
             + (f", {len(result.refused)} not sent" if result.refused else "")
             + (f" ({result.already} had it already)" if result.already else "")
         )
