@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pipeline.core.errors import LLMConfigError
 from pipeline.core.hashing import sha256_json
 from pipeline.core.models import DailyPaper, PaperInput
 from pipeline.stages.llm import LLMReply, Messages
@@ -164,9 +165,13 @@ class Judge:
         cached = self.store.load_judge(key)
         if cached is not None:
             return parse_judgement(LLMReply.model_validate(cached["reply"]))
-        reply = await self.llm.complete(
-            messages, self.template.params, schema=("pairwise_judgement", JUDGE_SCHEMA)
-        )
+        try:
+            reply = await self.llm.complete(
+                messages, self.template.params, schema=("pairwise_judgement", JUDGE_SCHEMA)
+            )
+        except LLMConfigError as exc:  # its model came from --judge, not --model
+            problem = f"--judge {self.llm.model}: {exc.problem}"
+            raise LLMConfigError(exc.service, exc.url, problem, "check --judge") from exc
         self.calls += 1
         self.store.save_judge(
             key,

@@ -220,6 +220,14 @@ class OpenAILLM:
             raise self._config_error(f"model {self.model!r} not found", "check --model")
         return [f"model {self.model!r} is not in the server's list {models[:5]}; trying anyway"]
 
+    async def listed_models(self) -> list[str]:
+        """The ids the server lists; empty when it lists none or has no /models. Call after
+        ``check``, which turns a wrong key or URL into one clear error."""
+        try:
+            return [m.id async for m in self._client.models.list()]
+        except (openai.APIConnectionError, openai.APIStatusError):
+            return []
+
     async def complete(
         self, messages: Messages, params: dict[str, Any], *, schema: Schema | None = None
     ) -> LLMReply:
