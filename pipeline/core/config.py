@@ -96,6 +96,15 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default=SLACK_DEFAULT, validation_alias=AliasChoices("SLACK_API_URL")
     )
+    smtp_url: str | None = None
+    """DIGEST_SMTP_URL: ``smtp://user:pass@host:587`` (STARTTLS, required with a password),
+    ``smtps://user:pass@host:465`` (implicit TLS), ``smtp://localhost:25`` (a local relay)."""
+    mail_from: str | None = None
+    """DIGEST_MAIL_FROM: the sender, ``Korean Daily Papers <digest@example.org>``."""
+    mail_to: str | None = None
+    """DIGEST_MAIL_TO: the recipients, comma-separated (``run.py email --to`` overrides)."""
+    mail_unsubscribe: str | None = None
+    """DIGEST_MAIL_UNSUBSCRIBE: a ``mailto:`` or ``https:`` URL for ``List-Unsubscribe``."""
     price_file: Path | None = None
     """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("pipeline")
 
 ONE_DAY_ONLY = {"dry_run": "--dry-run", "show_prompts": "--show-prompts",
-                "prompt_out": "--prompt-out", "slack_post": "--slack"}  # fmt: skip
+                "prompt_out": "--prompt-out", "slack_post": "--slack",
+                "email_send": "--email"}  # fmt: skip
 
 
 def range_main(settings: Settings, values: dict[str, Any]) -> int:
@@ -149,6 +150,9 @@ def nightly(
     slack_post: Annotated[
         bool, typer.Option("--slack", help="Post the day to Slack when a digest was written.")
     ] = False,
+    email_send: Annotated[
+        bool, typer.Option("--email", help="Email the day when a digest was written.")
+    ] = False,
     date_from: Annotated[
         str | None, typer.Option("--from", help="First day of a range (oldest first).")
     ] = None,
@@ -193,6 +197,10 @@ def nightly(
             from ..slack.post import require_slack_config
 
             require_slack_config(settings)  # before the night spends anything
+        if values["email_send"]:
+            from ..mail.config import mail_config
+
+            mail_config(settings)  # before the night spends anything
         started = time.perf_counter()
         log.info("%s: starting (data dir %s)", options.date, settings.data_dir.resolve())
         code, lines = asyncio.run(_run(settings, options))
@@ -204,6 +212,9 @@ def nightly(
     if values["slack_post"] and not options.dry_run and code in (ExitCode.OK, ExitCode.ATTENTION):
         with o.reported(ctx, verbose):
             _post_after_night(settings, options.date)
+    if values["email_send"] and not options.dry_run and code in (ExitCode.OK, ExitCode.ATTENTION):
+        with o.reported(ctx, verbose):
+            code = max(code, _mail_after_night(settings, options.date))
     raise typer.Exit(code)
 
 
@@ -225,6 +236,24 @@ def _post_after_night(settings: Settings, date: dt.date) -> None:
     except DigestError:
         typer.echo(f"the digest is written; post it with: run.py slack --date {date}", err=True)
         raise
+
+
+def _mail_after_night(settings: Settings, date: dt.date) -> int:
+    """--email: like --slack, a night that wrote its digest sends it; a recipient the server
+    refused makes the night's exit ATTENTION."""
+    from ..mail.cli import send_lines
+    from ..store import Store
+
+    if Store(settings.data_dir).load_digest(date) is None:
+        return ExitCode.OK
+    try:
+        lines, code = send_lines(settings, date)
+    except DigestError:
+        typer.echo(f"the digest is written; send it with: run.py email --date {date}", err=True)
+        raise
+    for line in lines:
+        typer.echo(line)
+    return code
 
 
 async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]:
