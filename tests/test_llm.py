@@ -110,7 +110,8 @@ async def test_errors_map_to_the_error_tree(llm: OpenAILLM, fake_llm: FakeLLM) -
     with pytest.raises(RequestRejected, match="temperature must be at most 2"):
         await llm.complete(MESSAGES, PARAMS)
     fake_llm.script_for(TITLE, "server_error", "server_error", "server_error")
-    with pytest.raises(ServiceError, match="HTTP 500 after 3 attempts") as caught:
+    quoted = r'HTTP 500 "The server had an error.*" after 3 attempts'
+    with pytest.raises(ServiceError, match=quoted) as caught:
         await llm.complete(MESSAGES, PARAMS)
     assert not isinstance(caught.value, LLMConfigError) and caught.value.url == llm.base_url
     fake_llm.api_key = "the-right-key"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -25,14 +26,15 @@ from ..core.errors import (
     RequestRejected,
     TransientError,
 )
+from ..core.hashing import sha256_text
 from ..core.models import Summary, Usage
 from ..core.retry import (
     connection_failed,
-    retry_after_seconds,
     retrying,
     timed_out,
     transient_status,
 )
+from ..store import Store
 
 __all__ = [
     "LLM",
@@ -45,6 +47,8 @@ __all__ = [
     "chat_request",
     "with_schema_in_prompt",
 ]
+
+log = logging.getLogger("pipeline")
 
 Mode = Literal["json_schema", "json_object"]
 OPENAI_URL = "https://api.openai.com/v1"
@@ -128,14 +132,38 @@ def _error_text(exc: openai.APIStatusError) -> str:
     return str(message or exc.message)
 
 
-def _is_schema_unsupported(exc: openai.BadRequestError) -> bool:
-    text = _error_text(exc).lower()
-    return "json_schema" in text or "response_format" in text
+QUOTED_CHARS = 200
+"""How much of a server's error message a failure reason quotes."""
 
 
-def _is_context_error(exc: openai.BadRequestError) -> bool:
+def _quoted(exc: openai.APIStatusError) -> str:
+    text = " ".join(_error_text(exc).split())
+    return text if len(text) <= QUOTED_CHARS else text[: QUOTED_CHARS - 1] + "…"
+
+
+_FORMAT_WORDS = ("response_format", "json_schema", "schema", "json_object")
+"""Words by which a refusal names the response format. llama.cpp's server names none of the
+first three: it answers json_schema with 500 "Input should be 'text' or 'json_object'"."""
+
+
+def _refuses_format(exc: openai.APIStatusError) -> bool:
+    """A 400, 422 or 5xx whose body names the response format: this server cannot do what was
+    asked of ``response_format``, and asking the same way again will not help."""
+    status = exc.status_code
+    if status not in (400, 422) and status < 500:
+        return False
+    text = (_error_text(exc) + " " + json.dumps(exc.body, default=str)).lower()
+    return any(word in text for word in _FORMAT_WORDS)
+
+
+def _is_context_error(exc: openai.APIStatusError) -> bool:
     text = (_error_text(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
     return "context_length" in text or "context length" in text or "maximum context" in text
+
+
+def server_key(base_url: str, model: str) -> str:
+    """Which server and model a remembered structured-output mode belongs to."""
+    return sha256_text(f"{base_url.rstrip('/')}\n{model}")
 
 
 class OpenAILLM:
@@ -153,6 +181,7 @@ class OpenAILLM:
         max_attempts: int = 5,
         max_backoff_s: float = 60.0,
         deadline_s: float = 600.0,
+        memory: Store | None = None,
     ) -> None:
         self.model = model
         self.base_url = base_url or OPENAI_URL
@@ -169,6 +198,14 @@ class OpenAILLM:
         )
         self.mode: Mode = "json_object" if structured_output == "json_object" else "json_schema"
         self._may_downgrade = structured_output == "auto"
+        self._memory = memory
+        """Where ``auto`` remembers what this server accepts (the store's cache), if anywhere."""
+        if self._may_downgrade and memory is not None:
+            known = memory.load_llm_server(server_key(self.base_url, model)) or {}
+            if known.get("structured_output") == "json_object":
+                self.mode = "json_object"
+                log.info("%s: using json_object for %s (it refused json_schema before)",
+                         self.base_url, model)  # fmt: skip
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
         self.deadline_s = deadline_s
@@ -186,6 +223,7 @@ class OpenAILLM:
             max_attempts=settings.max_attempts,
             max_backoff_s=settings.max_backoff_s,
             deadline_s=settings.llm_deadline_s,
+            memory=Store(settings.data_dir),
         )
 
     async def __aenter__(self) -> OpenAILLM:
@@ -245,31 +283,56 @@ class OpenAILLM:
                 )
         except TimeoutError as exc:  # the deadline; the SDK's own timeouts are APITimeoutError
             raise TransientError(f"no complete answer within {self.deadline_s:g}s") from exc
-        except openai.BadRequestError as exc:
-            if _is_context_error(exc):
-                raise ContextTooLong(_error_text(exc)) from exc
-            if mode == "json_schema" and self._may_downgrade and _is_schema_unsupported(exc):
-                self.mode = "json_object"
-                raise TransientError("server has no json_schema; using json_object", 0.0) from exc
-            raise RequestRejected(f"HTTP 400: {_error_text(exc)}") from exc
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise self._config_error(f"HTTP {exc.status_code}", "check OPENAI_API_KEY") from exc
-        except openai.NotFoundError as exc:
-            raise self._config_error(
-                f"HTTP 404: {_error_text(exc)}", f"check --model; the URL is {self.base_url_source}"
-            ) from exc
-        except openai.RateLimitError as exc:
-            if "insufficient_quota" in str(exc.body):
-                raise self._config_error("quota exhausted", "check your plan") from exc
-            raise TransientError("HTTP 429", retry_after_seconds(exc.response.headers)) from exc
-        except (openai.APIConnectionError, openai.APIStatusError) as exc:
-            if transient := sdk_transient(exc):
-                raise transient from exc
-            assert isinstance(exc, openai.APIStatusError)  # connection errors are transient
-            raise RequestRejected(f"HTTP {exc.status_code}: {_error_text(exc)}") from exc
+        except openai.APIConnectionError as exc:
+            raise sdk_transient(exc) or connection_failed(exc) from exc
+        except openai.APIStatusError as exc:
+            raise self._status_failure(exc, mode) from exc
         except ValueError as exc:  # the SDK could not decode a body labelled JSON
             raise TransientError("malformed reply (the body is not JSON)") from exc
         return _reply_of(response, time.perf_counter() - started)
+
+
+    def _status_failure(self, exc: openai.APIStatusError, mode: Mode) -> Exception:
+        """What an HTTP error answer means for this call, its reason quoting the server."""
+        status, said = exc.status_code, _quoted(exc)
+        if status == 400 and _is_context_error(exc):
+            return ContextTooLong(said)
+        if mode == "json_schema" and _refuses_format(exc):
+            if self._may_downgrade:
+                self._downgrade(status, said)
+                return TransientError(f'HTTP {status} refusing json_schema "{said}"', 0.0)
+            return RequestRejected(
+                f"HTTP {status}: {said} (if the server cannot do json_schema, "
+                "use --structured-output json_object)"
+            )
+        if status in (401, 403):
+            return self._config_error(f"HTTP {status}: {said}", "check OPENAI_API_KEY")
+        if status == 404:
+            return self._config_error(
+                f"HTTP 404: {said}", f"check --model; the URL is {self.base_url_source}"
+            )
+        if status == 429 and "insufficient_quota" in str(exc.body):
+            return self._config_error("quota exhausted", "check your plan")
+        if transient := transient_status(status, exc.response.headers):
+            # Quoted, as "after N attempts" follows it in the final reason.
+            return TransientError(f'HTTP {status} "{said}"', transient.retry_after)
+        return RequestRejected(f"HTTP {status}: {said}")
+
+    def _downgrade(self, status: int, said: str) -> None:
+        """json_object, with the schema in the prompt, for the rest of the run, said once, and
+        remembered for this server and model."""
+        if self.mode == "json_object":
+            return  # a call sent before another one's refusal switched the mode
+        self.mode = "json_object"
+        log.warning(
+            "%s refused json_schema (HTTP %d: %s): using json_object with the schema in the "
+            "prompt from now on", self.base_url, status, said,
+        )  # fmt: skip
+        if self._memory is not None:
+            self._memory.save_llm_server(
+                server_key(self.base_url, self.model),
+                {"base_url": self.base_url, "model": self.model, "structured_output": self.mode},
+            )
 
 
 def sdk_transient(exc: openai.APIConnectionError | openai.APIStatusError) -> TransientError | None:
