@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.errors import RequestRejected
-from ..stages.llm import LLM, LLMReply, Messages
+from ..core.errors import ContextTooLong, RequestRejected
+from ..stages.llm import LLM, LLMReply, Messages, names_context_overflow
 from .jsonl import BatchResult, request_key
 
 BATCH_PRICE_FACTOR = 0.5
@@ -55,6 +55,10 @@ class BatchLLM:
             self.online_left -= 1
             self.online_calls += 1
             return await self.online.complete(messages, params)
+        if found is not None and names_context_overflow(found.error or ""):
+            # Asking the same again would overflow again: the conversation cuts the text or
+            # leaves out the previous reply, and the next batch asks that instead.
+            raise ContextTooLong(found.error or "")
         self.wanted[key] = (messages, params)
         if found is not None:
             raise RequestRejected(f"the batch could not answer ({found.error})")

@@ -16,8 +16,10 @@
     └── CallFailure                 internal: one call failed; never reaches a user
         ├── TransientError          worth another try (429, 5xx, timeout); the retry loop
         │                           retries it, then raises ServiceError
-        ├── ContextTooLong          the text did not fit the model's context; summarize cuts
-        │                           the text and asks again, then raises SummaryError
+        ├── ContextTooLong          the request did not fit the model's context; summarize cuts
+        │                           the text (first ask) or leaves out the previous reply
+        │                           (re-ask) and asks again, then keeps the best draft or
+        │                           fails the paper
         └── RequestRejected         a 400 another identical try would not fix; summarize
                                     raises SummaryError
 

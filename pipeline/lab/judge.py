@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pipeline.core.errors import CallFailure
 from pipeline.core.hashing import sha256_json
 from pipeline.core.models import DailyPaper, PaperInput
 from pipeline.stages.llm import LLMReply, Messages
@@ -164,9 +165,14 @@ class Judge:
         cached = self.store.load_judge(key)
         if cached is not None:
             return parse_judgement(LLMReply.model_validate(cached["reply"]))
-        reply = await self.llm.complete(
-            messages, self.template.params, schema=("pairwise_judgement", JUDGE_SCHEMA)
-        )
+        try:
+            reply = await self.llm.complete(
+                messages, self.template.params, schema=("pairwise_judgement", JUDGE_SCHEMA)
+            )
+        except CallFailure as exc:
+            # Too long for the judge's window, or refused: no preference, like an unreadable
+            # reply (not cached: a bigger window or another judge may answer it).
+            return Judgement(preferred="tie", reason=f"the judge could not answer: {exc}"[:200])
         self.calls += 1
         self.store.save_judge(
             key,

@@ -45,7 +45,7 @@ from .report import VersionSpec, build_report
 from .sets import EvalSetManifest, FrozenPaper
 
 T = TypeVar("T")
-_STATUS = {Status.OK: "passed", Status.NEEDS_REVIEW: "needs_review"}
+_STATUS = {Status.OK: "passed", Status.NEEDS_REVIEW: "needs_review", Status.FAILED: "failed"}
 
 
 @dataclass

@@ -45,6 +45,7 @@ __all__ = [
     "OpenAILLM",
     "RequestRejected",
     "chat_request",
+    "names_context_overflow",
     "with_schema_in_prompt",
 ]
 
@@ -157,7 +158,12 @@ def _refuses_format(exc: openai.APIStatusError) -> bool:
 
 
 def _is_context_error(exc: openai.APIStatusError) -> bool:
-    text = (_error_text(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
+    return names_context_overflow(_error_text(exc) + " " + str(getattr(exc, "code", "") or ""))
+
+
+def names_context_overflow(text: str) -> bool:
+    """Whether a server's error says the request did not fit the model's context window."""
+    text = text.lower()
     return "context_length" in text or "context length" in text or "maximum context" in text
 
 
