@@ -41,11 +41,12 @@ class ExitCode(IntEnum):
 
     OK = 0
     FATAL = 1
-    """The run stopped: a service, the store or the configuration failed."""
+    """The run stopped (a service, the store or the configuration failed), or a night that
+    listed papers published none of them."""
     USAGE = 2
     """Bad flags or settings (also click's own usage errors)."""
     ATTENTION = 3
-    """The run finished, but some paper needs review, failed or is pending."""
+    """The run finished and published, but some paper needs review, failed or is pending."""
     INTERRUPTED = 130
     """Ctrl-C: the same command resumes."""
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
+from collections import Counter
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,6 +227,16 @@ async def _summarize(
     _timed(record.timings, "summarize", started)
 
 
+def nothing_published(records: list[PaperRecord], top: int = 3) -> str:
+    """The line of a night that published no paper: its most common reasons, with counts."""
+    reasons = Counter(f"{r.status}: {r.reason or 'no reason given'}" for r in records)
+    listed = "; ".join(
+        f"{reason[:240]} ({count} paper{'s' if count > 1 else ''})"
+        for reason, count in reasons.most_common(top)
+    )
+    return f"no paper was published: {listed}"
+
+
 def _report_for(record: PaperRecord) -> PaperReport:
     prov = record.provenance
     return PaperReport(
@@ -393,6 +404,9 @@ async def _night_body(night: _Night) -> RunResult:
     all_ok = report.counts[Status.OK.value] == len(records)
     attention = not all_ok or needs_attention(records, listing.skipped)
     exit_code = ExitCode.ATTENTION if attention else ExitCode.OK
+    if records and not published.digest.papers:
+        # Nothing to read tomorrow (an incompatible server fails every paper): not a success.
+        exit_code, report.error = ExitCode.FATAL, nothing_published(records)
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)

@@ -206,12 +206,7 @@ class OpenAILLM:
         self._may_downgrade = structured_output == "auto"
         self._memory = memory
         """Where ``auto`` remembers what this server accepts (the store's cache), if anywhere."""
-        if self._may_downgrade and memory is not None:
-            known = memory.load_llm_server(server_key(self.base_url, model)) or {}
-            if known.get("structured_output") == "json_object":
-                self.mode = "json_object"
-                log.info("%s: using json_object for %s (it refused json_schema before)",
-                         self.base_url, model)  # fmt: skip
+        self._recalled = memory is None or not self._may_downgrade
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
         self.deadline_s = deadline_s
@@ -269,6 +264,8 @@ class OpenAILLM:
     ) -> LLMReply:
         """One answer, with transient failures retried and json_schema downgraded if needed.
         ``schema`` asks for another JSON shape than a summary (the prompt lab's judge)."""
+        if not self._recalled:
+            self._recall()
         return await retrying(
             lambda: self._complete_once(messages, params, schema),
             service="LLM",
@@ -323,6 +320,17 @@ class OpenAILLM:
             # Quoted, as "after N attempts" follows it in the final reason.
             return TransientError(f'HTTP {status} "{said}"', transient.retry_after)
         return RequestRejected(f"HTTP {status}: {said}")
+
+    def _recall(self) -> None:
+        """Start with json_object when this server refused json_schema before. Read at the
+        first call, not when built: a data dir that cannot be read is the night's to report."""
+        self._recalled = True
+        assert self._memory is not None
+        known = self._memory.load_llm_server(server_key(self.base_url, self.model)) or {}
+        if known.get("structured_output") == "json_object" and self.mode == "json_schema":
+            self.mode = "json_object"
+            log.info("%s: using json_object for %s (it refused json_schema before)",
+                     self.base_url, self.model)  # fmt: skip
 
     def _downgrade(self, status: int, said: str) -> None:
         """json_object, with the schema in the prompt, for the rest of the run, said once, and
