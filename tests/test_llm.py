@@ -125,7 +125,7 @@ async def test_an_unknown_model_is_a_configuration_error(fake_llm: FakeLLM) -> N
         with pytest.raises(LLMConfigError, match="404"):
             await llm.complete(MESSAGES, PARAMS)
         warnings = await llm.check()  # a local server may serve models it does not list
-    assert "gpt-nonexistent" in warnings[0] and "trying anyway" in warnings[0]
+    assert "gpt-nonexistent" in warnings[0] and "gpt-4.1-mini" in warnings[0]
 
 
 async def test_transient_failures_are_retried(llm: OpenAILLM, fake_llm: FakeLLM) -> None:

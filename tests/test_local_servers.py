@@ -150,3 +150,44 @@ def test_a_night_that_publishes_nothing_exits_1_with_the_servers_reason(
     report = world.run_json()
     assert report["exit_status"] == 1 and report["error"] == last
     assert not (world.day / "digest.md").exists()
+
+
+# ---- money and models --------------------------------------------------------------------------
+
+
+def test_an_unknown_price_is_said_at_the_start_and_refused_with_max_cost(
+    fake_hf: FakeHF, fake_arxiv: FakeArxiv, llama: FakeLlamaCpp, tmp_path: Path
+) -> None:
+    world = local_world(fake_hf, fake_arxiv, llama, tmp_path / "data")
+    outcome = world.night(env={"DIGEST_MODEL": GGUF})
+    assert outcome.exit_code == 0
+    first = outcome.stderr.index("no price known for model")
+    assert first < outcome.stderr.index("summarized")  # at the start, before any paper
+    calls = llama.calls
+    refused = world.night("--max-cost", "1", env={"DIGEST_MODEL": GGUF})
+    assert refused.exit_code == 2 and llama.calls == calls  # nothing asked
+    assert "--max-cost needs the price of model" in refused.stderr
+    assert "DIGEST_PRICE_INPUT" in refused.stderr
+    priced = {"DIGEST_MODEL": GGUF, "DIGEST_PRICE_INPUT": "0", "DIGEST_PRICE_OUTPUT": "0"}
+    assert world.night("--max-cost", "1", "--force", env=priced).exit_code == 0
+    assert world.run_json()["cost_usd"] == 0
+
+
+def test_a_model_the_server_does_not_list_is_a_warning_naming_the_listed_ids(
+    fake_hf: FakeHF, fake_arxiv: FakeArxiv, llama: FakeLlamaCpp, tmp_path: Path
+) -> None:
+    world = local_world(fake_hf, fake_arxiv, llama, tmp_path / "data")
+    outcome = world.night()  # gpt-4.1-mini, which llama.cpp answers all the same
+    assert outcome.exit_code == 0
+    assert "model 'gpt-4.1-mini' is not one the server lists" in outcome.stderr
+    assert GGUF in outcome.stderr and "pass --model with a listed id" in outcome.stderr
+
+
+def test_a_base_url_without_v1_says_so(
+    fake_hf: FakeHF, fake_arxiv: FakeArxiv, llama: FakeLlamaCpp, tmp_path: Path
+) -> None:
+    world = local_world(fake_hf, fake_arxiv, llama, tmp_path / "data")
+    outcome = world.night(env={"OPENAI_BASE_URL": llama.url, "DIGEST_MODEL": GGUF})
+    assert outcome.exit_code == 1 and llama.calls == 0
+    assert "HTTP 404 on /models" in outcome.stderr
+    assert f"the base URL probably lacks /v1: try OPENAI_BASE_URL={llama.url}/v1" in outcome.stderr

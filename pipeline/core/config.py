@@ -89,3 +89,7 @@ class Settings(BaseSettings):
     )
     price_file: Path | None = None
     """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""
+    price_input: float | None = Field(default=None, ge=0)
+    price_output: float | None = Field(default=None, ge=0)
+    """DIGEST_PRICE_INPUT/OUTPUT: USD per 1M tokens of ``model``, over any table (``0`` for a
+    local server, so ``--max-cost`` knows its price)."""

@@ -64,6 +64,9 @@ class ServiceError(DigestError):
         self.service = service
         self.url = url
         self.problem = problem
+        self.usage: Usage | None = None
+        """Tokens the failed attempts consumed as far as they arrived (an LLM call timed out
+        half-way is still billed)."""
         message = f"{service} failed at {url}: {problem}"
         if hint:
             message += f" ({hint})"
@@ -131,9 +134,13 @@ class CallFailure(Exception):
 class TransientError(CallFailure):
     """A failure worth another try; ``retry_after`` is the server's own hint, in seconds."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, usage: Usage | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.usage = usage
+        """What this attempt consumed before it failed, if anything arrived."""
 
 
 class ContextTooLong(CallFailure):

@@ -36,7 +36,7 @@ from ..core.models import (
     Status,
     Usage,
 )
-from ..core.pricing import Price, cost, load_prices, price_for, scaled
+from ..core.pricing import Price, cost, model_price, scaled
 from ..core.progress import StageProgress
 from ..core.tokens import count_tokens
 from ..faithfulness.policy import Policy, apply_policy, content_check
@@ -321,7 +321,7 @@ async def _night(
     started_at = dt.datetime.now(dt.UTC)
     store = Store(settings.data_dir)
     template = load_prompt(settings.prompts_dir, settings.prompt)
-    price = price_for(load_prices(settings.price_file), settings.model)
+    price = model_price(settings)
     # An LLM billed at another rate says so (the Batch API costs half the online price).
     price = scaled(price, getattr(llm, "price_factor", 1.0))
     with store.lock_day(options.date), ThreadPoolExecutor(1, "extract") as pool:

@@ -15,6 +15,7 @@ import logging
 import time
 from typing import Any, Literal, Protocol, runtime_checkable
 
+import httpx2
 import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel
@@ -24,6 +25,7 @@ from ..core.errors import (
     ContextTooLong,
     LLMConfigError,
     RequestRejected,
+    ServiceError,
     TransientError,
 )
 from ..core.hashing import sha256_text
@@ -35,6 +37,7 @@ from ..core.retry import (
     transient_status,
 )
 from ..store import Store
+from .stream import Arrived, Malformed, read_answer
 
 __all__ = [
     "LLM",
@@ -207,6 +210,9 @@ class OpenAILLM:
         self._memory = memory
         """Where ``auto`` remembers what this server accepts (the store's cache), if anywhere."""
         self._recalled = memory is None or not self._may_downgrade
+        self.timeout_s = timeout_s
+        """With streaming, the longest gap between two chunks (the SDK's read timeout)."""
+        self._stream_usage = True
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
         self.deadline_s = deadline_s
@@ -245,7 +251,9 @@ class OpenAILLM:
             models = [m.id async for m in self._client.models.list()]
         except openai.AuthenticationError as exc:
             raise self._config_error("401 unauthorized", "check OPENAI_API_KEY") from exc
-        except openai.NotFoundError:
+        except openai.NotFoundError as exc:
+            if self._lacks_v1():
+                raise self._config_error("HTTP 404 on /models", self._v1_hint()) from exc
             return []  # some local servers have no /models; the first call will tell
         except openai.APIConnectionError as exc:
             raise self._config_error(
@@ -257,43 +265,90 @@ class OpenAILLM:
             return []
         if self.base_url == OPENAI_URL:
             raise self._config_error(f"model {self.model!r} not found", "check --model")
-        return [f"model {self.model!r} is not in the server's list {models[:5]}; trying anyway"]
+        listed = ", ".join(models[:5]) + (f" and {len(models) - 5} more" if len(models) > 5 else "")
+        return [
+            f"model {self.model!r} is not one the server lists ({listed}); a local server may "
+            "answer any name, but this one goes into every summary's provenance and its price: "
+            "pass --model with a listed id"
+        ]
+
+    def _lacks_v1(self) -> bool:
+        return not self.base_url.rstrip("/").endswith("/v1")
+
+    def _v1_hint(self) -> str:
+        return (
+            f"the base URL probably lacks /v1: try OPENAI_BASE_URL={self.base_url.rstrip('/')}/v1"
+        )
 
     async def complete(
         self, messages: Messages, params: dict[str, Any], *, schema: Schema | None = None
     ) -> LLMReply:
         """One answer, with transient failures retried and json_schema downgraded if needed.
-        ``schema`` asks for another JSON shape than a summary (the prompt lab's judge)."""
+        ``schema`` asks for another JSON shape than a summary (the prompt lab's judge). The
+        reply's usage includes what failed attempts consumed (a call timed out half-way)."""
         if not self._recalled:
             self._recall()
-        return await retrying(
-            lambda: self._complete_once(messages, params, schema),
-            service="LLM",
-            url=self.base_url,
-            attempts=self.max_attempts,
-            max_backoff=self.max_backoff_s,
-        )
+        lost = Usage()
+
+        async def attempt() -> LLMReply:
+            nonlocal lost
+            try:
+                return await self._complete_once(messages, params, schema)
+            except TransientError as exc:
+                lost += exc.usage or Usage()
+                raise
+
+        try:
+            reply = await retrying(
+                attempt,
+                service="LLM",
+                url=self.base_url,
+                attempts=self.max_attempts,
+                max_backoff=self.max_backoff_s,
+            )
+        except ServiceError as exc:
+            exc.usage = lost
+            raise
+        return reply.model_copy(update={"usage": reply.usage + lost})
 
     async def _complete_once(
         self, messages: Messages, params: dict[str, Any], schema: Schema | None = None
     ) -> LLMReply:
         mode = self.mode
-        started = time.perf_counter()
+        body = chat_request(self.model, messages, params, mode, schema)
+        body["stream"] = True
+        if self._stream_usage:
+            body["stream_options"] = {"include_usage": True}
+        started, got = time.perf_counter(), Arrived()
         try:
             async with asyncio.timeout(self.deadline_s):
-                response = await self._client.chat.completions.create(
-                    **chat_request(self.model, messages, params, mode, schema)
-                )
+                create = self._client.chat.completions.with_streaming_response.create
+                async with create(**body) as response:
+                    kind = response.headers.get("content-type", "")
+                    await read_answer(kind, response.iter_lines(), got)
         except TimeoutError as exc:  # the deadline; the SDK's own timeouts are APITimeoutError
-            raise TransientError(f"no complete answer within {self.deadline_s:g}s") from exc
+            raise self._lost(f"no complete answer within {self.deadline_s:g}s", body, got) from exc
+        except (openai.APITimeoutError, httpx2.TimeoutException) as exc:
+            raise self._lost(f"no chunk within {self.timeout_s:g}s", body, got) from exc
         except openai.APIConnectionError as exc:
             raise sdk_transient(exc) or connection_failed(exc) from exc
+        except httpx2.TransportError as exc:  # the stream broke after the headers
+            raise self._lost(str(connection_failed(exc)), body, got) from exc
         except openai.APIStatusError as exc:
             raise self._status_failure(exc, mode) from exc
-        except ValueError as exc:  # the SDK could not decode a body labelled JSON
-            raise TransientError("malformed reply (the body is not JSON)") from exc
-        return _reply_of(response, time.perf_counter() - started)
+        except Malformed as exc:
+            raise TransientError(f"malformed reply ({exc})") from exc
+        return LLMReply(
+            content=got.text(),
+            refusal="".join(got.refusal) or None,
+            finish_reason=got.finish_reason,
+            usage=got.counted(_prompt_text(body), self.model),
+            latency_s=time.perf_counter() - started,
+        )
 
+    def _lost(self, problem: str, body: dict[str, Any], got: Arrived) -> TransientError:
+        """A call stopped half-way: retried, and what arrived is still counted."""
+        return TransientError(problem, usage=got.counted(_prompt_text(body), self.model))
 
     def _status_failure(self, exc: openai.APIStatusError, mode: Mode) -> Exception:
         """What an HTTP error answer means for this call, its reason quoting the server."""
@@ -308,12 +363,19 @@ class OpenAILLM:
                 f"HTTP {status}: {said} (if the server cannot do json_schema, "
                 "use --structured-output json_object)"
             )
+        if self._stream_usage and status in (400, 422) and "stream_options" in _error_text(exc):
+            # A server without usage in streams: the tokens are counted from the chunks.
+            self._stream_usage = False
+            return TransientError(f'HTTP {status} refusing stream_options "{said}"', 0.0)
         if status in (401, 403):
             return self._config_error(f"HTTP {status}: {said}", "check OPENAI_API_KEY")
         if status == 404:
-            return self._config_error(
-                f"HTTP 404: {said}", f"check --model; the URL is {self.base_url_source}"
+            hint = (
+                self._v1_hint()
+                if self._lacks_v1() and "model" not in said.lower()
+                else f"check --model; the URL is {self.base_url_source}"
             )
+            return self._config_error(f"HTTP 404: {said}", hint)
         if status == 429 and "insufficient_quota" in str(exc.body):
             return self._config_error("quota exhausted", "check your plan")
         if transient := transient_status(status, exc.response.headers):
@@ -359,37 +421,8 @@ def sdk_transient(exc: openai.APIConnectionError | openai.APIStatusError) -> Tra
     return transient_status(exc.status_code, exc.response.headers)
 
 
-def _reply_of(response: object, latency_s: float) -> LLMReply:
-    """The answer in a chat completion; a body of any other shape (``"choices": []``, a proxy's
-    HTML page or plain text with status 200) is a failed attempt, retried like a 5xx."""
-    try:
-        choice = response.choices[0]  # type: ignore[attr-defined]
-        message = choice.message
-        content, finish_reason = message.content, choice.finish_reason
-        usage = getattr(response, "usage", None)
-        reply = LLMReply(
-            content=content,
-            refusal=getattr(message, "refusal", None),
-            finish_reason=finish_reason,
-            usage=Usage(
-                prompt_tokens=getattr(usage, "prompt_tokens", None) or 0,
-                completion_tokens=getattr(usage, "completion_tokens", None) or 0,
-            ),
-            latency_s=latency_s,
-        )
-    except (AttributeError, IndexError, TypeError, ValueError) as exc:
-        raise TransientError(f"malformed reply ({_describe(response)})") from exc
-    return reply
-
-
-def _describe(response: object) -> str:
-    if isinstance(response, str | bytes):
-        text = response.decode(errors="replace") if isinstance(response, bytes) else response
-        start = " ".join(text.split())[:60]
-        return f"not a chat completion: {start!r}" if start else "an empty body"
-    if getattr(response, "choices", None) == []:
-        return "no choices"
-    return f"not a chat completion: {type(response).__name__}"
+def _prompt_text(body: dict[str, Any]) -> str:
+    return "\n".join(str(m.get("content") or "") for m in body.get("messages", []))
 
 
 LLMClient = OpenAILLM

@@ -138,6 +138,10 @@ class _Conversation:
                 if self.store is not None:
                     self.store.save_llm(key, self._entry(context_overflow=str(exc)))
                 raise
+            except ServiceError as exc:  # attempts that timed out half-way are billed too
+                self.fresh_usage += exc.usage or Usage()
+                self.usage += exc.usage or Usage()
+                raise
             self.calls += 1
             self.fresh_usage += reply.usage
             if self.store is not None:
