@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.errors import ContextTooLong, RequestRejected
-from ..stages.llm import LLM, LLMReply, Messages, names_context_overflow
+from ..stages.llm import LLM, LLMReply, Messages, Mode, names_context_overflow
 from .jsonl import BatchResult, request_key
 
 BATCH_PRICE_FACTOR = 0.5
@@ -28,8 +28,12 @@ class BatchLLM:
         online: LLM | None = None,
         online_budget: int = 0,
         price_factor: float = BATCH_PRICE_FACTOR,
+        mode: Mode = "json_schema",
     ) -> None:
         self.model = model
+        self.mode: Mode = mode
+        """How the requests it wants ask for JSON (``vllm run-batch`` serving a model that
+        cannot do json_schema needs json_object)."""
         self.price_factor = price_factor
         self.results: dict[str, BatchResult] = {}
         self.online = online

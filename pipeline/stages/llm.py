@@ -45,6 +45,7 @@ __all__ = [
     "LLMClient",
     "LLMReply",
     "Messages",
+    "Mode",
     "OpenAILLM",
     "RequestRejected",
     "chat_request",
