@@ -150,3 +150,15 @@ async def test_a_429_carries_the_servers_wait_into_the_retry_policy(
     assert wait(state) == 2.5  # type: ignore[operator]
     capped = retry_policy(5, 1.0)["wait"]
     assert capped(state) == 1.0  # type: ignore[operator]
+
+
+async def test_a_reason_quotes_the_first_200_characters_of_the_servers_message(
+    llm: OpenAILLM, fake_llm: FakeLLM
+) -> None:
+    said = "the request is invalid because " + "x" * 400 + " TAIL-MARKER"
+    fake_llm.script_for(TITLE, openai_error(400, said))
+    with pytest.raises(RequestRejected) as caught:
+        await llm.complete(MESSAGES, PARAMS)
+    reason = str(caught.value)
+    assert said[:199] in reason and "TAIL-MARKER" not in reason
+    assert len(reason) < 230

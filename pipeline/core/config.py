@@ -75,7 +75,8 @@ class Settings(BaseSettings):
     faithfulness: Literal["review", "flag", "off"] = "review"
     """Numbers and names not in the paper: ``review`` re-asks once, then holds the paper for an
     editor; ``flag`` publishes with the flags; ``off`` does not check."""
-    """``json_schema``, ``json_object``, or ``auto`` (json_schema, json_object after a 400)."""
+    """``json_schema``, ``json_object``, or ``auto`` (json_schema; json_object once the server
+    refuses it, remembered per server and model)."""
     max_cost_usd: float | None = None
     site_url: str | None = None
     """Where the static site is served (DIGEST_SITE_URL): feed links and Slack's day link."""

@@ -5,6 +5,11 @@ A client is built by the caller (the CLI, a test, the prompt lab) and passed in;
 build one. Each reply carries its own usage, so two prompts in one process are costed apart.
 The SDK's own retries are off; this module owns the one retry layer. It returns what the model
 said, untouched: parsing and validation live in ``summarize``.
+
+Replies are streamed (``stream``), so the SDK's read timeout is the gap between two chunks and
+``deadline_s`` bounds the whole call. ``auto`` structured output asks for json_schema and, on a
+refusal of the response format (llama.cpp answers it with a 500), switches to json_object for
+the rest of the run and remembers it in the store for this server and model.
 """
 
 from __future__ import annotations
