@@ -108,3 +108,18 @@ def test_a_night_records_the_tokens_of_a_paper_whose_calls_timed_out(world: Worl
     # The run's total holds the healthy paper and both half-way answers of the failed one.
     assert spent["completion_tokens"] > healthy["completion_tokens"]
     assert spent["prompt_tokens"] > healthy["prompt_tokens"]
+
+
+async def test_a_stream_cut_mid_way_is_retried_and_its_tokens_still_count(
+    fake_llm: FakeLLM,
+) -> None:
+    whole = slow(0.0)
+    assert isinstance(whole.body, str)
+    cut = Reply(200, whole.body, whole.headers, close_early=True, close_after=len(whole.body) // 2)
+    async with make(fake_llm, max_attempts=2) as llm:
+        clean = await llm.complete(MESSAGES, PARAMS)
+        fake_llm.script_for(TITLE, cut)
+        retried = await llm.complete(MESSAGES, PARAMS)
+    assert retried.content == clean.content and fake_llm.calls == 3
+    assert retried.usage.completion_tokens > clean.usage.completion_tokens  # half a reply more
+    assert retried.usage.prompt_tokens > clean.usage.prompt_tokens

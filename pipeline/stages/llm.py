@@ -338,7 +338,7 @@ class OpenAILLM:
             raise self._lost(f"no chunk within {self.timeout_s:g}s", body, got) from exc
         except openai.APIConnectionError as exc:
             raise sdk_transient(exc) or connection_failed(exc) from exc
-        except httpx2.TransportError as exc:  # the stream broke after the headers
+        except httpx2.RequestError as exc:  # the stream broke (or would not decode) mid-way
             raise self._lost(str(connection_failed(exc)), body, got) from exc
         except openai.APIStatusError as exc:
             raise self._status_failure(exc, mode) from exc
