@@ -1,4 +1,5 @@
-"""Entry point: ``python run.py --date YYYY-MM-DD`` (see README.md)."""
+"""Entry point: ``.venv/bin/python run.py --date YYYY-MM-DD`` (see README.md; the console
+command ``korean-daily-papers`` and ``python -m pipeline`` are the same)."""
 
 from pipeline.cli import main
 

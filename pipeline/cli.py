@@ -15,6 +15,7 @@ from __future__ import annotations
 import typer
 
 from .batch import cli as batch_cli
+from .demo import cli as demo_cli
 from .extract import cli as extract_cli
 from .faithfulness import cli as faithfulness_cli
 from .lab import cli as lab_cli
@@ -34,7 +35,7 @@ app = typer.Typer(
 
 # In the order `run.py --help` lists them.
 FEATURES = (night_cli, extract_cli, faithfulness_cli, review_cli, site_cli, slack_cli, batch_cli,
-            lab_cli)  # fmt: skip
+            lab_cli, demo_cli)  # fmt: skip
 for feature in FEATURES:
     feature.register(app)
 

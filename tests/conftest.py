@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.config import Settings
 from tests.browser import browser_page  # noqa: F401  (the browser tests' fixture)
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHF
 from tests.fakes.llm import FakeLLM
 from tests.world import World
+
+
+@pytest.fixture(autouse=True)
+def no_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own `.env` in the checkout must not configure the tests' in-process
+    commands (tests of `.env` itself run the command in a subprocess, in a temp directory)."""
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
 
 
 @pytest.fixture

@@ -43,6 +43,8 @@ def test_the_workflow_runs_at_23_utc_and_publishes_commits_and_posts() -> None:
     steps = workflow["jobs"]["night"]["steps"]
     runs = workflow_runs()
     assert "run.py site --out _site" in runs and "git push" in runs and "run.py slack" in runs
+    # The editorial state lives at the data dir's top, not in a day's folder: kept too.
+    assert "git add -f data/editorial.sqlite3" in runs
     assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in steps)
 
 
@@ -55,3 +57,25 @@ def test_every_command_shown_is_accepted(command: list[str]) -> None:
     """--help stops before any work, after click has refused unknown options."""
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
+
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_readme_links_point_at_its_own_headings() -> None:
+    readme = (ROOT / "README.md").read_text()
+    anchors = {github_anchor(h) for h in re.findall(r"^#+ (.+)$", readme, flags=re.M)}
+    linked = set(re.findall(r"\]\(#([^)]+)\)", readme))
+    assert linked, "README links to none of its sections"
+    assert linked <= anchors, sorted(linked - anchors)
+
+
+def test_readme_runs_every_command_the_same_way() -> None:
+    """The venv's Python (or the console command), never a bare `python run.py`; the install
+    line first (a newcomer copies it), then the test line CI runs."""
+    readme = (ROOT / "README.md").read_text()
+    assert not re.findall(r"(?<![/\w])python3? run\.py", readme)
+    venv_lines = re.findall(r"^python3 -m venv \.venv && .*$", readme, flags=re.M)
+    assert "run.py" in venv_lines[0] and "-m pytest" in venv_lines[1]

@@ -21,7 +21,7 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from .config import Settings
+from .config import Settings, export_dotenv_openai
 from .errors import DigestError, ExitCode, UsageError
 
 log = logging.getLogger("pipeline")
@@ -53,6 +53,23 @@ Faithfulness = Annotated[
                  "[env DIGEST_FAITHFULNESS; default review]."),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"korean-daily-papers {__version__}")
+        raise typer.Exit()
+
+
+Version = Annotated[
+    bool,
+    typer.Option(
+        "--version", is_eager=True, expose_value=True, callback=_print_version,
+        help="Print the version and exit.",
+    ),
+]
 
 SETTING_OF = {
     "data_dir": "data_dir",
@@ -106,6 +123,7 @@ def settings_for(ctx: typer.Context, **values: Any) -> Settings:
 
 def make_settings(**overrides: object) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
+    export_dotenv_openai()
     try:
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -1,8 +1,12 @@
 """Settings: one object, built once by the CLI from flags and the environment, passed down.
 
 Every external service has an endpoint the user can override. The OpenAI endpoint and key are
-read by the openai SDK itself (``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``) and mirrored here only
-so that the CLI can tell a user which one is missing.
+passed to the openai SDK from here (so a value in ``.env`` reaches it); the SDK's other
+``OPENAI_*`` variables (organization, project) it reads from the process environment, so
+``export_dotenv_openai`` copies those from ``.env`` there.
+
+Settings come from, strongest first: a flag, the process environment, ``.env`` in the current
+directory, the defaults below. ``.env.example`` lists every one (a test keeps it complete).
 """
 
 from __future__ import annotations
@@ -11,16 +15,21 @@ import os
 from pathlib import Path
 from typing import Literal
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HF_DEFAULT = "https://huggingface.co"
 ARXIV_DEFAULT = "https://export.arxiv.org/api/query"
 SLACK_DEFAULT = "https://slack.com/api/"
+ENV_FILE = ".env"
+"""Relative: the ``.env`` of the directory the command starts in."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DIGEST_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DIGEST_", extra="ignore", env_file=ENV_FILE, env_file_encoding="utf-8"
+    )
 
     hf_endpoint: str = Field(default=HF_DEFAULT, validation_alias=AliasChoices("HF_ENDPOINT"))
     arxiv_api_url: str = Field(
@@ -94,3 +103,15 @@ class Settings(BaseSettings):
     price_output: float | None = Field(default=None, ge=0)
     """DIGEST_PRICE_INPUT/OUTPUT: USD per 1M tokens of ``model``, over any table (``0`` for a
     local server, so ``--max-cost`` knows its price)."""
+
+
+def export_dotenv_openai() -> None:
+    """Copy the ``OPENAI_*`` lines of ``.env`` into the process environment, where the openai
+    SDK looks for the ones we do not pass it; a variable already set wins, as for settings."""
+    name = Settings.model_config.get("env_file")  # the one switch (tests turn .env off)
+    if not isinstance(name, str | Path) or not Path(name).is_file():
+        return
+    env_file = Path(name)
+    for name, value in dotenv_values(env_file, encoding="utf-8").items():
+        if name.startswith("OPENAI_") and value is not None and name not in os.environ:
+            os.environ[name] = value

@@ -169,6 +169,7 @@ def nightly(
         typer.Option("--batch-cancel", help="Cancel the pending batches, ingest what is done."),
     ] = False,
     verbose: o.Verbose = False,
+    version: o.Version = False,
 ) -> None:
     """Run the nightly job for one date (the default when no command is given)."""
     if ctx.invoked_subcommand is not None:
