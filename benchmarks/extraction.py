@@ -2,7 +2,10 @@
 
     python benchmarks/extraction.py /work/shared/corpus [--budget 6000]
 
-One row per PDF, then totals against the targets:
+One row per PDF, then totals against the targets. Exit 0: every target met; 1: a target
+missed; 2: usage (no PDF, or none with expected headings).
+
+Columns:
   heads     top-level headings found / expected (benchmarks/data/headings.json: the outline's
             top level, or a hand list for papers without one)
   ctx/body  budgeted context over the body it could hold: min(body tokens, budget)
@@ -246,7 +249,7 @@ def main() -> int:
     files = sorted(args.folder.glob("*.pdf"))
     if not files:
         print(f"no PDFs in {args.folder}", file=sys.stderr)
-        return 1
+        return 2  # usage: the wrong folder
     expected = json.loads(HEADINGS.read_text())["papers"]
     count_tokens("warm up the tokenizer outside the timings")
     print(
@@ -260,8 +263,11 @@ def main() -> int:
             continue
         rows.append(measure(path, args.budget, expected[path.name]))
         print_row(rows[-1])
+    if not rows:
+        print(f"no PDF in {args.folder} has expected headings in {HEADINGS.name}", file=sys.stderr)
+        return 2
     print("targets:")
-    return 0 if print_totals(rows) else 2
+    return 0 if print_totals(rows) else 1  # a missed target; 2 stays the usage error
 
 
 if __name__ == "__main__":

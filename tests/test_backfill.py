@@ -50,12 +50,14 @@ def test_a_range_runs_oldest_first_skips_finished_days_and_exits_with_the_worst(
     first = world.run("--from", DAYS[0], "--to", DAYS[3])
     assert first.exit_code == 3, first.stderr  # one paper needs review on DAYS[2]
     lines = first.stdout.splitlines()
-    assert len(lines) == 5 and lines[1] == f"{DAYS[1]}: Hugging Face lists no papers"
+    assert len(lines) == 6 and lines[1] == f"{DAYS[1]}: Hugging Face lists no papers"
     assert lines[0].startswith(f"{DAYS[0]}: 2 ok, 0 need review, 0 failed, 0 pending; 2 LLM calls")
-    assert lines[2].startswith(f"{DAYS[2]}: 1 ok, 1 need review, 0 failed")
+    assert lines[2].startswith(f"{DAYS[2]}: 1 ok, 1 needs review, 0 failed")
     assert lines[3].startswith(f"{DAYS[3]}: 1 ok, 0 need review")
-    assert lines[4].startswith(f"total {DAYS[0]}..{DAYS[3]}: 4 days (0 skipped), 4 ok, 1 need")
+    assert lines[4].startswith(f"total {DAYS[0]}..{DAYS[3]}: 4 days (0 skipped), 4 ok, 1 needs")
     assert lines[4].endswith("exit 3")
+    # the reason is where the person looks, counted, not only in papers/<id>.json
+    assert lines[5].startswith("  why (papers): 1x ") and "Korean" in lines[5], lines[5]
     assert listed_dates(world) == list(DAYS)  # oldest first
     for day in (DAYS[0], DAYS[2], DAYS[3]):
         assert (world.data / day / "digest.md").exists()
@@ -85,8 +87,9 @@ def test_a_day_that_fails_does_not_stop_the_range(world: World) -> None:
     assert result.exit_code == 1  # fatal beats "needs attention"
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{DAYS[0]}: error: Hugging Face failed at ")
-    assert lines[2].startswith(f"{DAYS[2]}: 1 ok, 1 need review")
-    assert lines[-1].endswith("exit 1")
+    assert lines[2].startswith(f"{DAYS[2]}: 1 ok, 1 needs review")
+    assert lines[-3].endswith("exit 1")
+    assert lines[-1].startswith("  why (days): 1x Hugging Face failed at ")
 
 
 def test_range_usage_errors(world: World) -> None:

@@ -126,7 +126,7 @@ def test_killed_while_polling_the_rerun_resumes_the_same_batch(bw: World) -> Non
     fake(bw).polls_to_finish = 1
     code, out, err = batch_run(bw)
     assert code == 0, out + err
-    assert "resuming 1 batch shards" in out
+    assert "resuming 1 batch shard:" in out
     assert len(fake(bw).created()) == 1  # never a second batch
     assert (bw.data / D1 / "digest.md").exists() and (bw.data / D2 / "digest.md").exists()
 

@@ -141,6 +141,8 @@ def test_expired_and_failed_lines_are_asked_again(bw: World, tmp_path: Path) -> 
     imported = batch(bw, "import", "--in", str(results))
     assert imported.exit_code == 1  # D2 published no paper yet
     assert "4 results (2 failed or expired" in imported.stdout
+    why = [line for line in imported.stdout.splitlines() if line.startswith("  why (papers): ")]
+    assert len(why) == 1 and "batch_expired" in why[0] and "HTTP 500" in why[0], imported.stdout
     statuses = {}
     for day in (D1, D2):
         for paper in json.loads((bw.data / day / "run.json").read_text())["papers"]:

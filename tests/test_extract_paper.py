@@ -141,3 +141,24 @@ def test_path_source(tmp_path: object) -> None:
     path = pathlib.Path(str(tmp_path)) / "paper.pdf"
     path.write_bytes(pdfs.one_column())
     assert extract_pdf(path, budget_tokens=BIG).title == pdfs.TITLE
+
+
+def test_a_section_cut_to_fit_the_budget_is_marked_shortened() -> None:
+    """A kept section is either in the context whole or marked shortened, never silently cut."""
+    roomy = extract_pdf(pdfs.one_column(), budget_tokens=BIG)
+    assert roomy.shortened == []
+    for budget in (300, 400, 600, 900):
+        ex = extract_pdf(pdfs.one_column(), budget_tokens=budget)
+        assert set(ex.shortened) <= set(ex.kept)
+        for name in ex.kept:
+            start = roomy.context.index(f"## {name}\n")  # the section whole, from the roomy one
+            end = roomy.context.find("\n## ", start + 1)
+            block = roomy.context[start : end if end > 0 else None]
+            assert (block in ex.context) == (name not in ex.shortened), (budget, name)
+    tight = extract_pdf(pdfs.one_column(), budget_tokens=400)
+    assert tight.shortened  # the experiments section keeps only its sentences with results
+    from pipeline.extract.report import format_report
+
+    report = format_report(tight)
+    assert "shortened to fit" in report
+    assert any(line.endswith("shortened") for line in report.splitlines())

@@ -87,7 +87,7 @@ def test_report_shapes() -> None:
     ex = extract_pdf(pdfs.hidden_text_pdf("white", HIDDEN), budget_tokens=500)
     report = extraction_report(ex)
     assert set(report) == {"title", "sections", "context", "flags"}
-    assert set(report["context"]) == {"tokens", "kept", "dropped"}
+    assert set(report["context"]) == {"tokens", "kept", "shortened", "dropped"}
     assert report["context"]["tokens"] == ex.context_tokens
     assert report["sections"][0] == {
         "name": "Abstract",

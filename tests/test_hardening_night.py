@@ -80,7 +80,7 @@ def test_a_few_fallbacks_and_hidden_text_exit_3_without_the_headline(world: Worl
     assert not outcome.stdout.startswith("WARNING")
     fallbacks = "1 of 5 papers were summarized from the abstract only: PDF unreadable (1)"
     assert fallbacks in outcome.stdout
-    assert "1 papers have hidden text or instructions in their PDF: 2406.10008" in outcome.stdout
+    assert "1 paper has hidden text or instructions in their PDF: 2406.10008" in outcome.stdout
     counts = world.run_json()["counts"]
     assert counts["abstract_only"] == 1 and counts["hidden_text"] == 1 and counts["ok"] == 5
 

@@ -144,8 +144,8 @@ def test_a_night_that_publishes_nothing_exits_1_with_the_servers_reason(
     assert outcome.exit_code == 1
     assert llama.calls == 2  # refused once per paper, never retried
     last = outcome.stdout.strip().splitlines()[-1]
-    assert last.startswith("no paper was published: failed: LLM request failed: HTTP 500: ")
-    assert "Input should be 'text' or 'json_object'" in last and "(2 papers)" in last
+    assert last.startswith("no paper was published: 2x failed: LLM request failed: HTTP 500: ")
+    assert "Input should be 'text' or 'json_object'" in last
     assert "--structured-output json_object" in last
     report = world.run_json()
     assert report["exit_status"] == 1 and report["error"] == last

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html as html_lib
 import http.server
 import json
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -21,7 +23,7 @@ from pipeline.cli import app
 from pipeline.core.models import Digest, DigestEntry
 from pipeline.site.build import build_site, load_editions, write_site
 from pipeline.store import Store
-from tests.browser import save_screenshot
+from tests.browser import axe_violations, save_screenshot
 from tests.digests import entry
 from tests.world import World
 
@@ -113,8 +115,10 @@ def test_index_lists_days_newest_first_with_the_published_edition(store: Store) 
         "2024-06-11.html",
         "2024-06-12.html",
         "2024-06-13.html",
+        "favicon.svg",
         "feed.xml",
         "index.html",
+        "robots.txt",
         "style.css",
     ]  # the empty day has no page
     index = Page(files["index.html"].decode())
@@ -178,7 +182,7 @@ def test_self_contained_no_external_script_style_or_font(store: Store) -> None:
         assert "script" not in page.tags, name
         for tag, _, url in page.urls:
             if tag == "link":  # stylesheet and feed: files of the site itself
-                assert url in ("style.css", "feed.xml"), (name, url)
+                assert url in ("style.css", "feed.xml", "favicon.svg"), (name, url)
         assert "content=\"default-src 'none'" in data.decode()
     css = files["style.css"].decode()
     assert "@import" not in css and "url(" not in css and "@font-face" not in css
@@ -226,13 +230,13 @@ def test_write_site_skips_unchanged_files_and_cli_reports(store: Store, tmp_path
     args = ["site", "--out", str(out), "--data-dir", str(store.root)]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "3 days, 6 of 6 files written" in first.stdout
+    assert "3 days, 8 of 8 files written" in first.stdout
     assert (out / "2024-06-13.html").read_bytes() == site(store)["2024-06-13.html"]
     assert write_site(out, site(store)) == []
     save(store, D3, "published.json", [entry("2406.20002", "Only This One", 40)])
     second = runner.invoke(app, args)
     # the edited day, its neighbour (its pager is unchanged: no), the index and the feed
-    assert "3 days, 3 of 6 files written" in second.stdout, second.stdout
+    assert "3 days, 3 of 8 files written" in second.stdout, second.stdout
 
 
 def test_a_broken_published_file_is_one_clear_error_and_is_not_moved(
@@ -271,6 +275,8 @@ def test_day_page_in_chromium_on_a_phone(browser_page: Any, served: str) -> None
         re.compile(r"^(?!" + re.escape(served) + ").*"),
         lambda route: (outside.append(route.request.url), route.abort()),
     )
+    statuses: dict[str, int] = {}
+    page.on("response", lambda r: statuses.update({r.url.rsplit("/", 1)[1]: r.status}))
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -291,10 +297,14 @@ def test_day_page_in_chromium_on_a_phone(browser_page: Any, served: str) -> None
         "https://huggingface.co/blog/assets/thumb.png",
     }
     assert not [e for e in errors if "Content Security Policy" in e], errors
+    assert [n for n, status in statuses.items() if status >= 400] == []
+    assert axe_violations(page) == []  # every link has a name, the thumbnails' too
     save_screenshot(page, "site_day_phone", full_page=True)
     page.goto(f"{served}/index.html")
     assert page.inner_text("a.day >> nth=0") == "2024-06-13"
     save_screenshot(page, "site_index_phone", full_page=True)
+    page.goto(f"{served}/favicon.svg")  # what a browser asks for, whether it shows it or not
+    assert statuses["favicon.svg"] == 200
 
 
 def test_a_day_an_editor_published_in_the_review_app_is_the_one_readers_get(
@@ -320,3 +330,69 @@ def test_a_day_an_editor_published_in_the_review_app_is_the_one_readers_get(
     assert anchors == [f"p-{one}", f"p-{three}"]  # vote order, the excluded paper left out
     entries = feed_entries((out / "feed.xml").read_bytes())
     assert [e.findtext(f"{A}id", "").rsplit(":", 1)[1] for e in entries] == [one, three]
+
+
+def _feed_by_id(out: Path) -> dict[str, str]:
+    entries = feed_entries((out / "feed.xml").read_bytes())
+    return {e.findtext(f"{A}id", ""): e.findtext(f"{A}updated", "") for e in entries}
+
+
+def test_an_editors_correction_is_an_update_with_the_same_entry_id(
+    world: World, tmp_path: Path
+) -> None:
+    """Night build, then edit + approve + publish + build: same ids, the corrected paper's
+    ``updated`` moves forward and the others' stay as they were."""
+    from tests.review_world import DATE as DAY_TEXT
+    from tests.review_world import KOREAN_EDIT, PAPERS, night_world
+
+    night_world(world)
+    out = tmp_path / "site"
+    site_args = ["site", "--out", str(out), "--data-dir", str(world.data)]
+    assert CliRunner().invoke(app, site_args).exit_code == 0
+    night = _feed_by_id(out)
+    time.sleep(1.05)  # the feed's times are in whole seconds: the edit comes in a later one
+    one, two, three = PAPERS
+    text = tmp_path / "edit.txt"
+    text.write_text(KOREAN_EDIT, encoding="utf-8")
+    edit = ["edit", DAY_TEXT, one, "--section", "whats_new", "--text-file", str(text)]
+    for args in (edit, ("approve", DAY_TEXT, one), ("approve", DAY_TEXT, two),
+                 ("approve", DAY_TEXT, three), ("publish", DAY_TEXT)):  # fmt: skip
+        result = CliRunner().invoke(app, ["review", *args, "--data-dir", str(world.data)])
+        assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(app, site_args).exit_code == 0
+    published = _feed_by_id(out)
+    assert set(published) == set(night) and len(night) == 3  # ids stable across the builds
+    corrected = next(i for i in night if i.endswith(one))
+    assert published[corrected] > night[corrected]
+    assert {i: t for i, t in published.items() if i != corrected} == {
+        i: t for i, t in night.items() if i != corrected
+    }
+
+
+def test_feed_links_itself_and_the_site_when_the_site_url_is_given(store: Store) -> None:
+    root = ET.fromstring(site(store, site_url="https://digest.example/kr/")["feed.xml"])
+    links = {(e.get("rel"), e.get("href")) for e in root.findall(f"{A}link")}
+    assert links == {
+        ("self", "https://digest.example/kr/feed.xml"),
+        ("alternate", "https://digest.example/kr/index.html"),
+    }
+    bare = ET.fromstring(site(store)["feed.xml"])
+    assert bare.findall(f"{A}link") == []  # no guessed address without --site-url
+
+
+def test_every_page_has_its_own_description_and_thumbnail_links_have_a_name(store: Store) -> None:
+    files = site(store)
+    pages = {n: d.decode() for n, d in files.items() if n.endswith(".html")}
+    found = {}
+    for name, html in pages.items():
+        match = re.search(r'<meta name="description" content="([^"]+)">', html)
+        assert match, name
+        found[name] = html_lib.unescape(match[1])
+        assert len(found[name]) <= 160
+    assert len(set(found.values())) == len(found)  # one per page, not one for the site
+    assert "Editor Fixed Title" in found["2024-06-12.html"]
+    assert "4편" in found["2024-06-13.html"]
+    for link in re.findall(r"<a [^>]*>\s*<img [^>]*>", pages["2024-06-13.html"]):
+        assert re.search(r'alt="[^"]+"', link), link
+    assert files["robots.txt"] == b"User-agent: *\nAllow: /\n"
+    assert files["favicon.svg"].startswith(b"<svg")

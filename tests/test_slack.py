@@ -126,7 +126,7 @@ def test_rate_limits_are_retried_and_a_stopped_post_resumes_where_it_stopped(
     second = state(data)["posts"][1]
     assert list(second["replies"]) == ["2406.10001"]  # type: ignore[call-overload]
     code, out, err = post(data, fake_slack)
-    assert code == 0 and "posted 1 message (1 papers were already in the thread)" in out, err
+    assert code == 0 and "posted 1 message (1 paper was already in the thread)" in out, err
     threads = fake_slack.threads()
     assert [len(replies) for replies in threads.values()] == [2, 2]
     assert state(data)["posts"][1]["replies"].keys() == {"2406.10001", "2406.10002"}  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ import typer
 
 from ..core import cliopts as o
 from ..core.models import Model
+from ..core.wording import plural
 
 if TYPE_CHECKING:
     from ..core.config import Settings
@@ -88,11 +89,11 @@ def export(
             created_at=dt.datetime.now(dt.UTC),
         )  # fmt: skip
         Store(settings.data_dir).save_doc(None, "batch", "export", note)
+    done = f"; {plural(plan.ready, 'paper')} already summarised" if plan.ready else ""
     reused = " (the last export's)" if model is None and last is not None else ""
     typer.echo(
-        f"{plan.requests} requests over {len(plan.days)} days written to {out} "
-        f"(model {settings.model}{reused}, prompt {note.prompt}, {mode}); "
-        f"{plan.ready} papers need no request"
+        f"{plural(plan.requests, 'request')} over {plural(len(plan.days), 'day')} written to "
+        f"{out} (model {settings.model}{reused}, prompt {note.prompt}, {mode}){done}"
     )
 
 
@@ -124,8 +125,20 @@ def import_results(
     input_path: Annotated[
         Path, typer.Option("--in", exists=True, dir_okay=False, help="The results file (JSONL).")
     ],
-    model: o.Model = None,
-    prompt: o.Prompt = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="The model the results are recorded under [default: the last batch export's, "
+            "else DIGEST_MODEL]."
+        ),
+    ] = None,
+    prompt: Annotated[
+        str | None,
+        typer.Option(
+            help="The prompt the requests were made with [default: the last batch export's, "
+            "else the newest]."
+        ),
+    ] = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
 ) -> None:
@@ -152,8 +165,8 @@ def import_results(
         days = sorted({r.date for r in results})
         failed = sum(r.reply is None for r in results)
         typer.echo(
-            f"{input_path}: {len(results)} results ({failed} failed or expired, "
-            f"{len(problems)} unreadable lines) for {len(days)} days"
+            f"{input_path}: {plural(len(results), 'result')} ({failed} failed or expired, "
+            f"{plural(len(problems), 'unreadable line')}) for {plural(len(days), 'day')}"
         )
         result = asyncio.run(_ingest(settings, days, template, llm))
         typer.echo(total_line(result) if result.days else "nothing to ingest")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ..core.config import Settings
 from ..core.errors import ExitCode
 from ..core.progress import StageProgress
+from ..core.wording import plural
 from ..night.ranges import DayOutcome, RangeResult
 from ..stages.llm import OpenAILLM
 from ..stages.prompts import load_prompt
@@ -46,7 +47,8 @@ async def run_batch_range(
         for round_ in range(ROUNDS):
             shards = ledger.pending()
             if shards:
-                say(f"resuming {len(shards)} batch shards: " + ", ".join(s.id for s in shards))
+                resuming = plural(len(shards), "batch shard")
+                say(f"resuming {resuming}: " + ", ".join(s.id for s in shards))
             else:
                 planner = BatchLLM(settings.model)
                 with store.scratch(AREA) as spool:
@@ -58,7 +60,10 @@ async def run_batch_range(
                         break
                     shards = ledger.plan(settings.model, spool)
                 if shards:
-                    say(f"{plan.requests} requests in {len(shards)} batch shards")
+                    say(
+                        f"{plural(plan.requests, 'request')} in "
+                        f"{plural(len(shards), 'batch shard')}"
+                    )
             for shard in shards:
                 await runner.advance(shard)
             result = await _ingest(settings, ledger, shards, days, progress, today, on_day)

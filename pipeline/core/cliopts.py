@@ -38,6 +38,13 @@ DataDir = Annotated[
 Model = Annotated[
     str | None, typer.Option(help="LLM model [env DIGEST_MODEL; default gpt-4.1-mini].")
 ]
+TokenizerModel = Annotated[
+    str | None,
+    typer.Option(
+        help="Model whose tokenizer counts the token budget [env DIGEST_MODEL; default "
+        "gpt-4.1-mini]."
+    ),
+]
 Prompt = Annotated[
     str | None, typer.Option(help="Prompt, e.g. summarize or summarize@v1 [default: newest].")
 ]
@@ -49,8 +56,10 @@ Budget = Annotated[
 ]
 Faithfulness = Annotated[
     str | None,
-    typer.Option(help="review, flag or off: what a number or name not in the paper does "
-                 "[env DIGEST_FAITHFULNESS; default review]."),
+    typer.Option(
+        help="review, flag or off: what a number or name not in the paper does "
+        "[env DIGEST_FAITHFULNESS; default review]."
+    ),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")]
 

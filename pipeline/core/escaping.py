@@ -1,7 +1,10 @@
 """Making outside text safe to publish in Markdown, which passes raw HTML through. Pure functions.
 
-``<``, ``>`` and ``&`` become entities everywhere; in titles and names the characters that open
-links or emphasis are backslash-escaped too; URLs are published only when they are https.
+Only what would act is escaped, so the raw file reads as written ("Art & Sports", "90% > 85%"):
+``<`` where it could open a tag, comment or autolink, ``&`` where it would form an entity, and
+Markdown punctuation only where CommonMark could read it as syntax (an emphasis or code span
+needs two delimiters, a link needs ``](``). Titles keep their brackets escaped, as the digest's
+format always had them (the title is a link's text). URLs are published only when they are https.
 """
 
 from __future__ import annotations
@@ -10,20 +13,70 @@ import re
 from urllib.parse import quote, urlsplit
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()~!|#])")
-# Kept as they are in a URL: RFC 3986's reserved and unreserved characters, and "%" so an
-# already-encoded URL is not encoded twice; minus the quotes and parentheses that would end a
+# A tag, closing tag, comment, declaration, processing instruction or autolink starts so.
+_OPENS_HTML = re.compile(r"<(?=[A-Za-z/!?])")
+# Named, decimal and hexadecimal character references, as CommonMark recognises them.
+_ENTITY = re.compile(r"&(?=[A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# Runs of emphasis / strikethrough delimiters and of backticks.
+_DELIMITER_RUN = re.compile(r"\*+|_+|~+|`+")
+# The URL characters kept as they are: RFC 3986's reserved and unreserved characters, and "%" so
+# an already-encoded URL is not encoded twice; minus the quotes and parentheses that would end a
 # Markdown link or an HTML attribute.
 _URL_SAFE = "/:?#[]@$&+,;=%~-._!*"
 
 
 def escape_html(text: str) -> str:
+    """Every ``&``, ``<`` and ``>`` as an entity: for HTML attributes, not for Markdown."""
     return "".join(_HTML.get(char, char) for char in text)
 
 
 def escape_text(text: str) -> str:
-    """A title or a name as literal text: no HTML, no link, no emphasis."""
-    return escape_html(_MARKDOWN_SPECIAL.sub(r"\\\1", text))
+    """A title as the literal text of a Markdown link: no HTML, no link, no emphasis."""
+    return _escape_inline(text, brackets=True)
+
+
+def escape_inline(text: str) -> str:
+    """A line of names or a section as literal Markdown text, changed only where it would act."""
+    return _escape_inline(text, brackets=False)
+
+
+def _escape_inline(text: str, *, brackets: bool) -> str:
+    acting = _acting_delimiters(text)
+    out: list[str] = []
+    for i, char in enumerate(text):
+        following = text[i + 1] if i + 1 < len(text) else ""
+        if char == "\\" and (following in _ASCII_PUNCTUATION or not following):
+            out.append("\\\\")  # before punctuation (or the link's "]") it would escape it
+        elif char == "<" and _OPENS_HTML.match(text, i):
+            out.append("&lt;")
+        elif char == "&" and _ENTITY.match(text, i):
+            out.append("&amp;")
+        elif i in acting or (char in "[]" and (brackets or (char == "]" and following == "("))):
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _acting_delimiters(text: str) -> set[int]:
+    """Positions of ``*``, ``_``, ``~`` and backticks that could pair into emphasis or code.
+
+    A run surrounded by whitespace can neither open nor close, nor can ``_`` inside a word
+    (snake_case); anything else might, so it is escaped when another run of the same character
+    could be its partner. Erring towards a backslash only costs one character of noise.
+    """
+    runs: dict[str, list[range]] = {}
+    for match in _DELIMITER_RUN.finditer(text):
+        before = text[match.start() - 1] if match.start() else " "
+        after = text[match.end()] if match.end() < len(text) else " "
+        kind = match.group(0)[0]
+        if kind != "`" and before.isspace() and after.isspace():
+            continue
+        if kind == "_" and before.isalnum() and after.isalnum():
+            continue
+        runs.setdefault(kind, []).append(range(match.start(), match.end()))
+    return {i for found in runs.values() if len(found) > 1 for run in found for i in run}
 
 
 def safe_url(url: str | None) -> str | None:

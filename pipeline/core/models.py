@@ -123,6 +123,8 @@ class Extraction(Model):
     """Every section's text, title first: the source the faithfulness check looks things up in
     (a number the LLM never saw in the budgeted context may still be the paper's)."""
     kept: list[str] = Field(default_factory=list)
+    shortened: list[str] = Field(default_factory=list)
+    """Kept sections of which only part fit the budget (a subset of ``kept``)."""
     dropped: list[str] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     usable: bool = True
@@ -261,6 +263,9 @@ class DigestEntry(Model):
     authors: list[str]
     summary: Summary
     provenance: Provenance | None = None
+    revised_at: dt.datetime | None = None
+    """When an editor's text replaced the model's (an edit, a restore, an accepted regeneration);
+    None for the model's own text. The feed's ``updated`` then moves forward, never back."""
 
 
 class Digest(Model):

@@ -47,6 +47,8 @@ class Context:
     tokens: int
     kept: list[str]
     dropped: list[str]
+    shortened: list[str]
+    """Kept sections whose whole text did not fit: only their best-ranked sentences are in."""
 
 
 def build_context(paper: Paper, budget: int, model: str) -> Context:
@@ -67,7 +69,9 @@ def build_context(paper: Paper, budget: int, model: str) -> Context:
         text = _cut(text, budget, model)
         tokens = count_tokens(text, model)
     dropped = [s.name for s in paper.sections if s.name not in kept]
-    return Context(text, tokens, kept, dropped)
+    whole = {s.name: f"## {s.name}\n{_select(pieces[id(s)], 10**12)[0]}" for s in (*fixed, *body)}
+    shortened = [name for name in kept if whole[name] not in text]
+    return Context(text, tokens, kept, dropped, shortened)
 
 
 def _render(

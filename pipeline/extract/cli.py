@@ -17,7 +17,7 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     text: Annotated[bool, typer.Option("--text", help="Print the LLM context itself.")] = False,
     budget: o.Budget = None,
-    model: o.Model = None,
+    model: o.TokenizerModel = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Show what extraction makes of a PDF: sections, kept/dropped context, flags."""

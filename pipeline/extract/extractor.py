@@ -60,6 +60,7 @@ def extract_pdf(
         context_tokens=context.tokens,
         full_text=_full_text(paper),
         kept=context.kept,
+        shortened=context.shortened,
         dropped=context.dropped,
         flags=_unique([*flags, *injections]),
     )

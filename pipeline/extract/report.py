@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.core.models import Extraction
+from pipeline.core.wording import plural
 
 
 def extraction_report(extraction: Extraction) -> dict[str, Any]:
@@ -14,6 +15,7 @@ def extraction_report(extraction: Extraction) -> dict[str, Any]:
         "context": {
             "tokens": extraction.context_tokens,
             "kept": list(extraction.kept),
+            "shortened": list(extraction.shortened),
             "dropped": list(extraction.dropped),
         },
         "flags": [f.model_dump() for f in extraction.flags],
@@ -31,12 +33,16 @@ def format_report(extraction: Extraction) -> str:
     ]
     kept = set(extraction.kept)
     for s in extraction.sections:
-        mark = "kept" if s.name in kept else "dropped"
+        cut = s.name in extraction.shortened
+        mark = "shortened" if cut else "kept" if s.name in kept else "dropped"
         lines.append(f"{s.name[:width]:<{width}}  {s.chars:>7}  {s.tokens:>7}  {mark}")
     if not extraction.sections:
         lines.append("(no sections found)")
-    lines += ["", f"context: {extraction.context_tokens} tokens"]
+    shortened = len(extraction.shortened)
+    note = f" ({plural(shortened, 'section')} shortened to fit)" if shortened else ""
+    lines += ["", f"context: {extraction.context_tokens} tokens{note}"]
     lines.append(f"kept: {', '.join(extraction.kept) or '-'}")
+    lines.append(f"shortened: {', '.join(extraction.shortened) or '-'}")
     lines.append(f"dropped: {', '.join(extraction.dropped) or '-'}")
     lines.append("flags:" if extraction.flags else "flags: none")
     for flag in extraction.flags:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from ..core import cliopts as o
 from ..core.errors import DigestError, ExitCode, UsageError
 from ..core.models import Flag, Summary
+from ..core.wording import clip
 
 if TYPE_CHECKING:
     from ..core.config import Settings
@@ -50,7 +51,7 @@ def check(
     date: o.Date = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
     data_dir: o.DataDir = None,
-    model: o.Model = None,
+    model: o.TokenizerModel = None,
     budget: o.Budget = None,
     verbose: o.Verbose = False,
 ) -> None:
@@ -180,7 +181,7 @@ def _check_date(date: dt.date, settings: Settings, as_json: bool) -> int:
         if as_json:
             typer.echo(_json_line({"id": ident, "flags": [flag_json(f) for f in flags]}))
         else:
-            _print_flags(f"{ident} ({record.status}) {record.paper.title[:60]}", flags)
+            _print_flags(f"{ident} ({record.status}) {clip(record.paper.title, 60)}", flags)
     return ExitCode.OK
 
 

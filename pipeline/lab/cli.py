@@ -17,6 +17,7 @@ import typer
 
 from ..core import cliopts as o
 from ..core.errors import ExitCode, UsageError
+from ..core.wording import clip, plural
 
 if TYPE_CHECKING:
     from ..core.config import Settings
@@ -61,7 +62,7 @@ def evalset_create(
     ] = None,
     data_dir: o.DataDir = None,
     budget: o.Budget = None,
-    model: o.Model = None,
+    model: o.TokenizerModel = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Freeze the papers of one or more days: listing data, the text the model sees, abstract."""
@@ -98,7 +99,7 @@ def evalset_list(
     for m in sets:
         dates = ", ".join(d.isoformat() for d in m.dates)
         typer.echo(
-            f"{m.name}  {len(m.papers)} papers  {dates}  budget {m.token_budget}  "
+            f"{m.name}  {plural(len(m.papers), 'paper')}  {dates}  budget {m.token_budget}  "
             f"extractor {m.extractor_version}  {m.set_hash[:12]}  made {m.created_at:%Y-%m-%d}"
         )
 
@@ -123,7 +124,7 @@ def evalset_show(
 
 def _set_lines(m: EvalSetManifest) -> list[str]:
     lines = [
-        f"eval set {m.name}: {len(m.papers)} papers from {', '.join(map(str, m.dates))}",
+        f"eval set {m.name}: {plural(len(m.papers), 'paper')} from {', '.join(map(str, m.dates))}",
         f"  set hash {m.set_hash}",
         f"  budget {m.token_budget} tokens ({m.tokenizer}), extractor {m.extractor_version}, "
         f"made {m.created_at:%Y-%m-%d %H:%M} UTC",
@@ -132,7 +133,7 @@ def _set_lines(m: EvalSetManifest) -> list[str]:
         flags = f"  [{', '.join(e.input_flags)}]" if e.input_flags else ""
         lines.append(
             f"  {e.arxiv_id}  {e.date}  {e.input_source} {e.input_tokens} tokens  "
-            f"{e.title[:60]}{flags}"
+            f"{clip(e.title, 60)}{flags}"
         )
     return lines
 
@@ -160,7 +161,11 @@ def eval_command(
         str | None, typer.Option(help="A model to judge each candidate against the baseline.")
     ] = None,
     judge_prompt: Annotated[
-        str, typer.Option(help="The judge's prompt, e.g. judge@v1 [default: newest].")
+        str,
+        typer.Option(
+            help="The judge's prompt, e.g. judge@v1 [default: judge, its newest version].",
+            show_default=False,
+        ),
     ] = "judge",
     offline: Annotated[
         bool, typer.Option("--offline", help="Only cached replies; never call the LLM.")
@@ -258,9 +263,9 @@ def _report_lines(report: EvalReport) -> list[str]:
     calls = sum(v.llm_calls for v in report.versions.values())
     cost = sum(v.cost_usd for v in report.versions.values())
     lines = [
-        f"eval {report.evalset}: {report.papers} papers x {len(report.versions)} versions; "
-        f"{calls} LLM calls this run; the summaries cost ${cost:.4f} in all (cached ones at "
-        "the price of their first call)"
+        f"eval {report.evalset}: {plural(report.papers, 'paper')} x "
+        f"{plural(len(report.versions), 'version')}; {plural(calls, 'LLM call')} this run; "
+        f"the summaries cost ${cost:.4f} in all (cached ones at the price of their first call)"
     ]
     for label, v in report.versions.items():
         role = " (baseline)" if label == report.baseline else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..core.models import PaperRecord, SkippedEntry
+from ..core.wording import plural
 
 FALLBACK = "abstract_fallback"
 HIDDEN = frozenset({"hidden_text", "prompt_injection"})
@@ -65,7 +66,8 @@ def hidden_line(records: list[PaperRecord]) -> str | None:
     if not found:
         return None
     ids = ", ".join(r.paper.arxiv_id for r in found[:10])
-    return f"{len(found)} papers have hidden text or instructions in their PDF: {ids}"
+    which = plural(len(found), "paper has", "papers have")
+    return f"{which} hidden text or instructions in their PDF: {ids}"
 
 
 def skipped_lines(skipped: list[SkippedEntry]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.models import PaperRecord, RunReport, Status
+from ..core.wording import clip
 from ..stages.publish import Published
 from .attention import fallback_line, hidden_line, most_fell_back_line, skipped_lines
 from .run import DryRunPaper, RunResult
@@ -42,7 +43,7 @@ def dry_run_lines(planned: list[DryRunPaper], show_prompts: bool, total: float |
         cost_text = f"${p.estimate_usd:.4f}" if p.estimate_usd is not None else "unknown price"
         lines.append(
             f"{p.paper.arxiv_id}  text {p.inp.tokens} tokens ({p.inp.source})  prompt "
-            f"{p.prompt_tokens} tokens  est. {cost_text}  flags {flags}  {p.paper.title[:60]}"
+            f"{p.prompt_tokens} tokens  est. {cost_text}  flags {flags}  {clip(p.paper.title, 60)}"
         )
         if show_prompts:
             lines.append(p.rendered)
@@ -60,7 +61,7 @@ def final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
     ]
     for r in records:
         if r.status is not Status.OK:
-            lines.append(f"  {r.status}: {r.paper.arxiv_id} {r.paper.title[:50]} - {r.reason}")
+            lines.append(f"  {r.status}: {r.paper.arxiv_id} {clip(r.paper.title, 50)} - {r.reason}")
     for r in records:
         if r.flags:  # published, but an editor should look: hidden text, abstract only, ...
             found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in r.flags[:3])

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from ..core.config import Settings
 from ..core.errors import DigestError, ExitCode, LLMConfigError, UsageError
-from ..core.models import Model, RunReport, Usage
+from ..core.models import Model, RunReport, Status, Usage
+from ..core.wording import plural, top_reasons
 from ..stages.prompts import PromptTemplate, prompt_tag
 from ..store import Store
 from .run import RunResult
@@ -91,11 +92,13 @@ def day_line(result: RunResult) -> str:
     if result.nothing_listed or result.report is None:
         return f"{result.date}: Hugging Face lists no papers"
     r = result.report
-    c = r.counts
+    return f"{r.date}: {_counts(r.counts)}; {plural(r.llm_calls, 'LLM call')}, ${r.cost_usd:.4f}"
+
+
+def _counts(counts: dict[str, int]) -> str:
     return (
-        f"{r.date}: {c.get('ok', 0)} ok, {c.get('needs_review', 0)} need review, "
-        f"{c.get('failed', 0)} failed, {c.get('pending', 0)} pending; {r.llm_calls} LLM calls, "
-        f"${r.cost_usd:.4f}"
+        f"{counts.get('ok', 0)} ok, {plural(counts.get('needs_review', 0), 'needs', 'need')} "
+        f"review, {counts.get('failed', 0)} failed, {counts.get('pending', 0)} pending"
     )
 
 
@@ -145,11 +148,24 @@ def total_line(result: RangeResult) -> str:
     usage = sum((r.usage for r in reports), Usage())
     skipped = sum(d.skipped for d in result.days)
     first, last = result.days[0].date, result.days[-1].date
-    return (
-        f"total {first}..{last}: {len(result.days)} days ({skipped} skipped), "
-        f"{counts.get('ok', 0)} ok, {counts.get('needs_review', 0)} need review, "
-        f"{counts.get('failed', 0)} failed, {counts.get('pending', 0)} pending; "
-        f"{sum(r.llm_calls for r in reports)} LLM calls, {usage.prompt_tokens}+"
-        f"{usage.completion_tokens} tokens, ${sum(r.cost_usd for r in reports):.4f}; "
-        f"exit {result.exit_code}"
+    line = (
+        f"total {first}..{last}: {plural(len(result.days), 'day')} ({skipped} skipped), "
+        f"{_counts(counts)}; {plural(sum(r.llm_calls for r in reports), 'LLM call')}, "
+        f"{usage.prompt_tokens}+{usage.completion_tokens} tokens, "
+        f"${sum(r.cost_usd for r in reports):.4f}; exit {result.exit_code}"
     )
+    # The reasons are in each paper's record; the person reading this line should not have to
+    # open them to learn that every failure was the same wrong model name.
+    why = top_reasons(
+        p.reason or p.status.value
+        for r in reports
+        for p in r.papers
+        if p.status in (Status.FAILED, Status.NEEDS_REVIEW)
+    )
+    errors = top_reasons(
+        d.line.split(": error: ", 1)[1] for d in result.days if ": error: " in d.line
+    )
+    for label, reasons in (("papers", why), ("days", errors)):
+        if reasons:
+            line += f"\n  why ({label}): {reasons}"
+    return line

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from collections import Counter
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from ..core.models import (
 from ..core.pricing import Price, cost, model_price, scaled
 from ..core.progress import StageProgress
 from ..core.tokens import count_tokens
+from ..core.wording import top_reasons
 from ..faithfulness.policy import Policy, apply_policy, content_check
 from ..faithfulness.sources import input_source
 from ..review.editorial import record_night
@@ -227,14 +227,10 @@ async def _summarize(
     _timed(record.timings, "summarize", started)
 
 
-def nothing_published(records: list[PaperRecord], top: int = 3) -> str:
-    """The line of a night that published no paper: its most common reasons, with counts."""
-    reasons = Counter(f"{r.status}: {r.reason or 'no reason given'}" for r in records)
-    listed = "; ".join(
-        f"{reason[:240]} ({count} paper{'s' if count > 1 else ''})"
-        for reason, count in reasons.most_common(top)
-    )
-    return f"no paper was published: {listed}"
+def nothing_published(records: list[PaperRecord]) -> str:
+    """The line of a night that published no paper: its most common reasons, counted."""
+    why = top_reasons(f"{r.status}: {r.reason or 'no reason given'}" for r in records)
+    return f"no paper was published: {why}"
 
 
 def _report_for(record: PaperRecord) -> PaperReport:

@@ -18,6 +18,7 @@ import typer
 
 from ..core import cliopts as o
 from ..core.errors import ReviewRefused, UsageError
+from ..core.wording import plural
 
 if TYPE_CHECKING:
     from .editorial import Editorial
@@ -33,6 +34,8 @@ Editor = Annotated[
     str | None, typer.Option("--editor", help="Your name in the history [default: OS user].")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Day = Annotated[str, typer.Argument(help="The day (YYYY-MM-DD).", show_default=False)]
+ArxivId = Annotated[str, typer.Argument(help="The paper's arXiv id, e.g. 2406.12345.")]
 
 
 @review_app.callback()
@@ -96,7 +99,7 @@ def paper_detail(p: PaperState) -> dict[str, Any]:
 @review_app.command("list")
 def list_(
     ctx: typer.Context,
-    date: str,
+    date: Day,
     as_json: AsJson = False,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
@@ -121,8 +124,8 @@ def list_(
 @review_app.command()
 def show(
     ctx: typer.Context,
-    date: str,
-    arxiv_id: str,
+    date: Day,
+    arxiv_id: ArxivId,
     as_json: AsJson = False,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
@@ -152,8 +155,8 @@ def show(
 @review_app.command()
 def edit(
     ctx: typer.Context,
-    date: str,
-    arxiv_id: str,
+    date: Day,
+    arxiv_id: ArxivId,
     section: Annotated[
         str, typer.Option(help="whats_new, technical_details or performance_highlights.")
     ],
@@ -184,8 +187,8 @@ def _read_text(path: Path) -> str:
 @review_app.command()
 def approve(
     ctx: typer.Context,
-    date: str,
-    arxiv_id: str,
+    date: Day,
+    arxiv_id: ArxivId,
     editor: Editor = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
@@ -199,8 +202,8 @@ def approve(
 @review_app.command()
 def exclude(
     ctx: typer.Context,
-    date: str,
-    arxiv_id: str,
+    date: Day,
+    arxiv_id: ArxivId,
     reason: Annotated[str, typer.Option(help="Why it is left out.")] = "",
     editor: Editor = None,
     data_dir: o.DataDir = None,
@@ -215,7 +218,7 @@ def exclude(
 @review_app.command()
 def publish(
     ctx: typer.Context,
-    date: str,
+    date: Day,
     editor: Editor = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
@@ -226,13 +229,14 @@ def publish(
     with _day(ctx, data_dir, verbose, date) as (editorial, day):
         pub = publish_day(editorial, day, _editor(editor))
     verb = "unchanged, still" if pub.unchanged else "published"
-    typer.echo(f"{pub.date}: {verb} version {pub.version} ({pub.papers} papers): {pub.path}")
+    papers = plural(pub.papers, "paper")
+    typer.echo(f"{pub.date}: {verb} version {pub.version} ({papers}): {pub.path}")
 
 
 @review_app.command()
 def serve(
     ctx: typer.Context,
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
     host: Annotated[
         str, typer.Option(help="Bind address; not loopback needs a token.")
     ] = "127.0.0.1",
@@ -251,8 +255,10 @@ def serve(
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
 ) -> None:
-    """The review web app (default http://127.0.0.1:8765/); --model/--prompt are the
-    defaults offered for regeneration."""
+    """Open the review web app in a browser.
+
+    It serves http://127.0.0.1:8765/ by default; --model/--prompt are the defaults offered for
+    regeneration."""
     from .serve import serve as run_server
 
     with o.reported(ctx, verbose):

@@ -11,10 +11,11 @@ import sqlite3
 
 from ..core.errors import ReviewRefused
 from ..core.models import Digest, PaperRecord, Status
+from ..core.wording import clip, plural
 from ..stages.render import build_digest, render_markdown
 from .db import transaction
 from .editorial import Editorial
-from .models import PaperState, Publication, State
+from .models import Origin, PaperState, Publication, State
 
 
 class PublishedDigest(Digest):
@@ -30,8 +31,11 @@ def undecided(papers: list[PaperState]) -> list[PaperState]:
 
 
 def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
-    """The approved papers' current text through the nightly renderer, in vote order."""
-    records = []
+    """The approved papers' current text through the nightly renderer, in vote order.
+
+    A text that is not the night's carries its revision's time, so readers' feeds see the
+    correction as an update."""
+    records, revised = [], {}
     for paper in papers:
         revision = paper.current_revision
         if paper.state is State.APPROVED and revision is not None:
@@ -43,7 +47,12 @@ def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
                     provenance=revision.provenance,
                 )
             )
-    return build_digest(date, records)
+            if revision.origin is not Origin.NIGHT:
+                revised[paper.arxiv_id] = revision.created_at
+    digest = build_digest(date, records)
+    for entry in digest.papers:
+        entry.revised_at = revised.get(entry.arxiv_id)
+    return digest
 
 
 def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
@@ -62,8 +71,9 @@ def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication
         raise ReviewRefused(f"{date} has no papers to publish")
     waiting = undecided(papers)
     if waiting:
-        listed = [f"{p.arxiv_id} ({p.state}) {p.paper.title[:60]}" for p in waiting]
-        raise ReviewRefused(f"{date}: {len(waiting)} papers are not approved or excluded", listed)
+        listed = [f"{p.arxiv_id} ({p.state}) {clip(p.paper.title, 60)}" for p in waiting]
+        left = plural(len(waiting), "paper is", "papers are")
+        raise ReviewRefused(f"{date}: {left} not approved or excluded", listed)
     digest = approved_digest(date, papers)
     markdown = render_markdown(digest)
     conn = editorial.conn

@@ -9,7 +9,7 @@ from ..core.errors import StoreError
 from ..store import Store, atomic_write
 from .feed import render_feed
 from .model import Edition, day_page
-from .pages import newest_first, render_day, render_index, stylesheet
+from .pages import ROBOTS, favicon, newest_first, render_day, render_index, stylesheet
 
 
 def load_edition(store: Store, date: dt.date) -> Edition | None:
@@ -36,6 +36,8 @@ def build_site(
     files = {
         "index.html": render_index(ordered, media_base).encode(),
         "style.css": stylesheet().encode(),
+        "favicon.svg": favicon(),
+        "robots.txt": ROBOTS.encode(),
         "feed.xml": render_feed(ordered, days=feed_days, site_url=site_url, media_base=media_base),
     }
     for i, edition in enumerate(ordered):

@@ -23,12 +23,21 @@ def site(
     verbose: o.Verbose = False,
 ) -> None:
     """Write the static site: an index of days, a page per day, an Atom feed (feed.xml)."""
+    from ..core.errors import StoreError
+    from ..core.wording import plural
     from ..store import Store
     from .build import build_site, load_editions, write_site
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
         editions = load_editions(Store(settings.data_dir))
+        if not editions:
+            # A cron job pointed at the wrong folder must not publish an empty index.
+            raise StoreError(
+                f"no day with a digest in {settings.data_dir}: nothing to publish "
+                "(point --data-dir or DIGEST_DATA_DIR at the nightly job's data dir)",
+                settings.data_dir,
+            )
         files = build_site(
             editions,
             site_url=site_url or settings.site_url,
@@ -36,7 +45,8 @@ def site(
             feed_days=feed_days,
         )
         written = write_site(out, files)
-    typer.echo(f"site: {len(editions)} days, {len(written)} of {len(files)} files written to {out}")
+    days = plural(len(editions), "day")
+    typer.echo(f"site: {days}, {len(written)} of {plural(len(files), 'file')} written to {out}")
 
 
 def register(app: typer.Typer) -> None:

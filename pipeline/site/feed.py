@@ -34,9 +34,10 @@ def entry_id(date: dt.date, arxiv_id: str) -> str:
 
 
 def entry_updated(date: dt.date, entry: DigestEntry) -> dt.datetime:
-    """When the summary was made (never before the day itself): stable across rebuilds."""
+    """When the text was made or last revised by an editor (never before the day itself):
+    stable across rebuilds, and a correction moves it forward."""
     made = entry.provenance.created_at if entry.provenance else None
-    return max(midnight(date), made) if made else midnight(date)
+    return max(t for t in (midnight(date), made, entry.revised_at) if t is not None)
 
 
 def _entry(

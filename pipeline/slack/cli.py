@@ -10,13 +10,16 @@ import typer
 
 from ..core import cliopts as o
 from ..core.config import Settings
+from ..core.wording import plural
 
 
 def slack_line(date: dt.date, posted: int, already: int) -> str:
     if posted == 0:
-        return f"slack: {date} was already posted ({already} papers); --repost posts it anew"
-    noun = "message" if posted == 1 else "messages"
-    return f"slack: {date} posted {posted} {noun} ({already} papers were already in the thread)"
+        return (
+            f"slack: {date} was already posted ({plural(already, 'paper')}); --repost posts it anew"
+        )
+    there = plural(already, "paper was", "papers were")
+    return f"slack: {date} posted {plural(posted, 'message')} ({there} already in the thread)"
 
 
 def slack(

@@ -1,14 +1,15 @@
 """Stage 5: the digest, as the published Markdown newsletter and as JSON. Pure functions.
 
 Everything from the outside world is escaped on its way in (see ``escaping``): titles and author
-names come from whoever submitted the paper, URLs from the listing, sections from a model.
+names come from whoever submitted the paper, URLs from the listing, sections from a model. Only
+what would act is escaped, so the raw file reads as the model and the authors wrote it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ..core.escaping import escape_html, escape_text, safe_url
+from ..core.escaping import escape_html, escape_inline, escape_text, safe_url
 from ..core.models import SECTION_TITLES, Digest, DigestEntry, PaperRecord, Status
 
 SECTIONS = tuple(SECTION_TITLES.items())
@@ -33,9 +34,10 @@ def render_entry(entry: DigestEntry) -> str:
     if thumbnail:
         parts.append(_media(thumbnail))
     parts.append(f"Vote: {entry.upvotes}\n\n")
-    parts.append(f"Authors: {', '.join(escape_text(a) for a in entry.authors)}\n\n")
+    # One line, escaped as a whole: emphasis could pair across two names.
+    parts.append(f"Authors: {escape_inline(', '.join(entry.authors))}\n\n")
     for field, label in SECTIONS:
-        parts.append(f"- **{label}**: {escape_html(getattr(entry.summary, field))}\n")
+        parts.append(f"- **{label}**: {escape_inline(getattr(entry.summary, field))}\n")
     parts.append("\n")
     return "".join(parts)
 
