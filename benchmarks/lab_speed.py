@@ -39,14 +39,15 @@ from tests.fakes.hf import FakeHF, hf_entry  # noqa: E402
 from tests.fakes.llm import FakeLLM  # noqa: E402
 
 DAY = dt.date(2024, 6, 13)
-REQUEST = EvalRequest(evalset="bench", prompts=["summarize@v1", "summarize@v2"], models=["m"])
+REQUEST = EvalRequest(evalset="bench", prompts=["summarize@v1", "summarize@v3"], models=["m"])
 
 
 def _prompts(into: Path) -> Path:
-    """A copy of prompts/ with a v2 that differs from v1 only by a comment line."""
+    """A copy of prompts/ with a new, unlocked v3 that differs from v1 only by a comment line
+    (a locked version is never overwritten: it would be refused)."""
     shutil.copytree(ROOT / "prompts", into)
     v1 = (into / "summarize" / "v1.yaml").read_text(encoding="utf-8")
-    (into / "summarize" / "v2.yaml").write_text("# benchmark copy\n" + v1, encoding="utf-8")
+    (into / "summarize" / "v3.yaml").write_text("# benchmark copy\n" + v1, encoding="utf-8")
     return into
 
 

@@ -15,6 +15,7 @@ import pytest
 from pipeline.core.errors import ContextTooLong, RequestRejected, SummaryError
 from pipeline.core.models import Status
 from pipeline.lab.judge import Judge
+from pipeline.stages.checked import form_problems
 from pipeline.stages.llm import LLMReply
 from pipeline.stages.prompts import PromptTemplate, load_prompt
 from pipeline.stages.summarize import REASK_TOO_LONG, summarize_paper
@@ -201,3 +202,9 @@ async def test_a_judge_call_that_overflows_is_no_preference(tmp_path: Path) -> N
     judge = Judge(_OverflowingJudge(), load_prompt(ROOT / "prompts", "judge@v1"), Store(tmp_path))
     said = await judge.ask([{"role": "user", "content": "Which summary is better?"}])
     assert said.preferred == "tie" and "maximum context length" in said.reason
+
+
+def test_a_reask_that_did_not_fit_is_its_own_form_problem() -> None:
+    reason = f"the reply is not written in Korean (hangul 3%); {REASK_TOO_LONG}"
+    first = "the reply is not written in Korean (hangul 3%)"
+    assert form_problems(reason) == [first, REASK_TOO_LONG]

@@ -51,6 +51,10 @@ def _version(prompts: Path, name: str, marker: str) -> None:
 def lab(world: World, tmp_path: Path) -> World:
     prompts = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts", prompts)
+    # The test's own v2 replaces the project's, so it is not the locked one: unlock it.
+    lock = prompts / "versions.lock"
+    kept = [line for line in lock.read_text().splitlines() if "summarize/v2" not in line]
+    lock.write_text("\n".join(kept) + "\n")
     _version(prompts, "v2.yaml", "VARIANT-WORSE")
     _version(prompts, "v3.yaml", "VARIANT-SAME")
     world.env["DIGEST_PROMPTS_DIR"] = str(prompts)
@@ -76,7 +80,12 @@ def _eval(world: World, *args: str) -> tuple[int, dict[str, Any], str]:
 def test_worse_is_worse_equivalent_is_not_and_a_repeat_calls_nothing(lab: World) -> None:
     _create(lab)
     code, report, err = _eval(
-        lab, "--prompts", "summarize@v1,summarize@v2,summarize@v3", "--fail-if-worse"
+        lab,
+        "--prompts",
+        "summarize@v1,summarize@v2,summarize@v3",
+        "--fail-if-worse",
+        "--faithfulness",
+        "flag",
     )
     assert code == 3
     assert "--fail-if-worse: summarize@v2 is worse than summarize@v1" in err
@@ -86,9 +95,10 @@ def test_worse_is_worse_equivalent_is_not_and_a_repeat_calls_nothing(lab: World)
     assert (v2["passed"], v2["needs_review"]) == (PAPERS - WORSE_ON, WORSE_ON)
     assert v2["flag_codes"]["form"] == 3 * WORSE_ON  # "not in Korean", section by section
     assert v2["metrics"]["reasks_mean"] > 1
-    # The real faithfulness check (pipeline/faithfulness/lab_checks.py) ran: the fake model
-    # invents numbers the generated paper does not have.
+    # The night's faithfulness policy ran (flag: published with flags): the fake model invents
+    # numbers the generated paper does not have.
     assert v1["metrics"]["faithfulness_flags"] > 0
+    assert report["manifest"]["params"]["faithfulness"] == "flag"
     assert v1["prompt_tokens"] > 0 and v1["cost_usd"] > 0 and v1["latency_p50_s"] >= 0
     worse, same = report["comparisons"]
     assert (worse["candidate"], worse["verdict"]) == ("summarize@v2", "worse")
@@ -102,7 +112,9 @@ def test_worse_is_worse_equivalent_is_not_and_a_repeat_calls_nothing(lab: World)
     assert report_path.parent.parent == lab.data / "evals" / "june"
 
     calls = lab.llm.calls
-    code, again, err = _eval(lab, "--prompts", "summarize@v1,summarize@v2,summarize@v3")
+    code, again, err = _eval(
+        lab, "--prompts", "summarize@v1,summarize@v2,summarize@v3", "--faithfulness", "flag"
+    )
     assert lab.llm.calls == calls, "a repeated eval must be served from the cache"
     assert code == 0  # no --fail-if-worse: a worse verdict is reported, not an exit status
     assert all(v["llm_calls"] == 0 for v in again["versions"].values())
@@ -254,8 +266,8 @@ def test_models_are_compared_too(lab: World) -> None:
 
 @pytest.fixture
 def faithfulness_check() -> Iterator[None]:
-    """A stand-in for the faithfulness check: flags every "%" number it cannot find in the
-    frozen paper's text, the way a check registered from another module would."""
+    """A check registered from another module: flags every "%" number it cannot find in the
+    frozen paper's text."""
 
     def numbers_in_paper(summary: Summary, frozen: FrozenPaper) -> list[Flag]:
         source = frozen.extraction.context if frozen.extraction else frozen.input.text
@@ -265,7 +277,7 @@ def faithfulness_check() -> Iterator[None]:
             if n not in source
         ]
 
-    discover(pipeline)  # the real check is loaded first, so that this one replaces it
+    discover(pipeline)  # the features' own checks are loaded first, as an eval does
     before = dict(CHECKS)
     register_check("faithfulness")(numbers_in_paper)
     yield
@@ -282,8 +294,9 @@ def test_a_registered_check_flags_outcomes_and_is_counted(
     assert v1["metrics"]["faithfulness_flags"] > 0
     assert v1["flag_codes"]["faithfulness_number"] == v1["metrics"]["faithfulness_flags"]
     assert v1["flagged"] == v3["flagged"] > 0 and v1["passed"] == PAPERS
-    flagged = [o for o in report["outcomes"] if o["flags"]]
-    assert all(f["code"] == "faithfulness_number" for o in flagged for f in o["flags"])
+    # Besides the style flags every output gets measured by, only the registered check's.
+    codes = {f["code"] for o in report["outcomes"] for f in o["flags"]}
+    assert {c for c in codes if not c.startswith("style_")} == {"faithfulness_number"}
     assert report["comparisons"][0]["ties"] == PAPERS  # the same text earns the same flags
 
 
@@ -320,3 +333,44 @@ def test_another_budget_is_another_set(lab: World) -> None:
     assert "budget 12000" in sets["june"] and "budget 3000" in sets["june-3k"]
     hashes = {name: line.split()[-3] for name, line in sets.items()}
     assert hashes["june"] != hashes["june-3k"]
+
+
+def test_every_model_and_the_judge_are_checked_before_any_call(lab: World) -> None:
+    _create(lab)
+    for args, flag in (
+        (("--model", "gpt-4.1-mini,gpt-4o-minii"), "--model gpt-4o-minii"),
+        (("--judge", "gpt-4o-minii"), "--judge gpt-4o-minii"),
+    ):
+        out = lab.run("eval", "june", "--prompts", "summarize@v1,summarize@v3", *args)
+        assert out.exit_code == 1, out.stdout + out.stderr
+        errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "Traceback" not in out.stderr
+        assert flag in errors[0] and f"check {flag.split()[0]}" in errors[0]
+        assert "gpt-4.1-mini" in errors[0]  # what the server does list
+    assert lab.llm.calls == 0
+
+
+def test_a_cut_off_reply_is_one_form_problem_not_two(lab: World) -> None:
+    """The cut-off reason contains "; ": it used to count as two form flags and decide pairs."""
+    _create(lab)
+    lab.llm.always_for(Behaviour.LENGTH, "VARIANT-SAME", f"Title: {TITLES[0]}")
+    _, report, _ = _eval(lab, "--prompts", "summarize@v1,summarize@v3")
+    cut = next(
+        o for o in report["outcomes"]
+        if o["version"] == "summarize@v3" and o["arxiv_id"] == "2406.10001"
+    )  # fmt: skip
+    assert "cut off at the token limit; keep each section shorter" in cut["reason"]
+    assert [f["code"] for f in cut["flags"] if f["code"] == "form"] == ["form"]
+    assert report["versions"]["summarize@v3"]["flag_codes"]["form"] == 1
+
+
+def test_a_judge_the_server_cannot_vouch_for_fails_naming_the_judge(lab: World) -> None:
+    """A server that lists no models cannot be checked up front: the judge's error still names
+    --judge, not --model."""
+    _create(lab)
+    lab.llm.listed_models = []
+    out = lab.run("eval", "june", "--prompts", "summarize@v1,summarize@v3", "--judge", "nope")
+    assert out.exit_code == 1
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "--judge nope" in errors[0] and "check --judge" in errors[0]
+    assert "--model" not in errors[0]

@@ -101,3 +101,42 @@ def test_report_in_chromium(browser_page: Any, tmp_path: Path) -> None:
     assert browser_page.evaluate("location.hash") == "#matrix"
     save_screenshot(browser_page, "lab_report_paper")
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def test_report_on_a_phone_stacks_the_versions_and_fits(browser_page: Any) -> None:
+    """390 px wide: nothing scrolls sideways, a paper's versions are stacked with its close link
+    in view, and no header cell is empty (axe)."""
+    from tests.browser import PHONE, axe_violations, sideways_overflow
+
+    browser_page.set_viewport_size(PHONE)
+    browser_page.set_content(render_html(_report()))
+    assert sideways_overflow(browser_page) == 0
+    assert browser_page.locator("th:empty").count() == 0
+    empty = [v for v in axe_violations(browser_page, impacts=("minor", "moderate", "serious",
+             "critical")) if v.startswith("empty-table-header")]  # fmt: skip
+    assert empty == [] and axe_violations(browser_page) == []
+    save_screenshot(browser_page, "lab_report_phone", full_page=True)
+    browser_page.get_by_role("link", name="Steady paper").click()
+    detail = browser_page.locator("#paper-2")
+    columns = detail.locator(".col").all()
+    assert len(columns) == 2
+    first, second = (c.bounding_box() for c in columns)
+    assert first is not None and second is not None
+    assert second["y"] >= first["y"] + first["height"]  # stacked, not side by side
+    assert second["x"] >= 0 and second["x"] + second["width"] <= PHONE["width"]
+    close = detail.get_by_role("link", name="close ✕").bounding_box()
+    assert close is not None and close["x"] + close["width"] <= PHONE["width"]
+    assert sideways_overflow(browser_page) == 0
+    save_screenshot(browser_page, "lab_report_phone_paper")
+
+
+def test_a_judge_with_no_pair_to_judge_says_so() -> None:
+    from pipeline.lab.cli import _report_lines
+    from pipeline.lab.judge import tally
+
+    report = _report()
+    report.judge = [tally(BASE, CAND, "gpt-4.1-mini", "judge@v1", [])]
+    line = next(line for line in _report_lines(report) if "judge" in line)
+    assert "0 pairs judged" in line and "ties" not in line
+    page = render_html(report)
+    assert "no pair judged" in page and "0 ties" not in page

@@ -85,8 +85,8 @@ def test_locked_prompt_versions_are_unchanged() -> None:
         actual = hashlib.sha256(path.read_bytes()).hexdigest()
         assert actual == locked, (
             f"prompts/{relpath} changed since it was locked. A used prompt version is never "
-            "edited: restore it (git checkout) and put your change in a new version file "
-            "(next vN.yaml), then add that file's 'path sha256' line to prompts/versions.lock"
+            "edited: restore it (git checkout) and put your change in a new version "
+            "(run.py prompts new NAME), then lock it (run.py prompts lock NAME@vN)"
         )
 
 
@@ -94,8 +94,8 @@ def test_every_prompt_version_is_locked() -> None:
     unlocked = sorted(set(_version_files()) - set(_read_lock()))
     assert not unlocked, (
         f"{', '.join(unlocked)} not in prompts/versions.lock. Adding a version is deliberate: "
-        "once it is final, append '<name>/vN.yaml <sha256sum of the file>' to the lock "
-        "(files must be named vN.yaml)"
+        "once it is final, lock it with 'run.py prompts lock NAME@vN' (files must be named "
+        "vN.yaml)"
     )
 
 

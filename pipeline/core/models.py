@@ -179,6 +179,9 @@ class Provenance(Model):
     prompt_name: str
     prompt_version: str
     prompt_hash: str
+    prompt_locked: bool | None = None
+    """False: made from a prompt version not in versions.lock (an experiment); None: recorded
+    before locks were checked."""
     model: str
     params: dict[str, Any]
     input_hash: str

@@ -4,6 +4,9 @@ python run.py evalset create NAME --date D [--date D2] [--ids ID,ID] [--budget N
 python run.py evalset list | evalset show NAME
 python run.py eval NAME --prompts summarize@v1,summarize@v2 [--model M[,M2]] [--json]
                         [--fail-if-worse] [--judge MODEL] [--offline]
+                        [--faithfulness review|flag|off]
+python run.py prompts list | prompts new NAME | prompts lock NAME@vN
+python run.py prompts diff NAME@vA NAME@vB
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from ..core.errors import ExitCode, UsageError
 from ..core.wording import clip, plural
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..core.config import Settings
+    from ..stages.llm import LLM, OpenAILLM
     from .outcomes import EvalReport
     from .run import EvalRequest
     from .sets import EvalSetManifest
@@ -170,6 +176,7 @@ def eval_command(
     offline: Annotated[
         bool, typer.Option("--offline", help="Only cached replies; never call the LLM.")
     ] = False,
+    faithfulness: o.Faithfulness = None,
     data_dir: o.DataDir = None,
     concurrency: o.Concurrency = None,
     structured_output: o.StructuredOutput = None,
@@ -187,6 +194,7 @@ def eval_command(
             model=models[0] if models else None,
             concurrency=concurrency,
             structured_output=structured_output,
+            faithfulness=faithfulness,
         )
         request = EvalRequest(
             evalset=name,
@@ -217,7 +225,7 @@ async def _eval(
     settings: Settings, request: EvalRequest, offline: bool
 ) -> tuple[EvalReport, list[Path], list[str]]:
     from ..core.progress import StageProgress
-    from ..stages.llm import LLM, OpenAILLM
+    from ..stages.llm import OpenAILLM
     from ..stages.prompts import load_prompt
     from ..store import Store
     from .evalset import require_set
@@ -242,13 +250,40 @@ async def _eval(
                 m: await stack.enter_async_context(OpenAILLM.from_settings(settings, m))
                 for m in dict.fromkeys([*request.models, *filter(None, [request.judge_model])])
             }
-            for client in clients.values():
-                warnings += await client.check()
+            warnings += await _check_models(clients, request)
             llms = {m: clients[m] for m in request.models}
             judge_llm = clients[request.judge_model] if request.judge_model else None
         with StageProgress() as progress:
             report = await run_eval(store, settings, request, llms, judge_llm, progress)
     return report, write_report(store, report), warnings
+
+
+async def _check_models(clients: Mapping[str, OpenAILLM], request: EvalRequest) -> list[str]:
+    """Every --model and the --judge against the server before any call, one line each: an
+    eval makes many calls, so a model the server does not list stops it at once (the night
+    only warns), instead of failing after every summary was made."""
+    from ..core.errors import LLMConfigError
+
+    warnings: list[str] = []
+    named = [("--model", m) for m in request.models]
+    named += [("--judge", request.judge_model)] if request.judge_model else []
+    for flag, model in named:
+        client = clients[model]
+        try:
+            found = await client.check()
+        except LLMConfigError as exc:
+            raise LLMConfigError(
+                exc.service, exc.url, f"{flag} {model}: {exc.problem}", f"check {flag}"
+            ) from exc
+        listed = await client.listed_models()
+        if listed and model not in listed:
+            shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "")
+            raise LLMConfigError(
+                "LLM endpoint", client.base_url, f"{flag} {model} is not a model it lists",
+                f"check {flag}; it lists {shown}",
+            )  # fmt: skip
+        warnings += [f"{flag} {model}: {warning}" for warning in found]
+    return warnings
 
 
 def _require_llm(settings: Settings) -> None:
@@ -267,12 +302,17 @@ def _report_lines(report: EvalReport) -> list[str]:
         f"{plural(len(report.versions), 'version')}; {plural(calls, 'LLM call')} this run; "
         f"the summaries cost ${cost:.4f} in all (cached ones at the price of their first call)"
     ]
+    policy = report.manifest.params.get("faithfulness")
+    if policy:
+        lines.append(f"  judged as the night judges, faithfulness policy {policy}")
     for label, v in report.versions.items():
         role = " (baseline)" if label == report.baseline else ""
         lines.append(
             f"  {label}{role}: {v.passed} passed, {v.needs_review} need review, {v.failed} "
-            f"failed, {v.flagged} flagged; {v.prompt_tokens}+{v.completion_tokens} tokens, "
-            f"${v.cost_usd:.4f}; latency p50 {v.latency_p50_s:.2f}s p95 {v.latency_p95_s:.2f}s"
+            f"failed, {v.flagged} flagged; re-asks {v.form_reasks} form, "
+            f"{v.faithfulness_reasks} faithfulness; {v.prompt_tokens}+{v.completion_tokens} "
+            f"tokens, ${v.cost_usd:.4f}; latency p50 {v.latency_p50_s:.2f}s "
+            f"p95 {v.latency_p95_s:.2f}s"
         )
     for c in report.comparisons:
         lines.append(
@@ -282,15 +322,102 @@ def _report_lines(report: EvalReport) -> list[str]:
         if c.verdict == "no significant difference":
             lines.append(f"    {c.detectable}")
     for j in report.judge:
+        if not j.votes:
+            lines.append(
+                f"  judge {j.judge_model}: 0 pairs judged ({j.candidate} vs {j.baseline}: no "
+                "paper where both wrote a summary)"
+            )
+            continue
         rate = "no consistent preference" if j.win_rate is None else f"{j.win_rate:.0%}"
         lines.append(
             f"  judge {j.judge_model}: {j.candidate} preferred {j.candidate_wins}, "
             f"{j.baseline} preferred {j.baseline_wins} ({rate}, 95% CI "
-            f"{j.ci_low:.0%}-{j.ci_high:.0%}); {j.ties} ties, {j.inconsistent} inconsistent"
+            f"{j.ci_low:.0%}-{j.ci_high:.0%}); {len(j.votes)} pairs judged, {j.ties} ties, "
+            f"{j.inconsistent} inconsistent"
         )
     return lines
+
+
+prompts_app = typer.Typer(
+    help="Prompt versions: list them, start a new one, lock it, diff two.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@prompts_app.callback()
+def _prompts_group(
+    ctx: typer.Context, data_dir: o.DataDir = None, verbose: o.Verbose = False
+) -> None:
+    """Prompt versions: list them, start a new one, lock it, diff two."""
+    _evalset_group(ctx, data_dir, verbose)  # the same: options before the command reach it
+
+
+def _prompts_dir(ctx: typer.Context) -> Path:
+    return o.settings_for(ctx).prompts_dir
+
+
+@prompts_app.command("list")
+def prompts_list(ctx: typer.Context, verbose: o.Verbose = False) -> None:
+    """Every prompt version: locked or not, the default, the start of its hash."""
+    from .versions import version_infos
+
+    with o.reported(ctx, verbose):
+        infos = version_infos(_prompts_dir(ctx))
+    for info in infos:
+        default = "  default" if info.default else ""
+        changed = "  CHANGED since locked: restore it" if info.state == "changed" else ""
+        typer.echo(
+            f"{info.name}@{info.version}  {info.state:<8}  {info.content_hash[:12]}"
+            f"{default}{changed}"
+        )
+
+
+@prompts_app.command("new")
+def prompts_new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The prompt, e.g. summarize.")],
+    verbose: o.Verbose = False,
+) -> None:
+    """Copy the newest version to the next number, unlocked, and print its path."""
+    from .versions import new_version
+
+    with o.reported(ctx, verbose):
+        path = new_version(_prompts_dir(ctx), name)
+    typer.echo(str(path))
+
+
+@prompts_app.command("lock")
+def prompts_lock(
+    ctx: typer.Context,
+    spec: Annotated[str, typer.Argument(help="The version to lock, e.g. summarize@v3.")],
+    verbose: o.Verbose = False,
+) -> None:
+    """Record a version's hash in versions.lock: from then on it never changes."""
+    from .versions import lock_version
+
+    with o.reported(ctx, verbose):
+        line, added = lock_version(_prompts_dir(ctx), spec)
+    typer.echo(f"locked: {line}" if added else f"already locked: {line}")
+
+
+@prompts_app.command("diff")
+def prompts_diff(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="e.g. summarize@v2")],
+    new: Annotated[str, typer.Argument(help="e.g. summarize@v3")],
+    verbose: o.Verbose = False,
+) -> None:
+    """A unified diff of two versions' files."""
+    from .versions import diff_versions
+
+    with o.reported(ctx, verbose):
+        lines = diff_versions(_prompts_dir(ctx), old, new)
+    for line in lines or [f"{old} and {new} are identical"]:
+        typer.echo(line)
 
 
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
     app.add_typer(evalset_app, name="evalset")
+    app.add_typer(prompts_app, name="prompts")

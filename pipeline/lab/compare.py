@@ -2,14 +2,16 @@
 each candidate's paired comparison against the baseline.
 
 A pair is decided by the night's own order of outcomes: passed beats needs_review beats failed;
-at the same status, fewer output flags win; anything else is a tie. Ties carry no direction and
-are left out of the sign test.
+at the same status, fewer output flags win (style flags left out: they inform, never decide);
+anything else is a tie. Ties carry no direction and are left out of the sign test.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+
+from pipeline.stages.style import STYLE_PREFIX
 
 from . import metrics
 from .outcomes import Comparison, PairResult, PaperOutcome, VersionSummary
@@ -24,10 +26,15 @@ from .stats import (
 _STATUS_RANK = {"failed": 0, "needs_review": 1, "passed": 2}
 
 
+def counted_flags(outcome: PaperOutcome) -> int:
+    """The flags a pair is decided on: style flags are for editors, they never decide."""
+    return sum(not flag.code.startswith(STYLE_PREFIX) for flag in outcome.flags)
+
+
 def pair_result(baseline: PaperOutcome, candidate: PaperOutcome) -> PairResult:
     """How the candidate did on one paper against the baseline."""
-    base = (_STATUS_RANK[baseline.status], -len(baseline.flags))
-    cand = (_STATUS_RANK[candidate.status], -len(candidate.flags))
+    base = (_STATUS_RANK[baseline.status], -counted_flags(baseline))
+    cand = (_STATUS_RANK[candidate.status], -counted_flags(candidate))
     if cand > base:
         return "win"
     if cand < base:
@@ -92,6 +99,8 @@ def summarize_version(
         flagged=sum(bool(o.flags) for o in mine),
         pass_rate=round(statuses["passed"] / len(mine), 4) if mine else 0.0,
         reasks=sum(o.reasks for o in mine),
+        form_reasks=sum(o.form_reasks for o in mine),
+        faithfulness_reasks=sum(o.faithfulness_reasks for o in mine),
         prompt_tokens=sum(o.prompt_tokens for o in mine),
         completion_tokens=sum(o.completion_tokens for o in mine),
         cost_usd=round(sum(o.cost_usd or 0.0 for o in mine), 6),

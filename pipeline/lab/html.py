@@ -50,6 +50,8 @@ _SUMMARY_ROWS: tuple[tuple[str, str, int, str], ...] = (
     ("flagged", "flagged", 0, ""),
     ("pass_rate", "pass rate", 2, ""),
     ("reasks", "re-asks", 0, ""),
+    ("form_reasks", "re-asks: form", 0, ""),
+    ("faithfulness_reasks", "re-asks: faithfulness", 0, ""),
     ("prompt_tokens", "prompt tokens", 0, ""),
     ("completion_tokens", "completion tokens", 0, ""),
     ("cost_usd", "cost", 4, "$"),
@@ -106,6 +108,17 @@ ul.flags { margin:4px 0 0; padding-left:18px; font-size:13px; }
 dl.manifest { display:grid; grid-template-columns:max-content 1fr; gap:2px 14px; margin:0;
   font-size:13px; } dl.manifest dt { color:var(--muted); }
 dl.manifest dd { margin:0; font-family:ui-monospace, monospace; overflow-wrap:anywhere; }
+dl.manifest { grid-template-columns:max-content minmax(0, 1fr); }
+.scroll { overflow-x:auto; max-width:100%; }
+/* A phone: the versions of a paper stacked instead of side by side, nothing wider than the
+   screen (wide tables scroll inside their box, the page itself never sideways). */
+@media (max-width: 700px) {
+  main { padding:16px 10px 40px; }
+  .cols { grid-template-columns:minmax(0, 1fr); }
+  .detail:target { inset:0; border-radius:0; padding:14px 12px; }
+  table.summary { min-width:0; } table.summary td { min-width:0; }
+  dl.manifest { grid-template-columns:minmax(0, 1fr); } dl.manifest dd { margin-bottom:6px; }
+}
 """
 
 
@@ -152,10 +165,12 @@ def render_html(report: EvalReport) -> str:
 
 def _header(report: EvalReport) -> str:
     m = report.manifest
+    ran = m.params.get("faithfulness")
+    policy = f" · judged as the night, faithfulness policy <b>{_e(ran)}</b>" if ran else ""
     return (
         f"<h1>Prompt lab: {_e(report.evalset)}</h1>"
         f'<p class="sub">run {_e(report.run_id)} · {_e(m.created_at.strftime("%Y-%m-%d %H:%M"))}'
-        f" UTC · {report.papers} papers · baseline <b>{_e(report.baseline)}</b></p>"
+        f" UTC · {report.papers} papers · baseline <b>{_e(report.baseline)}</b>{policy}</p>"
     )
 
 
@@ -217,9 +232,9 @@ def _summary_table(report: EvalReport) -> str:
     if any(not v.cost_known for v in versions):
         note = '<p class="small">Cost counts only priced models (see DIGEST_PRICE_FILE).</p>'
     return (
-        f'<h2>Versions</h2><table class="summary"><tr><th></th>{head}</tr>'
-        + "".join(rows)
-        + f"</table>{note}"
+        f'<h2>Versions</h2><div class="scroll" tabindex="0" role="region" aria-label="versions">'
+        '<table class="summary"><tr>'
+        f'<th scope="col">measure</th>{head}</tr>' + "".join(rows) + f"</table></div>{note}"
     )
 
 
@@ -249,9 +264,17 @@ def _judge(summaries: list[JudgeSummary]) -> str:
     rows = []
     for j in summaries:
         rate = "-" if j.win_rate is None else f"{j.win_rate:.0%}"
+        if not j.votes:  # nothing to judge: not "0 ties, 0 inconsistent"
+            rows.append(
+                f'<tr data-candidate="{_e(j.candidate)}"><td>{_e(j.candidate)} vs '
+                f'{_e(j.baseline)}</td><td class=num data-key="pairs">0</td><td colspan=6>no '
+                "pair judged: no paper where both versions wrote a summary</td></tr>"
+            )
+            continue
         rows.append(
             f'<tr data-candidate="{_e(j.candidate)}"><td>{_e(j.candidate)} vs {_e(j.baseline)}'
-            f"</td><td class=num>{j.candidate_wins}</td><td class=num>{j.baseline_wins}</td>"
+            f'</td><td class=num data-key="pairs">{len(j.votes)}</td>'
+            f"<td class=num>{j.candidate_wins}</td><td class=num>{j.baseline_wins}</td>"
             f"<td class=num>{j.ties}</td><td class=num>{j.inconsistent}</td>"
             f'<td class=num data-value="{_e(j.win_rate)}">{_e(rate)}</td>'
             f"<td class=num>{j.ci_low:.0%} – {j.ci_high:.0%}</td></tr>"
@@ -260,9 +283,12 @@ def _judge(summaries: list[JudgeSummary]) -> str:
     return (
         f"<h2>Pairwise judge</h2><p class=small>{_e(first.judge_model)} with prompt "
         f"{_e(first.judge_prompt)}, asked once in each order; a preference counts only when "
-        "both orders agree.</p><table class=judge><tr><th>comparison</th><th>candidate "
+        "both orders agree.</p><div class=scroll tabindex=0 role=region aria-label=judge>"
+        "<table class=judge><tr><th>comparison</th>"
+        "<th>pairs judged</th>"
+        "<th>candidate "
         "preferred</th><th>baseline preferred</th><th>tie</th><th>inconsistent</th>"
-        "<th>candidate win rate</th><th>Wilson 95%</th></tr>" + "".join(rows) + "</table>"
+        "<th>candidate win rate</th><th>Wilson 95%</th></tr>" + "".join(rows) + "</table></div>"
     )
 
 
@@ -310,7 +336,9 @@ def _matrix(report: EvalReport, order: list[tuple[int, PaperRef]]) -> str:
     return (
         '<h2 id="matrix">Papers × versions</h2><p class="small">Regressions first; click a paper'
         " to compare its summaries (then j / k for the next or previous one, Esc to close).</p>"
-        f'<table class="matrix"><tr><th>paper</th>{head}</tr>{"".join(rows)}</table>'
+        '<div class="scroll" tabindex="0" role="region" aria-label="papers">'
+        f'<table class="matrix"><tr><th>paper</th>{head}</tr>'
+        f"{''.join(rows)}</table></div>"
     )
 
 

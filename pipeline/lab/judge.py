@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.core.errors import CallFailure
+from pipeline.core.errors import CallFailure, LLMConfigError
 from pipeline.core.hashing import sha256_json
 from pipeline.core.models import DailyPaper, PaperInput
 from pipeline.stages.llm import LLMReply, Messages
@@ -169,6 +169,9 @@ class Judge:
             reply = await self.llm.complete(
                 messages, self.template.params, schema=("pairwise_judgement", JUDGE_SCHEMA)
             )
+        except LLMConfigError as exc:  # its model came from --judge, not --model
+            problem = f"--judge {self.llm.model}: {exc.problem}"
+            raise LLMConfigError(exc.service, exc.url, problem, "check --judge") from exc
         except CallFailure as exc:
             # Too long for the judge's window, or refused: no preference, like an unreadable
             # reply (not cached: a bigger window or another judge may answer it).

@@ -32,12 +32,20 @@ class PaperOutcome(Model):
     status: PaperStatus
     reason: str | None = None
     reasks: int = 0
+    form_reasks: int = 0
+    """Re-asks about the reply's form (empty, cut off, Markdown, not Korean, ...)."""
+    faithfulness_reasks: int = 0
+    """Re-asks naming numbers or names the paper does not contain (the ``review`` policy)."""
     flags: list[Flag] = Field(default_factory=list)
     """What the output earned: form problems left after the re-asks, faithfulness, ... (the
     input's own flags, identical for every version, are on the set, not here)."""
     sections: dict[str, str] = Field(default_factory=dict)
     """The summary, or the draft an editor would see when it needs review."""
     hangul_share: float | None = None
+    terms_kept: int = 0
+    """English technical terms of the paper the sections keep in English (``stages.style``)."""
+    terms_transliterated: int = 0
+    """... and those they write only in Hangul."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
@@ -68,6 +76,8 @@ class VersionSummary(Model):
     pass_rate: float
     """passed / papers: the share the night would publish without an editor."""
     reasks: int
+    form_reasks: int = 0
+    faithfulness_reasks: int = 0
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float

@@ -1,6 +1,7 @@
-"""Run an eval: every (prompt version x model) on every paper of a frozen set, the way the night
-summarises (``summarize.summarize_paper``: same validation, re-asks, LLM cache), bounded by the
-night's concurrency; then the optional judge; then the report.
+"""Run an eval: every (prompt version x model) on every paper of a frozen set, judged by the
+night's own code (``stages.checked.summarize_checked``: the same validation, re-asks, content
+policy and LLM cache), bounded by the night's concurrency; then the optional judge; then the
+report.
 
 Clients are passed in, one per model, so the CLI decides between a real endpoint and the
 offline stand-in that refuses to call.
@@ -18,13 +19,17 @@ from typing import Any, TypeVar
 
 import pipeline
 from pipeline.core.config import Settings
-from pipeline.core.errors import SummaryError, UsageError
+from pipeline.core.errors import UsageError
 from pipeline.core.models import Flag, Status, Summary
 from pipeline.core.pricing import load_prices, price_for
 from pipeline.core.progress import StageProgress
+from pipeline.faithfulness import SourceIndex, index_source
+from pipeline.faithfulness.policy import Policy
+from pipeline.faithfulness.sources import paper_source
+from pipeline.stages.checked import CheckedOutcome, summarize_checked
 from pipeline.stages.llm import LLM, LLMReply, Messages, Schema
 from pipeline.stages.prompts import PromptTemplate, load_prompt
-from pipeline.stages.summarize import SummaryOutcome, summarize_paper
+from pipeline.stages.style import paper_terms, section_style
 from pipeline.stages.validate import hangul_ratio
 from pipeline.store import Store
 
@@ -38,6 +43,7 @@ from .outcomes import (
     JudgeVote,
     PaperOutcome,
     PaperRef,
+    PaperStatus,
     RunManifest,
     version_label,
 )
@@ -45,7 +51,11 @@ from .report import VersionSpec, build_report
 from .sets import EvalSetManifest, FrozenPaper
 
 T = TypeVar("T")
-_STATUS = {Status.OK: "passed", Status.NEEDS_REVIEW: "needs_review", Status.FAILED: "failed"}
+_STATUS: dict[Status, PaperStatus] = {
+    Status.OK: "passed",
+    Status.NEEDS_REVIEW: "needs_review",
+    Status.FAILED: "failed",
+}
 
 
 @dataclass
@@ -56,6 +66,11 @@ class EvalRequest:
     models: list[str]
     judge_model: str | None = None
     judge_prompt: str = "judge"
+    faithfulness: Policy | None = None
+    """The content policy to judge under; None: the night's (``settings.faithfulness``)."""
+
+    def policy(self, settings: Settings) -> Policy:
+        return self.faithfulness or Policy(settings.faithfulness)
 
 
 class OfflineLLM:
@@ -121,6 +136,7 @@ async def run_eval(
         load_prompt(settings.prompts_dir, request.judge_prompt) if request.judge_model else None
     )
     specs = _specs(request, templates)
+    policy = request.policy(settings)
     prices = load_prices(settings.price_file)
     slots = asyncio.Semaphore(settings.concurrency)
     progress = progress or StageProgress(interactive=False)
@@ -130,7 +146,7 @@ async def run_eval(
     async def one(spec: VersionSpec, template: PromptTemplate, frozen: FrozenPaper) -> PaperOutcome:
         async with slots:
             outcome = await _summarize(
-                store, settings, spec, template, frozen, llms[spec.model], prices
+                store, settings, policy, spec, template, frozen, llms[spec.model], prices
             )
         progress.advance(spec.label, f"{outcome.arxiv_id} ({outcome.status})")
         return outcome
@@ -177,34 +193,30 @@ async def _all(jobs: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
     return [t.result() for t in tasks]
 
 
+def frozen_source(frozen: FrozenPaper) -> SourceIndex:
+    """What the night checks a paper's numbers and names against (``input_source``), from the
+    frozen copy: the full extracted text, else the text the model saw, plus title and abstract."""
+    paper, inp, extraction = frozen.paper, frozen.input, frozen.extraction
+    if inp.source != "pdf" or extraction is None:
+        return paper_source(paper, None)
+    return index_source(extraction.full_text or inp.text, paper.title, paper.abstract)
+
+
 async def _summarize(
     store: Store,
     settings: Settings,
+    policy: Policy,
     spec: VersionSpec,
     template: PromptTemplate,
     frozen: FrozenPaper,
     llm: LLM,
     prices: Mapping[str, Any],
 ) -> PaperOutcome:
-    try:
-        outcome = await summarize_paper(
-            frozen.paper,
-            frozen.input,
-            llm,
-            template,
-            store=store,
-            price=price_for(dict(prices), spec.model),
-            reasks=settings.reasks,
-        )
-    except SummaryError as exc:
-        return PaperOutcome(
-            arxiv_id=frozen.paper.arxiv_id,
-            version=spec.label,
-            status="failed",
-            reason=exc.problem,
-            reasks=max(exc.attempts - 1, 0),
-            sections=_sections(exc.draft),
-        )
+    source = None if policy is Policy.OFF else frozen_source(frozen)
+    outcome = await summarize_checked(
+        frozen.paper, frozen.input, llm, template, policy, source, store=store,
+        price=price_for(dict(prices), spec.model), reasks=settings.reasks,
+    )  # fmt: skip
     return _outcome(spec.label, frozen, outcome)
 
 
@@ -212,24 +224,32 @@ def _sections(summary: Summary | None) -> dict[str, str]:
     return summary.model_dump() if summary is not None else {}
 
 
-def _outcome(version: str, frozen: FrozenPaper, outcome: SummaryOutcome) -> PaperOutcome:
+def _outcome(version: str, frozen: FrozenPaper, outcome: CheckedOutcome) -> PaperOutcome:
     prov = outcome.provenance
     text = outcome.summary or outcome.draft
     sections = _sections(text)
-    form = [Flag(code="form", detail=p) for p in (outcome.reason or "").split("; ") if p]
+    form = [Flag(code="form", detail=problem) for problem in outcome.problems]
+    terms = paper_terms(frozen.input.text)
+    styles = [section_style(t, terms) for t in sections.values()]
     return PaperOutcome(
         arxiv_id=frozen.paper.arxiv_id,
         version=version,
-        status=_STATUS[outcome.status],  # type: ignore[arg-type]
+        status=_STATUS[outcome.status],
         reason=outcome.reason,
-        reasks=max(prov.attempts - 1, 0),
-        flags=form + (run_checks(text, frozen) if text is not None else []),
+        reasks=outcome.form_reasks + outcome.faithfulness_reasks,
+        form_reasks=outcome.form_reasks,
+        faithfulness_reasks=outcome.faithfulness_reasks,
+        flags=form + outcome.flags + (run_checks(text, frozen) if text is not None else []),
         sections=sections,
         hangul_share=round(hangul_ratio(" ".join(sections.values())), 4) if sections else None,
-        prompt_tokens=prov.usage.prompt_tokens,
-        completion_tokens=prov.usage.completion_tokens,
-        cost_usd=prov.cost_usd,
-        latency_s=prov.latency_s,
+        terms_kept=sum(len(s.kept) for s in styles),
+        terms_transliterated=sum(len(s.transliterated) for s in styles),
+        prompt_tokens=prov.usage.prompt_tokens if prov else outcome.usage.prompt_tokens,
+        completion_tokens=(
+            prov.usage.completion_tokens if prov else outcome.usage.completion_tokens
+        ),
+        cost_usd=prov.cost_usd if prov else None,
+        latency_s=prov.latency_s if prov else 0.0,
         llm_calls=outcome.calls,
     )
 
@@ -282,6 +302,7 @@ def _run_manifest(
         models=list(request.models),
         params={
             "reasks": settings.reasks,
+            "faithfulness": request.policy(settings).value,
             "concurrency": settings.concurrency,
             "structured_output": settings.structured_output,
             "token_budget": manifest.token_budget,

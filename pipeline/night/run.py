@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx2
 
 from ..core.config import Settings
-from ..core.errors import DigestError, ExitCode, StoreError, SummaryError, UsageError
+from ..core.errors import DigestError, ExitCode, StoreError, UsageError
 from ..core.hashing import sha256_text
 from ..core.http import make_client
 from ..core.models import (
@@ -39,16 +39,17 @@ from ..core.pricing import Price, cost, model_price, scaled
 from ..core.progress import StageProgress
 from ..core.tokens import count_tokens
 from ..core.wording import top_reasons
-from ..faithfulness.policy import Policy, apply_policy, content_check
+from ..faithfulness.policy import Policy
 from ..faithfulness.sources import input_source
-from ..review.editorial import record_night
+from ..review.nightly import import_night
+from ..stages.checked import summarize_checked
 from ..stages.fetch import arxiv_metadata
 from ..stages.inputs import InputLimits, build_input
 from ..stages.listing import list_papers
 from ..stages.llm import LLM, OpenAILLM
 from ..stages.prompts import PromptTemplate, load_prompt, prompt_tag
 from ..stages.publish import Published, publish_day
-from ..stages.summarize import paper_messages, summarize_paper
+from ..stages.summarize import paper_messages
 from ..store import Store, atomic_write
 from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
 
@@ -207,23 +208,15 @@ async def _summarize(
     started = time.perf_counter()
     policy = Policy(night.settings.faithfulness)
     source = None if policy is Policy.OFF else input_source(night.store, night.settings, paper, inp)
-    try:
-        outcome = await summarize_paper(
-            paper, inp, night.llm, night.template, store=night.store, price=night.price,
-            reasks=night.settings.reasks, use_cache=not night.options.force,
-            content_check=content_check(policy, night.template, source) if source else None,
-        )  # fmt: skip
-    except SummaryError as exc:
-        night.spent, night.calls = night.spent + (exc.usage or Usage()), night.calls + exc.calls
-        record.status, record.reason = Status.FAILED, exc.problem
-        record.draft, record.last_reply = exc.draft, exc.last_reply
-    else:
-        night.spent, night.calls = night.spent + outcome.usage, night.calls + outcome.calls
-        record.status, record.reason = outcome.status, outcome.reason
-        record.summary, record.draft = outcome.summary, outcome.draft
-        record.last_reply, record.provenance = outcome.last_reply, outcome.provenance
-        if source is not None:
-            apply_policy(policy, record, source)
+    outcome = await summarize_checked(
+        paper, inp, night.llm, night.template, policy, source, store=night.store,
+        price=night.price, reasks=night.settings.reasks, use_cache=not night.options.force,
+    )  # fmt: skip
+    night.spent, night.calls = night.spent + outcome.usage, night.calls + outcome.calls
+    record.status, record.reason = outcome.status, outcome.reason
+    record.summary, record.draft = outcome.summary, outcome.draft
+    record.last_reply, record.provenance = outcome.last_reply, outcome.provenance
+    record.flags = [*record.flags, *outcome.flags]
     _timed(record.timings, "summarize", started)
 
 
@@ -393,7 +386,6 @@ async def _night_body(night: _Night) -> RunResult:
     report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
     report.prompts = [prompt_tag(night.template)]
     report.models = [night.llm.model]
-    record_night(night.store, options.date, records)
     started = time.perf_counter()
     published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)
@@ -406,7 +398,10 @@ async def _night_body(night: _Night) -> RunResult:
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)
-    return RunResult(exit_code, options.date, report, records, published)
+    result = RunResult(exit_code, options.date, report, records, published)
+    # After the digest and run.json, never before: editors' tool never holds up the digest.
+    result.warnings += import_night(night.store, options.date, records)
+    return result
 
 
 def _dry_run_result(night: _Night, papers: list[DailyPaper]) -> RunResult:

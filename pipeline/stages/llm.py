@@ -286,6 +286,14 @@ class OpenAILLM:
             f"the base URL probably lacks /v1: try OPENAI_BASE_URL={self.base_url.rstrip('/')}/v1"
         )
 
+    async def listed_models(self) -> list[str]:
+        """The ids the server lists; empty when it lists none or has no /models. Call after
+        ``check``, which turns a wrong key or URL into one clear error."""
+        try:
+            return [m.id async for m in self._client.models.list()]
+        except (openai.APIConnectionError, openai.APIStatusError):
+            return []
+
     async def complete(
         self, messages: Messages, params: dict[str, Any], *, schema: Schema | None = None
     ) -> LLMReply:

@@ -1,8 +1,13 @@
 """Versioned prompt templates: ``prompts/<name>/v<N>.yaml``, one file per version.
 
 A version that has produced a summary is never edited: its hash goes into every summary's
-provenance and cache key, and ``prompts/versions.lock`` (checked by the tests) pins it. A change
-to a prompt is a new file, ``v<N+1>.yaml``, which becomes the default because it is the newest.
+provenance and cache key, and ``prompts/versions.lock`` pins it (``<name>/vN.yaml <sha256>``, one
+line a version). Loading a locked version whose file no longer has that hash is refused, in every
+command, so a night never runs on a prompt that changed under it. A change to a prompt is a new
+file, ``v<N+1>.yaml`` (``run.py prompts new NAME``): it runs when asked for by name (its
+provenance then says it is unlocked), and becomes the default only once it is locked
+(``run.py prompts lock NAME@vN``): a bare ``name`` means its newest *locked* version, or the
+newest version when none is locked (a prompts dir without a lock file).
 
 Templates are checked when loaded, not when first rendered, so a typo in a new version fails the
 run before any LLM call is paid for.
@@ -42,6 +47,7 @@ _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 _VERSION = re.compile(r"^v[1-9][0-9]*$")
 # A plain folder name: "../x" must not reach outside prompts_dir.
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+LOCK_FILE = "versions.lock"
 
 REASK_VARIABLES = frozenset({"problems"})
 """What a faithfulness re-ask can fill in."""
@@ -75,11 +81,67 @@ class PromptTemplate(BaseModel):
     path: Path
     content_hash: str
     """sha256 hex of the file's bytes: what provenance and the lock file record."""
+    locked: bool = True
+    """False for a version not in ``versions.lock`` yet (an experiment)."""
 
 
 def prompt_tag(template: PromptTemplate) -> str:
-    """How run.json names the prompt of a run: name, version and the start of its hash."""
-    return f"{template.name}@{template.version}#{template.content_hash[:12]}"
+    """How run.json names the prompt of a run: name, version and the start of its hash, and
+    ``(unlocked)`` when the version is not locked, so a night made from an experiment shows."""
+    tag = f"{template.name}@{template.version}#{template.content_hash[:12]}"
+    return tag if template.locked else f"{tag} (unlocked)"
+
+
+def read_lock(prompts_dir: Path) -> dict[str, str]:
+    """``versions.lock``: ``name/vN.yaml`` -> sha256 hex; empty when there is no lock file.
+    Blank lines and ``#`` comments are skipped."""
+    path = prompts_dir / LOCK_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+    entries: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-f]{64}", parts[1]):
+            raise UsageError(
+                f"{path} line {number} is not '<name>/vN.yaml <sha256>': {line.strip()[:80]!r}"
+            )
+        entries[parts[0]] = parts[1]
+    return entries
+
+
+def lock_key(name: str, version: str) -> str:
+    return f"{name}/{version}.yaml"
+
+
+def default_version(prompts_dir: Path, name: str) -> str | None:
+    """The version a bare ``name`` means: the newest locked one, else the newest (no lock)."""
+    versions = list_versions(prompts_dir, name)
+    lock = read_lock(prompts_dir)
+    locked = [v for v in versions if lock_key(name, v) in lock]
+    chosen = locked or versions
+    return chosen[-1] if chosen else None
+
+
+def check_locked(path: Path, name: str, version: str, digest: str, lock: dict[str, str]) -> bool:
+    """True when the version is locked with this hash, False when it is not locked; raises
+    UsageError when it is locked and the file changed since."""
+    locked = lock.get(lock_key(name, version))
+    if locked is None:
+        return False
+    if locked != digest:
+        raise UsageError(
+            f"prompt file {path} changed after it was locked (versions.lock has "
+            f"{locked[:12]}, the file is {digest[:12]}); a locked version never changes: restore "
+            f"it (git checkout -- {path}) and put the change in a new version "
+            f"(run.py prompts new {name})"
+        )
+    return True
 
 
 def list_versions(prompts_dir: Path, name: str) -> list[str]:
@@ -107,10 +169,13 @@ def list_names(prompts_dir: Path) -> list[str]:
 
 
 def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
-    """Load ``name`` (its newest version) or ``name@vN`` (that version), checked."""
+    """Load ``name`` (its default version: the newest locked one) or ``name@vN`` (that
+    version), checked: a locked version whose file changed is refused (UsageError)."""
     name, version = _resolve(prompts_dir, spec)
     path = prompts_dir / name / f"{version}.yaml"
     raw = path.read_bytes()
+    digest = sha256_bytes(raw)
+    locked = check_locked(path, name, version, digest, read_lock(prompts_dir))
     parsed = _parse(path, raw)
     for role, text in (("system", parsed.system), ("user", parsed.user)):
         _check_placeholders(path, role, text, variables_of(name))
@@ -125,8 +190,15 @@ def load_prompt(prompts_dir: Path, spec: str) -> PromptTemplate:
         params=parsed.params,
         faithfulness_reask=parsed.faithfulness_reask,
         path=path,
-        content_hash=sha256_bytes(raw),
+        content_hash=digest,
+        locked=locked,
     )
+
+
+def version_path(prompts_dir: Path, spec: str) -> Path:
+    """The file of ``name[@vN]``, without loading or checking it (to show or diff it)."""
+    name, version = _resolve(prompts_dir, spec)
+    return prompts_dir / name / f"{version}.yaml"
 
 
 def render_messages(template: PromptTemplate, **variables: str) -> list[dict[str, str]]:
@@ -162,7 +234,7 @@ def _resolve(prompts_dir: Path, spec: str) -> tuple[str, str]:
         known = ", ".join(list_names(prompts_dir)) or "none"
         raise UsageError(f"unknown prompt {name!r} in {prompts_dir}; available: {known}")
     if not version:
-        return name, versions[-1]
+        return name, default_version(prompts_dir, name) or versions[-1]
     if not _VERSION.match(version) or version not in versions:
         raise UsageError(
             f"prompt {name!r} has no version {version!r}; available: {', '.join(versions)}"

@@ -309,6 +309,7 @@ def _provenance(
         prompt_name=template.name,
         prompt_version=template.version,
         prompt_hash=template.content_hash,
+        prompt_locked=template.locked,
         model=model,
         params=dict(template.params),
         input_hash=sha256_text(inp.text),
