@@ -94,6 +94,7 @@ def run_online_range(settings: Settings, values: dict[str, Any], days: list[dt.d
 
 
 async def _online(settings: Settings, values: dict[str, Any], days: list[dt.date]) -> RangeResult:
+    from ..core.pricing import unknown_price
     from ..core.progress import StageProgress
     from ..stages.llm import OpenAILLM
     from ..stages.prompts import load_prompt
@@ -102,6 +103,8 @@ async def _online(settings: Settings, values: dict[str, Any], days: list[dt.date
 
     template = load_prompt(settings.prompts_dir, settings.prompt)
     require_llm_config(settings)
+    if warning := unknown_price(settings):
+        typer.echo(f"warning: {warning}")
     with StageProgress() as progress:
         async with OpenAILLM.from_settings(settings) as llm:
             checked: list[bool] = []
@@ -257,6 +260,7 @@ def _mail_after_night(settings: Settings, date: dt.date) -> int:
 
 
 async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]:
+    from ..core.pricing import unknown_price
     from ..core.progress import StageProgress
     from ..stages.llm import OpenAILLM
     from .lines import result_lines
@@ -267,6 +271,8 @@ async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]
             result = await run_night(settings, options, progress)
         else:
             require_llm_config(settings)
+            if warning := unknown_price(settings):
+                log.warning("warning: %s", warning)
             # Closed on every path, a failed check included: an unclosed client is closed by
             # the SDK at garbage collection, on whatever loop runs then, with a traceback.
             async with OpenAILLM.from_settings(settings) as llm:
