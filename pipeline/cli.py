@@ -19,6 +19,7 @@ from .demo import cli as demo_cli
 from .extract import cli as extract_cli
 from .faithfulness import cli as faithfulness_cli
 from .lab import cli as lab_cli
+from .mail import cli as mail_cli
 from .night import cli as night_cli
 from .review import cli as review_cli
 from .site import cli as site_cli
@@ -34,8 +35,8 @@ app = typer.Typer(
 )
 
 # In the order `run.py --help` lists them.
-FEATURES = (night_cli, extract_cli, faithfulness_cli, review_cli, site_cli, slack_cli, batch_cli,
-            lab_cli, demo_cli)  # fmt: skip
+FEATURES = (night_cli, extract_cli, faithfulness_cli, review_cli, site_cli, slack_cli, mail_cli,
+            batch_cli, lab_cli, demo_cli)  # fmt: skip
 for feature in FEATURES:
     feature.register(app)
 

@@ -153,7 +153,9 @@ def test_batch_cancel_ingests_what_finished(bw: World) -> None:  # noqa: F811
     fake(bw).polls_to_finish = 10**6
     kill_when(start(bw, "--from", D1, "--to", D2, "--batch"), lambda: retrieves(bw) >= 1)
     cancelled = bw.run("--batch-cancel", env=FAST)
-    assert cancelled.exit_code == 3, cancelled.stdout + cancelled.stderr
+    # One day of the two is published; the other has no paper yet, and a night that publishes
+    # nothing is not a success.
+    assert cancelled.exit_code == 1, cancelled.stdout + cancelled.stderr
     [batch] = fake(bw).created()
     assert batch.status == "cancelled" and batch.counts["completed"] == 2
     ok = sum(

@@ -139,7 +139,7 @@ def test_expired_and_failed_lines_are_asked_again(bw: World, tmp_path: Path) -> 
     export(bw, requests)
     vllm(bw, requests, results, expire=1)  # the last line expired, Gamma's failed with a 500
     imported = batch(bw, "import", "--in", str(results))
-    assert imported.exit_code == 3
+    assert imported.exit_code == 1  # D2 published no paper yet
     assert "4 results (2 failed or expired" in imported.stdout
     why = [line for line in imported.stdout.splitlines() if line.startswith("  why (papers): ")]
     assert len(why) == 1 and "batch_expired" in why[0] and "HTTP 500" in why[0], imported.stdout
@@ -186,3 +186,38 @@ def test_a_process_pool_prepares_exactly_what_the_extraction_thread_does(
     assert thread == pool and len(thread) == 5
     [fallback] = [line for line in pool if ":2406.20009:" in line["custom_id"]]
     assert "## Abstract" in fallback["body"]["messages"][-1]["content"]
+
+
+def test_export_for_a_server_without_json_schema_round_trips(bw: World, tmp_path: Path) -> None:
+    bw.llm.supports_json_schema = False  # vLLM serving a model through a json_object-only path
+    requests, results = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    done = batch(
+        bw, "export", "--from", D1, "--to", D2, "--out", str(requests),
+        "--structured-output", "json_object",
+    )  # fmt: skip
+    assert done.exit_code == 0 and "json_object" in done.stdout
+    lines = [json.loads(line) for line in requests.read_text().splitlines()]
+    assert {line["body"]["response_format"]["type"] for line in lines} == {"json_object"}
+    assert '"additionalProperties": false' in lines[0]["body"]["messages"][0]["content"]
+    vllm(bw, requests, results)
+    imported = batch(bw, "import", "--in", str(results))
+    assert imported.exit_code == 0, imported.stdout + imported.stderr
+    assert "0 failed or expired" in imported.stdout
+
+
+def test_a_second_export_reuses_the_last_exports_model_and_format(
+    bw: World, tmp_path: Path
+) -> None:
+    first = batch(
+        bw, "export", "--from", D1, "--out", str(tmp_path / "a.jsonl"),
+        "--model", "qwen2.5-7b-instruct", "--structured-output", "json_object",
+    )  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    again = batch(bw, "export", "--from", D1, "--to", D2, "--out", str(tmp_path / "b.jsonl"))
+    assert again.exit_code == 0, again.stderr
+    assert "model qwen2.5-7b-instruct (the last export's)" in again.stdout
+    lines = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text().splitlines()]
+    assert {line["body"]["model"] for line in lines} == {"qwen2.5-7b-instruct"}
+    assert {line["body"]["response_format"]["type"] for line in lines} == {"json_object"}
+    assert batch(bw, "export", "--from", D1, "--out", str(tmp_path / "c.jsonl"),
+                 "--structured-output", "xml").exit_code == 2  # fmt: skip

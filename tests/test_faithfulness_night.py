@@ -76,7 +76,7 @@ def test_a_number_that_stays_unsupported_waits_for_review_with_its_draft(world: 
     add_paper(world)
     world.llm.script_for(TITLE, summary_reply(SLIP), summary_reply(SLIP))
     outcome = world.night(env=REVIEW)
-    assert outcome.exit_code == 3
+    assert outcome.exit_code == 1  # its only paper waits for an editor: nothing published
     assert world.llm.calls == 2  # one re-ask, not the form checks' budget of re-asks
     record = world.record(ID)
     assert record["status"] == "needs_review" and record["summary"] is None
@@ -96,7 +96,7 @@ def test_a_summary_of_nothing_in_the_paper_goes_straight_to_review(world: World)
     add_paper(world)
     world.llm.script_for(TITLE, summary_reply(GENERIC))
     outcome = world.night(env=REVIEW)
-    assert outcome.exit_code == 3
+    assert outcome.exit_code == 1  # its only paper waits for an editor: nothing published
     assert world.llm.calls == 1  # no re-ask: rewording cannot make it this paper's summary
     record = world.record(ID)
     assert record["status"] == "needs_review" and record["draft"] == GENERIC

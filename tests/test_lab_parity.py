@@ -81,9 +81,9 @@ def test_the_nights_prompt_on_a_set_frozen_from_the_night_replays_its_judgment(
     }
     version = report["versions"][f"summarize@{prompt}"]
     assert version["llm_calls"] == 0
-    # Only the paper that never fits was asked again: a refused request leaves no reply to cache.
-    again = world.llm.chat_bodies()[asked:]
-    assert again and all(TOO_LONG[1] in json.dumps(b, ensure_ascii=False) for b in again)
+    # Nothing was asked again, not even for the paper that never fits: a request that did not
+    # fit the model's context is cached like a reply.
+    assert world.llm.chat_bodies()[asked:] == []
     assert lab[INVENTS[0]]["faithfulness_reasks"] == 1 and lab[INVENTS[0]]["form_reasks"] == 0
     assert lab[WRONG[0]]["reasks"] == 0 and "another paper" in lab[WRONG[0]]["reason"]
     assert lab[ENGLISH[0]]["form_reasks"] == 2 and lab[ENGLISH[0]]["faithfulness_reasks"] == 0

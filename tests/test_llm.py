@@ -110,7 +110,8 @@ async def test_errors_map_to_the_error_tree(llm: OpenAILLM, fake_llm: FakeLLM) -
     with pytest.raises(RequestRejected, match="temperature must be at most 2"):
         await llm.complete(MESSAGES, PARAMS)
     fake_llm.script_for(TITLE, "server_error", "server_error", "server_error")
-    with pytest.raises(ServiceError, match="HTTP 500 after 3 attempts") as caught:
+    quoted = r'HTTP 500 "The server had an error.*" after 3 attempts'
+    with pytest.raises(ServiceError, match=quoted) as caught:
         await llm.complete(MESSAGES, PARAMS)
     assert not isinstance(caught.value, LLMConfigError) and caught.value.url == llm.base_url
     fake_llm.api_key = "the-right-key"
@@ -124,7 +125,7 @@ async def test_an_unknown_model_is_a_configuration_error(fake_llm: FakeLLM) -> N
         with pytest.raises(LLMConfigError, match="404"):
             await llm.complete(MESSAGES, PARAMS)
         warnings = await llm.check()  # a local server may serve models it does not list
-    assert "gpt-nonexistent" in warnings[0] and "trying anyway" in warnings[0]
+    assert "gpt-nonexistent" in warnings[0] and "gpt-4.1-mini" in warnings[0]
 
 
 async def test_transient_failures_are_retried(llm: OpenAILLM, fake_llm: FakeLLM) -> None:
@@ -149,3 +150,15 @@ async def test_a_429_carries_the_servers_wait_into_the_retry_policy(
     assert wait(state) == 2.5  # type: ignore[operator]
     capped = retry_policy(5, 1.0)["wait"]
     assert capped(state) == 1.0  # type: ignore[operator]
+
+
+async def test_a_reason_quotes_the_first_200_characters_of_the_servers_message(
+    llm: OpenAILLM, fake_llm: FakeLLM
+) -> None:
+    said = "the request is invalid because " + "x" * 400 + " TAIL-MARKER"
+    fake_llm.script_for(TITLE, openai_error(400, said))
+    with pytest.raises(RequestRejected) as caught:
+        await llm.complete(MESSAGES, PARAMS)
+    reason = str(caught.value)
+    assert said[:199] in reason and "TAIL-MARKER" not in reason
+    assert len(reason) < 230

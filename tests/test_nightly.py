@@ -112,15 +112,15 @@ def test_every_scripted_fault_still_yields_the_golden_digest(world: World) -> No
     assert world.hf.scripted_left() == 0
 
 
-def test_a_refusal_is_not_reasked_blindly_and_waits_for_review(world: World) -> None:
+def test_a_refusal_is_not_reasked_blindly_and_fails_without_a_draft(world: World) -> None:
     populate(world)
     world.llm.script_for(PAPERS["2406.10004"], "refusal")
     outcome = world.night()
     assert outcome.exit_code == 3
     record = world.record("2406.10004")
-    assert record["status"] == "needs_review" and "refused" in record["reason"]
-    assert record["provenance"]["attempts"] == 1
-    assert "needs_review: 2406.10004" in outcome.stdout
+    assert record["status"] == "failed" and "refused" in record["reason"]
+    assert record["draft"] is None and record["provenance"]["attempts"] == 1
+    assert "failed: 2406.10004" in outcome.stdout
     published = world.digest()
     assert PAPERS["2406.10004"] not in published
     for block in published.split("\n### ")[1:]:  # the others read exactly as in the golden night

@@ -176,8 +176,9 @@ def test_access_token_is_made_once_and_kept_hashed(reviewed: World) -> None:
 def test_titles_and_model_output_are_escaped(world: World) -> None:
     world.add("2406.20009", "<script>alert(1)</script> Attention", 5, authors=["<b>Eve</b>"])
     # The fake model quotes the title, tags and all: the validator (issue 8) sends that draft to
-    # review instead of publishing it, and the review page must escape it all the same.
-    assert world.night().exit_code == 3
+    # review instead of publishing it, and the review page must escape it all the same. It is
+    # the night's only paper, so nothing is published: exit 1.
+    assert world.night().exit_code == 1
     http, editorial, _ = make_client(world)
     html = http.get(f"/day/{DATE}").text
     assert "<script>alert(1)</script>" not in html and "<b>Eve</b>" not in html

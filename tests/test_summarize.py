@@ -145,7 +145,7 @@ async def test_a_reply_that_never_passes_is_kept_as_a_draft_for_review(
 async def test_a_refusal_is_not_reasked(template: PromptTemplate) -> None:
     llm = ScriptedLLM().queue(LLMReply(content=None, refusal="I can't help with that."))
     out = await summarize_paper(PAPER, paper_input(), llm, template)
-    assert out.status is Status.NEEDS_REVIEW and llm.calls == 1 and "refused" in (out.reason or "")
+    assert out.status is Status.FAILED and llm.calls == 1 and "refused" in (out.reason or "")
 
 
 async def test_a_rejected_request_fails_the_paper_with_what_the_model_said(

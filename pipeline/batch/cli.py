@@ -36,6 +36,7 @@ class ExportNote(Model):
 
     model: str
     prompt: str
+    structured_output: str = "json_schema"
     requests: int
     days: list[dt.date]
     created_at: dt.datetime
@@ -49,30 +50,50 @@ def export(
     date_to: To = None,
     model: o.Model = None,
     prompt: o.Prompt = None,
+    structured_output: Annotated[
+        str | None,
+        typer.Option(
+            help="json_schema (OpenAI, vLLM) or json_object with the schema in the prompt "
+            "(a server without json_schema) [default: the last export's, else json_schema]."
+        ),
+    ] = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
 ) -> None:
-    """Write the summary requests of every paper of the range that needs one."""
+    """Write the summary requests of every paper of the range that needs one. Without
+    --model, the last export's model (as ``batch import`` does), so a second export asks the
+    same model for what is still missing."""
+    from ..core.errors import UsageError
     from ..stages.prompts import load_prompt
     from ..store import Store, atomic_file
     from .replies import BatchLLM
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir, model=model, prompt=prompt)
+        last = Store(settings.data_dir).load_doc(None, "batch", "export", ExportNote)
+        if model is None and last is not None:
+            settings = o.make_settings(
+                **settings.model_dump(exclude={"model"}), model=last.model
+            )
+        mode = structured_output or (last.structured_output if last else "json_schema")
+        if mode not in ("json_schema", "json_object"):
+            raise UsageError(f"--structured-output {mode}: use json_schema or json_object")
         today, days = _days(date_from, date_to)
         template = load_prompt(settings.prompts_dir, settings.prompt)
-        llm = BatchLLM(settings.model)
+        llm = BatchLLM(settings.model, mode=mode)  # type: ignore[arg-type]
         with atomic_file(out) as lines:
             plan = asyncio.run(_plan(settings, days, template, llm, today, lines))
         note = ExportNote(
             model=settings.model, prompt=f"{template.name}@{template.version}",
-            requests=plan.requests, days=plan.days, created_at=dt.datetime.now(dt.UTC),
+            structured_output=mode, requests=plan.requests, days=plan.days,
+            created_at=dt.datetime.now(dt.UTC),
         )  # fmt: skip
         Store(settings.data_dir).save_doc(None, "batch", "export", note)
     done = f"; {plural(plan.ready, 'paper')} already summarised" if plan.ready else ""
+    reused = " (the last export's)" if model is None and last is not None else ""
     typer.echo(
         f"{plural(plan.requests, 'request')} over {plural(len(plan.days), 'day')} written to "
-        f"{out} (model {settings.model}, prompt {note.prompt}){done}"
+        f"{out} (model {settings.model}{reused}, prompt {note.prompt}, {mode}){done}"
     )
 
 

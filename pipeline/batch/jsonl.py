@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..core.hashing import sha256_json
 from ..core.models import Model, Usage
-from ..stages.llm import LLMReply, Messages, chat_request
+from ..stages.llm import LLMReply, Messages, Mode, chat_request
 
 ENDPOINT: Final = "/v1/chat/completions"
 
@@ -45,12 +45,19 @@ class BatchRequest(Model):
 
 
 def request_line(
-    date: dt.date, arxiv_id: str, model: str, messages: Messages, params: dict[str, Any]
+    date: dt.date,
+    arxiv_id: str,
+    model: str,
+    messages: Messages,
+    params: dict[str, Any],
+    mode: Mode = "json_schema",
 ) -> BatchRequest:
-    """The same body the online call sends (messages, parameters, strict JSON schema)."""
+    """The same body the online call sends (messages, parameters, strict JSON schema, or
+    json_object with the schema in the prompt). The key is the conversation's, whatever the
+    mode, so a result is matched to its paper either way."""
     key = request_key(model, messages, params)
     return BatchRequest(
-        custom_id=custom_id(date, arxiv_id, key), body=chat_request(model, messages, params)
+        custom_id=custom_id(date, arxiv_id, key), body=chat_request(model, messages, params, mode)
     )
 
 

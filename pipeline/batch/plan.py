@@ -98,7 +98,8 @@ async def _plan_day(
         except SummaryError:
             pass
         for key, (messages, params) in llm.wanted.items():
-            plan.add(key, request_line(date, paper.arxiv_id, llm.model, messages, params))
+            line = request_line(date, paper.arxiv_id, llm.model, messages, params, llm.mode)
+            plan.add(key, line)
         llm.wanted.clear()  # written out: not kept, each holds a paper's text
     if plan.requests > before or plan.ready > ready:
         plan.days.append(date)

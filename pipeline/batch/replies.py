@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.errors import RequestRejected
-from ..stages.llm import LLM, LLMReply, Messages
+from ..core.errors import ContextTooLong, RequestRejected
+from ..stages.llm import LLM, LLMReply, Messages, Mode, names_context_overflow
 from .jsonl import BatchResult, request_key
 
 BATCH_PRICE_FACTOR = 0.5
@@ -28,8 +28,12 @@ class BatchLLM:
         online: LLM | None = None,
         online_budget: int = 0,
         price_factor: float = BATCH_PRICE_FACTOR,
+        mode: Mode = "json_schema",
     ) -> None:
         self.model = model
+        self.mode: Mode = mode
+        """How the requests it wants ask for JSON (``vllm run-batch`` serving a model that
+        cannot do json_schema needs json_object)."""
         self.price_factor = price_factor
         self.results: dict[str, BatchResult] = {}
         self.online = online
@@ -55,6 +59,10 @@ class BatchLLM:
             self.online_left -= 1
             self.online_calls += 1
             return await self.online.complete(messages, params)
+        if found is not None and names_context_overflow(found.error or ""):
+            # Asking the same again would overflow again: the conversation cuts the text or
+            # leaves out the previous reply, and the next batch asks that instead.
+            raise ContextTooLong(found.error or "")
         self.wanted[key] = (messages, params)
         if found is not None:
             raise RequestRejected(f"the batch could not answer ({found.error})")

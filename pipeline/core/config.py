@@ -85,7 +85,8 @@ class Settings(BaseSettings):
     faithfulness: Literal["review", "flag", "off"] = "review"
     """Numbers and names not in the paper: ``review`` re-asks once, then holds the paper for an
     editor; ``flag`` publishes with the flags; ``off`` does not check."""
-    """``json_schema``, ``json_object``, or ``auto`` (json_schema, json_object after a 400)."""
+    """``json_schema``, ``json_object``, or ``auto`` (json_schema; json_object once the server
+    refuses it, remembered per server and model)."""
     max_cost_usd: float | None = None
     site_url: str | None = None
     """Where the static site is served (DIGEST_SITE_URL): feed links and Slack's day link."""
@@ -97,8 +98,21 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default=SLACK_DEFAULT, validation_alias=AliasChoices("SLACK_API_URL")
     )
+    smtp_url: str | None = None
+    """DIGEST_SMTP_URL: ``smtp://user:pass@host:587`` (STARTTLS, required with a password),
+    ``smtps://user:pass@host:465`` (implicit TLS), ``smtp://localhost:25`` (a local relay)."""
+    mail_from: str | None = None
+    """DIGEST_MAIL_FROM: the sender, ``Korean Daily Papers <digest@example.org>``."""
+    mail_to: str | None = None
+    """DIGEST_MAIL_TO: the recipients, comma-separated (``run.py email --to`` overrides)."""
+    mail_unsubscribe: str | None = None
+    """DIGEST_MAIL_UNSUBSCRIBE: a ``mailto:`` or ``https:`` URL for ``List-Unsubscribe``."""
     price_file: Path | None = None
     """A JSON file of extra model prices: ``{"model": {"input": $/1M, "output": $/1M}}``."""
+    price_input: float | None = Field(default=None, ge=0)
+    price_output: float | None = Field(default=None, ge=0)
+    """DIGEST_PRICE_INPUT/OUTPUT: USD per 1M tokens of ``model``, over any table (``0`` for a
+    local server, so ``--max-cost`` knows its price)."""
 
 
 def export_dotenv_openai() -> None:

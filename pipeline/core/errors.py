@@ -16,8 +16,10 @@
     └── CallFailure                 internal: one call failed; never reaches a user
         ├── TransientError          worth another try (429, 5xx, timeout); the retry loop
         │                           retries it, then raises ServiceError
-        ├── ContextTooLong          the text did not fit the model's context; summarize cuts
-        │                           the text and asks again, then raises SummaryError
+        ├── ContextTooLong          the request did not fit the model's context; summarize cuts
+        │                           the text (first ask) or leaves out the previous reply
+        │                           (re-ask) and asks again, then keeps the best draft or
+        │                           fails the paper
         └── RequestRejected         a 400 another identical try would not fix; summarize
                                     raises SummaryError
 
@@ -39,11 +41,12 @@ class ExitCode(IntEnum):
 
     OK = 0
     FATAL = 1
-    """The run stopped: a service, the store or the configuration failed."""
+    """The run stopped (a service, the store or the configuration failed), or a night that
+    listed papers published none of them."""
     USAGE = 2
     """Bad flags or settings (also click's own usage errors)."""
     ATTENTION = 3
-    """The run finished, but some paper needs review, failed or is pending."""
+    """The run finished and published, but some paper needs review, failed or is pending."""
     INTERRUPTED = 130
     """Ctrl-C: the same command resumes."""
 
@@ -61,6 +64,9 @@ class ServiceError(DigestError):
         self.service = service
         self.url = url
         self.problem = problem
+        self.usage: Usage | None = None
+        """Tokens the failed attempts consumed as far as they arrived (an LLM call timed out
+        half-way is still billed)."""
         message = f"{service} failed at {url}: {problem}"
         if hint:
             message += f" ({hint})"
@@ -128,9 +134,13 @@ class CallFailure(Exception):
 class TransientError(CallFailure):
     """A failure worth another try; ``retry_after`` is the server's own hint, in seconds."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, usage: Usage | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.usage = usage
+        """What this attempt consumed before it failed, if anything arrived."""
 
 
 class ContextTooLong(CallFailure):

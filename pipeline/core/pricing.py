@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from .config import Settings
 from .errors import UsageError
 from .models import Usage
 
@@ -66,3 +67,29 @@ def scaled(price: Price | None, factor: float) -> Price | None:
     if price is None or factor == 1.0:
         return price
     return Price(input=price.input * factor, output=price.output * factor)
+
+
+def model_price(settings: Settings, model: str | None = None) -> Price | None:
+    """The price of ``model`` (default: the settings' model): DIGEST_PRICE_INPUT/OUTPUT for
+    the settings' model, else the price file and the built-in table."""
+    model = model or settings.model
+    given = (settings.price_input, settings.price_output)
+    if model == settings.model and given[0] is not None and given[1] is not None:
+        return Price(input=given[0], output=given[1])
+    return price_for(load_prices(settings.price_file), model)
+
+
+def unknown_price(settings: Settings) -> str | None:
+    """The warning for a model without a price (its cost shows as $0), said at the start of a
+    run; with ``--max-cost`` a UsageError instead, as the cap could never stop the run."""
+    if model_price(settings) is not None:
+        return None
+    fix = (
+        "give it with DIGEST_PRICE_INPUT and DIGEST_PRICE_OUTPUT (USD per 1M tokens; 0 for a "
+        "local server) or DIGEST_PRICE_FILE"
+    )
+    if settings.max_cost_usd is not None:
+        raise UsageError(
+            f"--max-cost needs the price of model {settings.model!r}, which is unknown: {fix}"
+        )
+    return f"no price known for model {settings.model!r}: its cost is counted as $0 ({fix})"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.extract import tables
 from pipeline.extract.hyphens import Vocabulary, hyphen_end
-from pipeline.extract.layout import reading_order
+from pipeline.extract.layout import WIDE, reading_order
 from pipeline.extract.pdftext import Block, Line, Page, Span
 from pipeline.extract.tables import CAPTION as _CAPTION
 
@@ -26,6 +26,8 @@ _LIGATURES = str.maketrans(
 _ODD_CHARS = re.compile("[\ufb00-\ufb06\u00ad\x00-\x08\x0e-\x1b\x7f-\x9f]")
 _PROSE_INDENT = 20.0  # points; a paragraph's first line may be indented this much
 _MIN_PROSE_WIDTH = 150.0  # points; narrower blocks are cells and labels, not paragraph lines
+_FOOTNOTE_ZONE = 0.6  # footnotes start below this share of the page height
+_NOTE_SYMBOLS = frozenset("*∗†‡§¶")
 
 
 @dataclass(slots=True)
@@ -34,7 +36,7 @@ class Para:
     text: str
     size: float
     bold: bool
-    kind: str = "text"  # "text", "caption" or "table"
+    kind: str = "text"  # "text", "caption", "table" or "footnote"
     top: float = 0.0
 
 
@@ -72,33 +74,84 @@ def _page_paras(page: Page, body: float, vocab: Vocabulary) -> list[Para]:
         for block, column in ordered
         if _is_fragment(block, body) and not _short_prose(block, body, edges, ordered)
     ]
-    tables_at, figures = _floats(page, ordered, fragments, body)
+    notes = {id(block) for block, _ in ordered if _footnote(block, page, body)}
+    fragments = [item for item in fragments if id(item[0]) not in notes]
+    tables_at, figures, cells = _floats(page, ordered, fragments, body)
     member = {id(block) for block, _ in fragments}
+    member |= _figure_prose(ordered, cells, body)
     out: list[Para] = []
     for block, _ in ordered:
         rows = tables_at.get(id(block))
         if rows:
             _add_table(out, page.number, rows, block.bbox[1])
+        if id(block) in notes:
+            out.extend(replace(p, kind="footnote") for p in _block_paras(block, body, vocab))
+            continue
         if id(block) in member or (figures and _inside(block, figures)) or tables.is_math(block):
             continue
         out.extend(_block_paras(block, body, vocab))
     return out
 
 
+def _figure_prose(ordered: list[tuple[Block, int]], cells: set[int], body: float) -> set[int]:
+    """Text set smaller than the body between a figure's caption and the prose above it: chat
+    bubbles, prompts, boxed examples. Such a figure has no small labels to show its area."""
+    found: set[int] = set()
+    for i, (block, column) in enumerate(ordered):
+        if not tables.is_figure_caption(block.lines[0].text.strip()):
+            continue
+        for other, other_column in reversed(ordered[:i]):
+            if column != WIDE and other_column != column:
+                break  # the other column's text, read before this one's
+            if id(other) in cells or _CAPTION.match(other.lines[0].text.strip()):
+                break  # a table's cells or another float's caption: this figure ends here
+            if max(s.size for line in other.lines for s in line.spans) <= body - 0.5:
+                found.add(id(other))
+            elif len(other.text.split()) >= 8 or _style(other.lines[0], body) == "heading":
+                break  # the text above the figure
+    return found
+
+
+def _footnote(block: Block, page: Page, body: float) -> bool:
+    """Set small at the foot of the page behind a note mark: a footnote (one line of a URL
+    list is not a table cell, and a paragraph running on to the next page skips it)."""
+    if block.bbox[1] < page.height * _FOOTNOTE_ZONE:
+        return False
+    spans = [s for line in block.lines for s in line.spans if s.text.strip()]
+    if len(spans) < 2 or max(s.size for s in spans) > body - 0.9:
+        return False
+    return _note_mark(spans[0], spans[1])
+
+
+def _note_mark(mark: Span, after: Span) -> bool:
+    """ "⁵We use...", "⁷https://...", "∗Equal contribution": a raised number or a note symbol
+    before words (a tick label "73.7" or "10" under a chart has no words after it)."""
+    text = mark.text.strip()
+    if not after.text.strip()[:1].isalpha():
+        return False
+    if text in _NOTE_SYMBOLS:
+        return True
+    return text.isdigit() and len(text) <= 2 and mark.size < after.size - 0.5
+
+
 def _floats(
     page: Page, ordered: list[tuple[Block, int]], fragments: list[tuple[Block, int]], body: float
-) -> tuple[dict[int, list[str]], list[tables.Box]]:
-    """Table rows by the id of the block where each table starts, and the figures' areas."""
+) -> tuple[dict[int, list[str]], list[tables.Box], set[int]]:
+    """Table rows by the id of the block where each table starts, the figures' areas, and the
+    ids of the blocks that are table cells."""
     member = {id(block) for block, _ in fragments}
     prose = [block for block, _ in ordered if id(block) not in member]
     groups = tables.clusters(fragments, body)
     rows: dict[int, list[str]] = {}
     figures = []
+    cells: set[int] = set()
     for group, found in zip(groups, tables.classify(groups, page, body, prose), strict=True):
         rows[id(group[0][0])] = found.rows
         if found.figure:
             figures.append(found.figure)
-    return rows, figures
+        if found.rows:
+            cells.update(id(block) for block, _ in group)
+    return rows, figures, cells
 
 
 def _add_table(out: list[Para], page: int, rows: list[str], top: float) -> None:

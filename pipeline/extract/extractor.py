@@ -14,7 +14,7 @@ from pipeline.extract import budget, clean, furniture, hidden, pdftext, quality,
 
 __all__ = ["EXTRACTOR_VERSION", "extract_pdf"]
 
-EXTRACTOR_VERSION = "2.0.0"
+EXTRACTOR_VERSION = "2.1.0"
 
 
 def extract_pdf(
@@ -28,7 +28,9 @@ def extract_pdf(
         pages = pdftext.read_pages(doc, label)
         toc = [(int(level), str(title), int(page)) for level, title, page, *_ in doc.get_toc()]
         meta_title = str((doc.metadata or {}).get("title") or "")
-        flags = hidden.strip_hidden(pages, partial(pdftext.dark_fills, doc))
+        flags = hidden.strip_hidden(
+            pages, partial(pdftext.dark_fills, doc), partial(pdftext.shown_text, doc)
+        )
     finally:
         doc.close()
     sha = sha256_bytes(data)

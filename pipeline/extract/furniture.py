@@ -12,7 +12,8 @@ import re
 from collections import Counter
 from itertools import pairwise
 
-from pipeline.extract.pdftext import Block, Line, Page
+from pipeline.extract.contents import contents_lines
+from pipeline.extract.pdftext import Line, Page
 
 _EDGE = 0.085  # lone page numbers live this close to the top or bottom
 _BAND = 0.16  # repeated running headers and footers may sit this far in
@@ -21,35 +22,26 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+(?:of|/)\
 _DIGITS = re.compile(r"\d+")
 _MIN_KEY_LETTERS = 3
 _GUTTER_MIN = 8
-# "2.1 Data . . . . . . 4", "Data ........ 4", "Data …" (the page number may be a line of its own)
-_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{0,4}$|…\s*\d{0,4}$")
-_NUMBER_ONLY = re.compile(r"^[\dA-Z]{0,2}(?:\.\d{1,2})*\.?$|^\d{1,4}$")
-_CONTENTS_TITLE = re.compile(r"^(?:table\s+of\s+)?contents$", re.I)
-_MIN_LEADERS = 5
-_MAX_ENTRY_WORDS = 14
-_MAX_ENTRY_ROWS = 2  # an entry and its wrapped second line
+# The title on page one repeats as the running header ("MUON IS SCALABLE..." over "Muon is
+# Scalable..."), set far larger: that line is the title, not furniture.
+_TITLE_SCALE = 1.3
 
 
 def remove_furniture(pages: list[Page]) -> None:
     """Drop, in place, lines that repeat on the page edges or do not belong to the text."""
     edges = [_edge_lines(page) for page in pages]
     repeated = _repeated(edges, len(pages))
+    drops = []
     for page, edge in zip(pages, edges, strict=True):
-        drop = {i for i, (_, key) in edge.items() if key in repeated}
+        drop = {i for i, (line, key) in edge.items() if _is_header(line, key, repeated)}
         beside = [(edge[i][0].bbox[1] + edge[i][0].bbox[3]) / 2 for i in drop]
         drop.update(i for i, (line, _) in edge.items() if _page_number(line, page, beside))
         drop.update(_gutter_lines(page))
-        contents = _contents_page(page)
+        drops.append(drop)
+    for page, drop, contents in zip(pages, drops, contents_lines(pages, drops), strict=True):
+        drop |= contents
         for block in page.blocks:
-            block.keep(
-                [
-                    line
-                    for line in block.lines
-                    if line.horizontal
-                    and id(line) not in drop
-                    and not (contents and _is_contents_line(line.text.strip(), block))
-                ]
-            )
+            block.keep([line for line in block.lines if line.horizontal and id(line) not in drop])
         page.blocks = [b for b in page.blocks if b.lines]
 
 
@@ -64,17 +56,30 @@ def _edge_lines(page: Page) -> dict[int, tuple[Line, str]]:
     }
 
 
-def _repeated(edges: list[dict[int, tuple[Line, str]]], pages: int) -> set[str]:
+def _repeated(edges: list[dict[int, tuple[Line, str]]], pages: int) -> dict[str, float]:
+    """The keys repeated on enough pages, each with the smallest size it is set in."""
     counts: Counter[str] = Counter()
+    sizes: dict[str, float] = {}
     for edge in edges:
         counts.update({key for _, key in edge.values()})
+        for line, key in edge.values():
+            sizes[key] = min(sizes.get(key, 1e9), _size(line))
     least = max(2, int(pages * _REPEAT_SHARE))
     return {
-        key
+        key: sizes[key]
         for key, n in counts.items()
         # "#.#" (a table cell at the top of several pages) is not a header: it needs words.
         if n >= least and sum(c.isalpha() for c in key) >= _MIN_KEY_LETTERS
     }
+
+
+def _is_header(line: Line, key: str, repeated: dict[str, float]) -> bool:
+    size = repeated.get(key)
+    return size is not None and _size(line) < _TITLE_SCALE * size
+
+
+def _size(line: Line) -> float:
+    return max(span.size for span in line.spans)
 
 
 def _page_number(line: Line, page: Page, beside: list[float]) -> bool:
@@ -106,26 +111,3 @@ def _gutter_lines(page: Page) -> set[int]:
         if len(stack) >= _GUTTER_MIN and rising >= 0.8 * (len(stack) - 1):
             gutter.update(id(line) for _, _, line in stack)
     return gutter
-
-
-def _contents_page(page: Page) -> bool:
-    """A table of contents: several entries ending in dot leaders and a page number."""
-    leaders = 0
-    for block in page.blocks:
-        for line in block.lines:
-            if line.text.rstrip().endswith(
-                (".", "…", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
-            ) and _LEADER.search(line.text.rstrip()):
-                leaders += 1
-                if leaders >= _MIN_LEADERS:
-                    return True
-    return False
-
-
-def _is_contents_line(text: str, block: Block) -> bool:
-    """On a contents page: the title, leader lines, numbers standing alone, and entries set in
-    blocks of their own (section entries often have no leaders); not a paragraph beside it."""
-    if _CONTENTS_TITLE.match(text) or _LEADER.search(text) or _NUMBER_ONLY.match(text):
-        return True
-    rows = 1 + sum(1 for a, b in pairwise(block.lines) if abs(a.bbox[1] - b.bbox[1]) >= 2)
-    return rows <= _MAX_ENTRY_ROWS and len(text.split()) <= _MAX_ENTRY_WORDS

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.core.models import Flag
-from pipeline.extract.pdftext import Page, Span
+from pipeline.extract.pdftext import Page, Shown, Span
 
 Rect = tuple[float, float, float, float]
 TINY_PT = 2.0
@@ -20,6 +20,9 @@ _NEAR_WHITE_MASK = 0xF0F0F0
 _OCR_LAYER_SHARE = 0.5
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _MIN_WORDS = 4
+# Lines lie on top of each other this often only where a figure hides sub-plots behind a clip
+# path (MONAQ's tick labels); then the page is read again with clipping applied.
+_MIN_OVERLAPS = 10
 _CUES = ("ignore", "disregard", "forget", "review", "do not", "recommend", "instruction", "you are")
 
 INJECTION = re.compile(
@@ -44,16 +47,21 @@ class _Found:
     texts: list[str]
 
 
-def strip_hidden(pages: list[Page], fills: Callable[[int], list[Rect]]) -> list[Flag]:
+def strip_hidden(
+    pages: list[Page], fills: Callable[[int], list[Rect]], shown: Callable[[int], Shown]
+) -> list[Flag]:
     """Remove invisible spans from ``pages`` in place; one flag per page and kind of hiding.
 
     ``fills(page_number)`` gives the dark areas of a page; it is called only for pages with
     white text, because reading vector drawings costs as much as reading the text.
+    ``shown(page_number)`` tells where text survives clipping; it is called only for pages
+    whose blocks lie on top of each other, for the same reason.
     """
     ocr_layer = _invisible_share(pages) > _OCR_LAYER_SHARE
     found: dict[tuple[int, str], _Found] = {}
     for page in pages:
         dark: list[Rect] | None = None
+        visible = shown(page.number) if _overlaps(page) >= _MIN_OVERLAPS else None
         width, height = page.width, page.height
         for block in page.blocks:
             for line in block.lines:
@@ -70,10 +78,13 @@ def strip_hidden(pages: list[Page], fills: Callable[[int], list[Rect]]) -> list[
                         and x0 < width
                         and y0 < height
                         and span.color & _NEAR_WHITE_MASK != _NEAR_WHITE_MASK
+                        and (visible is None or _visible(span, visible))
                     ):
                         kept.append(span)
                         continue
                     reason = _reason(span, page, ocr_layer)
+                    if reason is None and visible is not None and not _visible(span, visible):
+                        reason = "clipped"
                     if reason == "white":
                         dark = fills(page.number) if dark is None else dark
                         reason = None if _covered(span.bbox, dark) else reason
@@ -108,6 +119,34 @@ def _reason(span: Span, page: Page, ocr_layer: bool) -> str | None:
     return None
 
 
+def _overlaps(page: Page) -> int:
+    """Pairs of blocks covering each other by more than half the smaller one."""
+    boxes = sorted((block.bbox for block in page.blocks), key=lambda box: box[1])
+    count = 0
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        for ax0, ay0, ax1, ay1 in boxes[i + 1 :]:
+            if ay0 >= y1 - 1:
+                break  # sorted by top: no later box reaches up into this one
+            width = min(x1, ax1) - max(x0, ax0)
+            if width > 1:
+                smaller = min((x1 - x0) * (y1 - y0), (ax1 - ax0) * (ay1 - ay0))
+                count += width * (min(y1, ay1) - ay0) > 0.5 * smaller
+    return count
+
+
+def _visible(span: Span, shown: Shown) -> bool:
+    """Some of the span survives clipping: the clipped read has its text, or part of it, in
+    the same place (clipped tick labels often share a baseline with visible body text)."""
+    x0, _, x1, y1 = span.bbox
+    base = round(y1)
+    text = span.text.strip()
+    return any(
+        a < x1 - 0.5 and b > x0 + 0.5 and (kept in text or text in kept)
+        for key in (base - 1, base, base + 1)
+        for a, b, kept in shown.get(key, ())
+    )
+
+
 def _invisible_share(pages: list[Page]) -> float:
     total = hidden = 0
     for page in pages:
@@ -133,8 +172,10 @@ def _flags(found: _Found) -> list[Flag]:
     page = found.page + 1
     match = INJECTION.search(text)
     flags = []
-    # Figures hide stray tick labels and symbols too; a message needs words.
-    if match or len(_WORD.findall(text)) >= _MIN_WORDS:
+    # Figures hide stray tick labels and symbols too; a message needs words. Clipped text is
+    # mostly a figure's hidden sub-plots: only an instruction in it is worth an editor's time.
+    worded = found.reason != "clipped" and len(_WORD.findall(text)) >= _MIN_WORDS
+    if match or worded:
         flags.append(
             Flag(code="hidden_text", detail=f'{found.reason} text: "{excerpt(text)}"', page=page)
         )

@@ -14,7 +14,7 @@ _NOTE = re.compile(
     r"|personal use of this material is permitted|all rights reserved"
     r"|\b(?:is|are)\s+(?:now\s+)?with\s+the\s+(?:department|school|faculty|college|institute"
     r"|laboratory|center|centre|university)"
-    r"|\bcorresponding\s+author\b|^\W?\s*equal\s+contribution\b",
+    r"|\bcorresponding\s+authors?\b|^\W?\s*equal\s+contribution\b",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\{[\w.,\s-]+\}@[\w-]+\.")
@@ -23,7 +23,7 @@ _AFFILIATION = re.compile(r"universit|institute|laborator|school of|department|c
 
 def is_note(para: Para) -> bool:
     """A footnote or author block on the first pages, not text of the paper."""
-    if para.page >= _FIRST_PAGES or para.kind != "text":
+    if para.page >= _FIRST_PAGES or para.kind not in ("text", "footnote"):
         return False
     text = para.text
     words = text.split()

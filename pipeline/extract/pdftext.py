@@ -196,3 +196,20 @@ def dark_fills(doc: pymupdf.Document, number: int) -> list[tuple[float, float, f
     # The dict read runs without TEXT_PRESERVE_IMAGES (3x slower), so images come from here.
     rects.extend(tuple(info["bbox"]) for info in page.get_image_info())
     return rects
+
+
+Shown = dict[int, list[tuple[float, float, str]]]
+
+
+def shown_text(doc: pymupdf.Document, number: int) -> Shown:
+    """Where text shows once clipping paths are applied: the x-ranges and text of the spans
+    MuPDF keeps with its clip flag, by baseline (rounded to a point). A second read costs as
+    much as the first, so it is only asked for pages whose text lies on top of other text."""
+    raw = doc[number].get_text("dict", flags=TEXT_FLAGS | pymupdf.TEXT_MEDIABOX_CLIP)
+    shown: Shown = {}
+    for block in raw["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                x0, _, x1, y1 = span["bbox"]
+                shown.setdefault(round(y1), []).append((x0, x1, span["text"].strip()))
+    return shown

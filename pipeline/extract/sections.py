@@ -45,10 +45,21 @@ _MAX_HEADING_CHARS = 90
 # Names nearly every paper has: how they are set tells how the paper sets its headings.
 _CERTAIN_KINDS = frozenset({"introduction", "related_work", "conclusion", "references"})
 _MAX_ABSTRACT_WORDS = 450
+_MIN_ABSTRACT_WORDS = 30
+# A label over the title block, not a section: "TECHNICAL REPORT", "PREPRINT".
+_REPORT_LABEL = re.compile(
+    r"^(?:an?\s+)?(?:technical|tech\.|research)\s+report$|^(?:an?\s+)?preprint$"
+    r"|^(?:working|white)\s+paper$|^(?:draft|under\s+review|arxiv\s+preprint)$",
+    re.I,
+)
 _MIN_OPENING_WORDS = 12
 _SHORT_ABSTRACT = 100  # an abstract this short may go on in a second paragraph
 _ABSTRACT_WORDS = 200  # where an abstract run into the body is cut
 _TITLE_ZONE = 350.0  # points from the top of page one
+_MAX_TITLE_WORDS = 40  # longer is the abstract, however large it is set
+_BAD_META = re.compile(r"\.(pdf|dvi|tex|docx?)$|^microsoft word|^untitled", re.I)
+_WORDS = re.compile(r"[a-z0-9]+")
+_META_AGREEMENT = 0.5
 
 
 @dataclass(slots=True)
@@ -137,11 +148,14 @@ def _split_run_in(paras: list[Para]) -> list[Para]:
 
 
 def _title_span(paras: list[Para], meta_title: str) -> range:
-    """Indexes of the title: the largest type near the top of page one, maybe several lines."""
+    """Indexes of the title: the largest, topmost type on page one, maybe several lines."""
     first_page = [
         (i, p)
         for i, p in enumerate(paras[:15])
-        if p.page == 0 and p.kind == "text" and p.top < _TITLE_ZONE and len(p.text.split()) >= 3
+        if p.page == 0
+        and p.kind == "text"
+        and p.top < _TITLE_ZONE
+        and 3 <= len(p.text.split()) <= _MAX_TITLE_WORDS
     ]
     if not first_page:
         return range(0)
@@ -150,7 +164,7 @@ def _title_span(paras: list[Para], meta_title: str) -> range:
     if len(wanted) > 10:
         start = next((i for i, p in first_page if _norm(p.text)[:30] == wanted[:30]), None)
     if start is None:
-        start = max(first_page, key=lambda item: (item[1].size, -item[0]))[0]
+        start = max(first_page, key=lambda item: (round(item[1].size, 1), -item[1].top))[0]
     end = start + 1
     size = paras[start].size
     while end < len(paras) and paras[end].page == 0 and abs(paras[end].size - size) < 0.3:
@@ -159,12 +173,21 @@ def _title_span(paras: list[Para], meta_title: str) -> range:
 
 
 def _title(paras: list[Para], span: range, meta_title: str) -> str | None:
-    meta = " ".join(html.unescape(meta_title).split())
-    bad_meta = re.search(r"\.(pdf|dvi|tex|docx?)$|^microsoft word|^untitled", meta, re.I)
-    if len(meta) > 10 and not bad_meta:
-        return meta
+    """The PDF's own title when it is plausible: a real title, not a file name or a template's
+    placeholder ("Overleaf Example"), and not at odds with the title set on page one."""
     text = " ".join(paras[i].text for i in span)
-    return text or None
+    meta = " ".join(html.unescape(meta_title).split())
+    if len(meta) <= 10 or _BAD_META.search(meta):
+        return text or None
+    if text and _shared_words(meta, text) < _META_AGREEMENT:
+        return text
+    return meta
+
+
+def _shared_words(meta: str, text: str) -> float:
+    """The share of the metadata title's words that page one's title has."""
+    words = set(_WORDS.findall(meta.lower()))
+    return len(words & set(_WORDS.findall(text.lower()))) / len(words) if words else 0.0
 
 
 def _outline(toc: list[tuple[int, str, int]]) -> dict[str, set[int]]:
@@ -230,6 +253,8 @@ def _heading(
     name = _strip_number(text)
     if para.page in outline.get(_norm(name), ()):
         return name
+    if para.page == 0 and _REPORT_LABEL.match(name):
+        return None
     if not _styled(para, body) or (text.endswith((".", ",", ";")) and not _NUMBERED.match(text)):
         return None
     known = kind_of(name) in ("abstract", "references", "acknowledgements", "appendix")
@@ -291,10 +316,13 @@ def _norm(text: str) -> str:
 
 
 def _ensure_abstract(sections: list[Section], front: list[Para]) -> None:
-    """Without an "Abstract" heading, the abstract is the long paragraph before section one."""
+    """Without an "Abstract" heading, the abstract is the first body paragraph before section
+    one: a long one, or failing that a shorter one that reads as prose."""
     if any(s.kind == "abstract" for s in sections):
         return
     first = next((i for i, p in enumerate(front) if p.kind == "text" and _long(p)), None)
+    if first is None:
+        first = next((i for i, p in enumerate(front) if p.kind == "text" and _prose(p)), None)
     if first is None:
         return
     if not any(s.kind in BODY_KINDS for s in sections) and front[first + 1 :]:
@@ -305,6 +333,14 @@ def _ensure_abstract(sections: list[Section], front: list[Para]) -> None:
 
 def _long(para: Para) -> bool:
     return len(para.text.split()) >= 60
+
+
+def _prose(para: Para) -> bool:
+    """Sentences, not an author list or an affiliation: most words start in lower case."""
+    words = para.text.split()
+    if len(words) < _MIN_ABSTRACT_WORDS or para.bold or not para.text.endswith("."):
+        return False
+    return sum(w[:1].islower() for w in words) >= 0.5 * len(words)
 
 
 def _ensure_body(sections: list[Section]) -> None:

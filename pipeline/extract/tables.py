@@ -54,6 +54,11 @@ class _Cell:
     size: float
 
 
+def is_figure_caption(text: str) -> bool:
+    match = _LABEL.match(text)
+    return match is not None and not (match[1] or match[2]).lower().startswith("tab")
+
+
 def captions(page: Page) -> list[Caption]:
     """The page's figure and table captions, found by their label ("Figure 3:", "Table 2 |")."""
     found = []

@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.core.errors import LLMConfigError
+from pipeline.core.errors import CallFailure, LLMConfigError
 from pipeline.core.hashing import sha256_json
 from pipeline.core.models import DailyPaper, PaperInput
 from pipeline.stages.llm import LLMReply, Messages
@@ -172,6 +172,10 @@ class Judge:
         except LLMConfigError as exc:  # its model came from --judge, not --model
             problem = f"--judge {self.llm.model}: {exc.problem}"
             raise LLMConfigError(exc.service, exc.url, problem, "check --judge") from exc
+        except CallFailure as exc:
+            # Too long for the judge's window, or refused: no preference, like an unreadable
+            # reply (not cached: a bigger window or another judge may answer it).
+            return Judgement(preferred="tie", reason=f"the judge could not answer: {exc}"[:200])
         self.calls += 1
         self.store.save_judge(
             key,

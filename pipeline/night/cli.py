@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("pipeline")
 
 ONE_DAY_ONLY = {"dry_run": "--dry-run", "show_prompts": "--show-prompts",
-                "prompt_out": "--prompt-out", "slack_post": "--slack"}  # fmt: skip
+                "prompt_out": "--prompt-out", "slack_post": "--slack",
+                "email_send": "--email"}  # fmt: skip
 
 
 def range_main(settings: Settings, values: dict[str, Any]) -> int:
@@ -93,6 +94,7 @@ def run_online_range(settings: Settings, values: dict[str, Any], days: list[dt.d
 
 
 async def _online(settings: Settings, values: dict[str, Any], days: list[dt.date]) -> RangeResult:
+    from ..core.pricing import unknown_price
     from ..core.progress import StageProgress
     from ..stages.llm import OpenAILLM
     from ..stages.prompts import load_prompt
@@ -101,6 +103,8 @@ async def _online(settings: Settings, values: dict[str, Any], days: list[dt.date
 
     template = load_prompt(settings.prompts_dir, settings.prompt)
     require_llm_config(settings)
+    if warning := unknown_price(settings):
+        typer.echo(f"warning: {warning}")
     with StageProgress() as progress:
         async with OpenAILLM.from_settings(settings) as llm:
             checked: list[bool] = []
@@ -149,6 +153,9 @@ def nightly(
     slack_post: Annotated[
         bool, typer.Option("--slack", help="Post the day to Slack when a digest was written.")
     ] = False,
+    email_send: Annotated[
+        bool, typer.Option("--email", help="Email the day when a digest was written.")
+    ] = False,
     date_from: Annotated[
         str | None, typer.Option("--from", help="First day of a range (oldest first).")
     ] = None,
@@ -196,6 +203,10 @@ def nightly(
             from ..slack.post import require_slack_config
 
             require_slack_config(settings)  # before the night spends anything
+        if values["email_send"]:
+            from ..mail.config import mail_config
+
+            mail_config(settings)  # before the night spends anything
         started = time.perf_counter()
         log.info("%s: starting (data dir %s)", options.date, settings.data_dir.resolve())
         code, lines = asyncio.run(_run(settings, options))
@@ -207,6 +218,9 @@ def nightly(
     if values["slack_post"] and not options.dry_run and code in (ExitCode.OK, ExitCode.ATTENTION):
         with o.reported(ctx, verbose):
             _post_after_night(settings, options.date)
+    if values["email_send"] and not options.dry_run and code in (ExitCode.OK, ExitCode.ATTENTION):
+        with o.reported(ctx, verbose):
+            code = max(code, _mail_after_night(settings, options.date))
     raise typer.Exit(code)
 
 
@@ -230,7 +244,26 @@ def _post_after_night(settings: Settings, date: dt.date) -> None:
         raise
 
 
+def _mail_after_night(settings: Settings, date: dt.date) -> int:
+    """--email: like --slack, a night that wrote its digest sends it; a recipient the server
+    refused makes the night's exit ATTENTION."""
+    from ..mail.cli import send_lines
+    from ..store import Store
+
+    if Store(settings.data_dir).load_digest(date) is None:
+        return ExitCode.OK
+    try:
+        lines, code = send_lines(settings, date)
+    except DigestError:
+        typer.echo(f"the digest is written; send it with: run.py email --date {date}", err=True)
+        raise
+    for line in lines:
+        typer.echo(line)
+    return code
+
+
 async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]:
+    from ..core.pricing import unknown_price
     from ..core.progress import StageProgress
     from ..stages.llm import OpenAILLM
     from .lines import result_lines
@@ -241,6 +274,8 @@ async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]
             result = await run_night(settings, options, progress)
         else:
             require_llm_config(settings)
+            if warning := unknown_price(settings):
+                log.warning("warning: %s", warning)
             # Closed on every path, a failed check included: an unclosed client is closed by
             # the SDK at garbage collection, on whatever loop runs then, with a traceback.
             async with OpenAILLM.from_settings(settings) as llm:

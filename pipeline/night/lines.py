@@ -20,7 +20,10 @@ def result_lines(result: RunResult) -> list[str]:
         return [*lines, *dry_run_lines(result.dry_run, result.show_prompts, result.estimated_usd)]
     if result.published is not None:
         lines += published_lines(result.published)
-    return [*lines, *final_lines(result.report, result.records)]
+    lines += final_lines(result.report, result.records)
+    if result.report.error:  # the night published nothing: why, last, where it is seen
+        lines.append(result.report.error)
+    return lines
 
 
 def published_lines(published: Published) -> list[str]:

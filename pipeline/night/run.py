@@ -35,12 +35,13 @@ from ..core.models import (
     Status,
     Usage,
 )
-from ..core.pricing import Price, cost, load_prices, price_for, scaled
+from ..core.pricing import Price, cost, model_price, scaled
 from ..core.progress import StageProgress
 from ..core.tokens import count_tokens
+from ..core.wording import top_reasons
 from ..faithfulness.policy import Policy
 from ..faithfulness.sources import input_source
-from ..review.editorial import record_night
+from ..review.nightly import import_night
 from ..stages.checked import summarize_checked
 from ..stages.fetch import arxiv_metadata
 from ..stages.inputs import InputLimits, build_input
@@ -220,6 +221,12 @@ async def _summarize(
     _timed(record.timings, "summarize", started)
 
 
+def nothing_published(records: list[PaperRecord]) -> str:
+    """The line of a night that published no paper: its most common reasons, counted."""
+    why = top_reasons(f"{r.status}: {r.reason or 'no reason given'}" for r in records)
+    return f"no paper was published: {why}"
+
+
 def _report_for(record: PaperRecord) -> PaperReport:
     prov = record.provenance
     return PaperReport(
@@ -304,7 +311,7 @@ async def _night(
     started_at = dt.datetime.now(dt.UTC)
     store = Store(settings.data_dir)
     template = load_prompt(settings.prompts_dir, settings.prompt)
-    price = price_for(load_prices(settings.price_file), settings.model)
+    price = model_price(settings)
     # An LLM billed at another rate says so (the Batch API costs half the online price).
     price = scaled(price, getattr(llm, "price_factor", 1.0))
     with store.lock_day(options.date), _own_pool(settings, options) as pool:
@@ -388,17 +395,22 @@ async def _night_body(night: _Night) -> RunResult:
     report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
     report.prompts = [prompt_tag(night.template)]
     report.models = [night.llm.model]
-    record_night(night.store, options.date, records)
     started = time.perf_counter()
     published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)
     all_ok = report.counts[Status.OK.value] == len(records)
     attention = not all_ok or needs_attention(records, listing.skipped)
     exit_code = ExitCode.ATTENTION if attention else ExitCode.OK
+    if records and not published.digest.papers:
+        # Nothing to read tomorrow (an incompatible server fails every paper): not a success.
+        exit_code, report.error = ExitCode.FATAL, nothing_published(records)
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)
-    return RunResult(exit_code, options.date, report, records, published)
+    result = RunResult(exit_code, options.date, report, records, published)
+    # After the digest and run.json, never before: editors' tool never holds up the digest.
+    result.warnings += import_night(night.store, options.date, records)
+    return result
 
 
 def _dry_run_result(night: _Night, papers: list[DailyPaper]) -> RunResult:

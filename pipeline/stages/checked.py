@@ -40,7 +40,7 @@ __all__ = ["CheckedOutcome", "form_problems", "summarize_checked"]
 _PROBLEM_START = re.compile(
     "; (?=(?:"
     + "|".join(re.escape(title) for title in SECTION_TITLES.values())
-    + r"|the reply |the model refused|LLM request failed)\b)"
+    + r"|the reply |the re-ask |the model refused|LLM request failed)\b)"
 )
 
 

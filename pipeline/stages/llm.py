@@ -5,15 +5,22 @@ A client is built by the caller (the CLI, a test, the prompt lab) and passed in;
 build one. Each reply carries its own usage, so two prompts in one process are costed apart.
 The SDK's own retries are off; this module owns the one retry layer. It returns what the model
 said, untouched: parsing and validation live in ``summarize``.
+
+Replies are streamed (``stream``), so the SDK's read timeout is the gap between two chunks and
+``deadline_s`` bounds the whole call. ``auto`` structured output asks for json_schema and, on a
+refusal of the response format (llama.cpp answers it with a 500), switches to json_object for
+the rest of the run and remembers it in the store for this server and model.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any, Literal, Protocol, runtime_checkable
 
+import httpx2
 import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel
@@ -23,16 +30,19 @@ from ..core.errors import (
     ContextTooLong,
     LLMConfigError,
     RequestRejected,
+    ServiceError,
     TransientError,
 )
+from ..core.hashing import sha256_text
 from ..core.models import Summary, Usage
 from ..core.retry import (
     connection_failed,
-    retry_after_seconds,
     retrying,
     timed_out,
     transient_status,
 )
+from ..store import Store
+from .stream import Arrived, Malformed, read_answer
 
 __all__ = [
     "LLM",
@@ -40,11 +50,15 @@ __all__ = [
     "LLMClient",
     "LLMReply",
     "Messages",
+    "Mode",
     "OpenAILLM",
     "RequestRejected",
     "chat_request",
+    "names_context_overflow",
     "with_schema_in_prompt",
 ]
+
+log = logging.getLogger("pipeline")
 
 Mode = Literal["json_schema", "json_object"]
 OPENAI_URL = "https://api.openai.com/v1"
@@ -128,14 +142,43 @@ def _error_text(exc: openai.APIStatusError) -> str:
     return str(message or exc.message)
 
 
-def _is_schema_unsupported(exc: openai.BadRequestError) -> bool:
-    text = _error_text(exc).lower()
-    return "json_schema" in text or "response_format" in text
+QUOTED_CHARS = 200
+"""How much of a server's error message a failure reason quotes."""
 
 
-def _is_context_error(exc: openai.BadRequestError) -> bool:
-    text = (_error_text(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
+def _quoted(exc: openai.APIStatusError) -> str:
+    text = " ".join(_error_text(exc).split())
+    return text if len(text) <= QUOTED_CHARS else text[: QUOTED_CHARS - 1] + "…"
+
+
+_FORMAT_WORDS = ("response_format", "json_schema", "schema", "json_object")
+"""Words by which a refusal names the response format. llama.cpp's server names none of the
+first three: it answers json_schema with 500 "Input should be 'text' or 'json_object'"."""
+
+
+def _refuses_format(exc: openai.APIStatusError) -> bool:
+    """A 400, 422 or 5xx whose body names the response format: this server cannot do what was
+    asked of ``response_format``, and asking the same way again will not help."""
+    status = exc.status_code
+    if status not in (400, 422) and status < 500:
+        return False
+    text = (_error_text(exc) + " " + json.dumps(exc.body, default=str)).lower()
+    return any(word in text for word in _FORMAT_WORDS)
+
+
+def _is_context_error(exc: openai.APIStatusError) -> bool:
+    return names_context_overflow(_error_text(exc) + " " + str(getattr(exc, "code", "") or ""))
+
+
+def names_context_overflow(text: str) -> bool:
+    """Whether a server's error says the request did not fit the model's context window."""
+    text = text.lower()
     return "context_length" in text or "context length" in text or "maximum context" in text
+
+
+def server_key(base_url: str, model: str) -> str:
+    """Which server and model a remembered structured-output mode belongs to."""
+    return sha256_text(f"{base_url.rstrip('/')}\n{model}")
 
 
 class OpenAILLM:
@@ -153,6 +196,7 @@ class OpenAILLM:
         max_attempts: int = 5,
         max_backoff_s: float = 60.0,
         deadline_s: float = 600.0,
+        memory: Store | None = None,
     ) -> None:
         self.model = model
         self.base_url = base_url or OPENAI_URL
@@ -169,6 +213,12 @@ class OpenAILLM:
         )
         self.mode: Mode = "json_object" if structured_output == "json_object" else "json_schema"
         self._may_downgrade = structured_output == "auto"
+        self._memory = memory
+        """Where ``auto`` remembers what this server accepts (the store's cache), if anywhere."""
+        self._recalled = memory is None or not self._may_downgrade
+        self.timeout_s = timeout_s
+        """With streaming, the longest gap between two chunks (the SDK's read timeout)."""
+        self._stream_usage = True
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
         self.deadline_s = deadline_s
@@ -186,6 +236,7 @@ class OpenAILLM:
             max_attempts=settings.max_attempts,
             max_backoff_s=settings.max_backoff_s,
             deadline_s=settings.llm_deadline_s,
+            memory=Store(settings.data_dir),
         )
 
     async def __aenter__(self) -> OpenAILLM:
@@ -206,7 +257,9 @@ class OpenAILLM:
             models = [m.id async for m in self._client.models.list()]
         except openai.AuthenticationError as exc:
             raise self._config_error("401 unauthorized", "check OPENAI_API_KEY") from exc
-        except openai.NotFoundError:
+        except openai.NotFoundError as exc:
+            if self._lacks_v1():
+                raise self._config_error("HTTP 404 on /models", self._v1_hint()) from exc
             return []  # some local servers have no /models; the first call will tell
         except openai.APIConnectionError as exc:
             raise self._config_error(
@@ -218,7 +271,20 @@ class OpenAILLM:
             return []
         if self.base_url == OPENAI_URL:
             raise self._config_error(f"model {self.model!r} not found", "check --model")
-        return [f"model {self.model!r} is not in the server's list {models[:5]}; trying anyway"]
+        listed = ", ".join(models[:5]) + (f" and {len(models) - 5} more" if len(models) > 5 else "")
+        return [
+            f"model {self.model!r} is not one the server lists ({listed}); a local server may "
+            "answer any name, but this one goes into every summary's provenance and its price: "
+            "pass --model with a listed id"
+        ]
+
+    def _lacks_v1(self) -> bool:
+        return not self.base_url.rstrip("/").endswith("/v1")
+
+    def _v1_hint(self) -> str:
+        return (
+            f"the base URL probably lacks /v1: try OPENAI_BASE_URL={self.base_url.rstrip('/')}/v1"
+        )
 
     async def listed_models(self) -> list[str]:
         """The ids the server lists; empty when it lists none or has no /models. Call after
@@ -232,52 +298,131 @@ class OpenAILLM:
         self, messages: Messages, params: dict[str, Any], *, schema: Schema | None = None
     ) -> LLMReply:
         """One answer, with transient failures retried and json_schema downgraded if needed.
-        ``schema`` asks for another JSON shape than a summary (the prompt lab's judge)."""
-        return await retrying(
-            lambda: self._complete_once(messages, params, schema),
-            service="LLM",
-            url=self.base_url,
-            attempts=self.max_attempts,
-            max_backoff=self.max_backoff_s,
-        )
+        ``schema`` asks for another JSON shape than a summary (the prompt lab's judge). The
+        reply's usage includes what failed attempts consumed (a call timed out half-way)."""
+        if not self._recalled:
+            self._recall()
+        lost = Usage()
+
+        async def attempt() -> LLMReply:
+            nonlocal lost
+            try:
+                return await self._complete_once(messages, params, schema)
+            except TransientError as exc:
+                lost += exc.usage or Usage()
+                raise
+
+        try:
+            reply = await retrying(
+                attempt,
+                service="LLM",
+                url=self.base_url,
+                attempts=self.max_attempts,
+                max_backoff=self.max_backoff_s,
+            )
+        except ServiceError as exc:
+            exc.usage = lost
+            raise
+        return reply.model_copy(update={"usage": reply.usage + lost})
 
     async def _complete_once(
         self, messages: Messages, params: dict[str, Any], schema: Schema | None = None
     ) -> LLMReply:
         mode = self.mode
-        started = time.perf_counter()
+        body = chat_request(self.model, messages, params, mode, schema)
+        body["stream"] = True
+        if self._stream_usage:
+            body["stream_options"] = {"include_usage": True}
+        started, got = time.perf_counter(), Arrived()
         try:
             async with asyncio.timeout(self.deadline_s):
-                response = await self._client.chat.completions.create(
-                    **chat_request(self.model, messages, params, mode, schema)
-                )
+                create = self._client.chat.completions.with_streaming_response.create
+                async with create(**body) as response:
+                    kind = response.headers.get("content-type", "")
+                    await read_answer(kind, response.iter_lines(), got)
         except TimeoutError as exc:  # the deadline; the SDK's own timeouts are APITimeoutError
-            raise TransientError(f"no complete answer within {self.deadline_s:g}s") from exc
-        except openai.BadRequestError as exc:
-            if _is_context_error(exc):
-                raise ContextTooLong(_error_text(exc)) from exc
-            if mode == "json_schema" and self._may_downgrade and _is_schema_unsupported(exc):
-                self.mode = "json_object"
-                raise TransientError("server has no json_schema; using json_object", 0.0) from exc
-            raise RequestRejected(f"HTTP 400: {_error_text(exc)}") from exc
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise self._config_error(f"HTTP {exc.status_code}", "check OPENAI_API_KEY") from exc
-        except openai.NotFoundError as exc:
-            raise self._config_error(
-                f"HTTP 404: {_error_text(exc)}", f"check --model; the URL is {self.base_url_source}"
-            ) from exc
-        except openai.RateLimitError as exc:
-            if "insufficient_quota" in str(exc.body):
-                raise self._config_error("quota exhausted", "check your plan") from exc
-            raise TransientError("HTTP 429", retry_after_seconds(exc.response.headers)) from exc
-        except (openai.APIConnectionError, openai.APIStatusError) as exc:
-            if transient := sdk_transient(exc):
-                raise transient from exc
-            assert isinstance(exc, openai.APIStatusError)  # connection errors are transient
-            raise RequestRejected(f"HTTP {exc.status_code}: {_error_text(exc)}") from exc
-        except ValueError as exc:  # the SDK could not decode a body labelled JSON
-            raise TransientError("malformed reply (the body is not JSON)") from exc
-        return _reply_of(response, time.perf_counter() - started)
+            raise self._lost(f"no complete answer within {self.deadline_s:g}s", body, got) from exc
+        except (openai.APITimeoutError, httpx2.TimeoutException) as exc:
+            raise self._lost(f"no chunk within {self.timeout_s:g}s", body, got) from exc
+        except openai.APIConnectionError as exc:
+            raise sdk_transient(exc) or connection_failed(exc) from exc
+        except httpx2.RequestError as exc:  # the stream broke (or would not decode) mid-way
+            raise self._lost(str(connection_failed(exc)), body, got) from exc
+        except openai.APIStatusError as exc:
+            raise self._status_failure(exc, mode) from exc
+        except Malformed as exc:
+            raise TransientError(f"malformed reply ({exc})") from exc
+        return LLMReply(
+            content=got.text(),
+            refusal="".join(got.refusal) or None,
+            finish_reason=got.finish_reason,
+            usage=got.counted(_prompt_text(body), self.model),
+            latency_s=time.perf_counter() - started,
+        )
+
+    def _lost(self, problem: str, body: dict[str, Any], got: Arrived) -> TransientError:
+        """A call stopped half-way: retried, and what arrived is still counted."""
+        return TransientError(problem, usage=got.counted(_prompt_text(body), self.model))
+
+    def _status_failure(self, exc: openai.APIStatusError, mode: Mode) -> Exception:
+        """What an HTTP error answer means for this call, its reason quoting the server."""
+        status, said = exc.status_code, _quoted(exc)
+        if status == 400 and _is_context_error(exc):
+            return ContextTooLong(said)
+        if mode == "json_schema" and _refuses_format(exc):
+            if self._may_downgrade:
+                self._downgrade(status, said)
+                return TransientError(f'HTTP {status} refusing json_schema "{said}"', 0.0)
+            return RequestRejected(
+                f"HTTP {status}: {said} (if the server cannot do json_schema, "
+                "use --structured-output json_object)"
+            )
+        if self._stream_usage and status in (400, 422) and "stream_options" in _error_text(exc):
+            # A server without usage in streams: the tokens are counted from the chunks.
+            self._stream_usage = False
+            return TransientError(f'HTTP {status} refusing stream_options "{said}"', 0.0)
+        if status in (401, 403):
+            return self._config_error(f"HTTP {status}: {said}", "check OPENAI_API_KEY")
+        if status == 404:
+            hint = (
+                self._v1_hint()
+                if self._lacks_v1() and "model" not in said.lower()
+                else f"check --model; the URL is {self.base_url_source}"
+            )
+            return self._config_error(f"HTTP 404: {said}", hint)
+        if status == 429 and "insufficient_quota" in str(exc.body):
+            return self._config_error("quota exhausted", "check your plan")
+        if transient := transient_status(status, exc.response.headers):
+            # Quoted, as "after N attempts" follows it in the final reason.
+            return TransientError(f'HTTP {status} "{said}"', transient.retry_after)
+        return RequestRejected(f"HTTP {status}: {said}")
+
+    def _recall(self) -> None:
+        """Start with json_object when this server refused json_schema before. Read at the
+        first call, not when built: a data dir that cannot be read is the night's to report."""
+        self._recalled = True
+        assert self._memory is not None
+        known = self._memory.load_llm_server(server_key(self.base_url, self.model)) or {}
+        if known.get("structured_output") == "json_object" and self.mode == "json_schema":
+            self.mode = "json_object"
+            log.info("%s: using json_object for %s (it refused json_schema before)",
+                     self.base_url, self.model)  # fmt: skip
+
+    def _downgrade(self, status: int, said: str) -> None:
+        """json_object, with the schema in the prompt, for the rest of the run, said once, and
+        remembered for this server and model."""
+        if self.mode == "json_object":
+            return  # a call sent before another one's refusal switched the mode
+        self.mode = "json_object"
+        log.warning(
+            "%s refused json_schema (HTTP %d: %s): using json_object with the schema in the "
+            "prompt from now on", self.base_url, status, said,
+        )  # fmt: skip
+        if self._memory is not None:
+            self._memory.save_llm_server(
+                server_key(self.base_url, self.model),
+                {"base_url": self.base_url, "model": self.model, "structured_output": self.mode},
+            )
 
 
 def sdk_transient(exc: openai.APIConnectionError | openai.APIStatusError) -> TransientError | None:
@@ -290,37 +435,8 @@ def sdk_transient(exc: openai.APIConnectionError | openai.APIStatusError) -> Tra
     return transient_status(exc.status_code, exc.response.headers)
 
 
-def _reply_of(response: object, latency_s: float) -> LLMReply:
-    """The answer in a chat completion; a body of any other shape (``"choices": []``, a proxy's
-    HTML page or plain text with status 200) is a failed attempt, retried like a 5xx."""
-    try:
-        choice = response.choices[0]  # type: ignore[attr-defined]
-        message = choice.message
-        content, finish_reason = message.content, choice.finish_reason
-        usage = getattr(response, "usage", None)
-        reply = LLMReply(
-            content=content,
-            refusal=getattr(message, "refusal", None),
-            finish_reason=finish_reason,
-            usage=Usage(
-                prompt_tokens=getattr(usage, "prompt_tokens", None) or 0,
-                completion_tokens=getattr(usage, "completion_tokens", None) or 0,
-            ),
-            latency_s=latency_s,
-        )
-    except (AttributeError, IndexError, TypeError, ValueError) as exc:
-        raise TransientError(f"malformed reply ({_describe(response)})") from exc
-    return reply
-
-
-def _describe(response: object) -> str:
-    if isinstance(response, str | bytes):
-        text = response.decode(errors="replace") if isinstance(response, bytes) else response
-        start = " ".join(text.split())[:60]
-        return f"not a chat completion: {start!r}" if start else "an empty body"
-    if getattr(response, "choices", None) == []:
-        return "no choices"
-    return f"not a chat completion: {type(response).__name__}"
+def _prompt_text(body: dict[str, Any]) -> str:
+    return "\n".join(str(m.get("content") or "") for m in body.get("messages", []))
 
 
 LLMClient = OpenAILLM

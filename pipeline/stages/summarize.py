@@ -11,6 +11,7 @@ them asks again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..core.errors import (
+    CallFailure,
     ContextTooLong,
     LLMConfigError,
-    RequestRejected,
     ServiceError,
     SummaryError,
 )
@@ -42,7 +43,8 @@ __all__ = ["SummaryOutcome", "cache_key", "feedback", "paper_messages", "summari
 
 @dataclass
 class SummaryOutcome:
-    """``status`` is OK (``summary`` set) or NEEDS_REVIEW (``draft``/``last_reply``, ``reason``).
+    """``status`` is OK (``summary`` set), NEEDS_REVIEW (``draft``/``last_reply``, ``reason``)
+    or FAILED (no reply held a draft: ``last_reply`` and ``reason``).
 
     ``usage``, ``calls`` and ``cost_usd`` count only requests this call sent (replayed cache
     entries are free); ``provenance.usage`` is what the whole conversation took."""
@@ -120,27 +122,40 @@ class _Conversation:
     latency: float = 0.0
 
     async def ask(self, messages: Messages) -> LLMReply:
-        """The reply, from the cache if this exact conversation was had before."""
+        """The reply, from the cache if this exact conversation was had before. A request
+        that did not fit the model's context is remembered too: asking it again would overflow
+        again, and a batch's next export must ask the shorter request instead."""
         key = cache_key(self.llm.model, self.template, messages)
         cached = self.store.load_llm(key) if self.store and self.use_cache else None
+        if cached is not None and "context_overflow" in cached:
+            raise ContextTooLong(str(cached["context_overflow"]))
         if cached is not None:
             reply = LLMReply.model_validate(cached["reply"])
         else:
-            reply = await self.llm.complete(messages, self.template.params)
+            try:
+                reply = await self.llm.complete(messages, self.template.params)
+            except ContextTooLong as exc:
+                if self.store is not None:
+                    self.store.save_llm(key, self._entry(context_overflow=str(exc)))
+                raise
+            except ServiceError as exc:  # attempts that timed out half-way are billed too
+                self.fresh_usage += exc.usage or Usage()
+                self.usage += exc.usage or Usage()
+                raise
             self.calls += 1
             self.fresh_usage += reply.usage
             if self.store is not None:
-                self.store.save_llm(key, self._entry(reply))
+                self.store.save_llm(key, self._entry(reply=reply.model_dump()))
         self.usage, self.latency = self.usage + reply.usage, self.latency + reply.latency_s
         return reply
 
-    def _entry(self, reply: LLMReply) -> dict[str, Any]:
+    def _entry(self, **outcome: object) -> dict[str, Any]:
         return {
             "model": self.llm.model,
             "prompt": f"{self.template.name}@{self.template.version}",
             "prompt_hash": self.template.content_hash,
             "created_at": dt.datetime.now(dt.UTC).isoformat(),
-            "reply": reply.model_dump(),
+            **outcome,
         }
 
     async def first(self, paper: DailyPaper, text: str) -> tuple[Messages, LLMReply]:
@@ -154,6 +169,27 @@ class _Conversation:
             except ContextTooLong:
                 text = truncate_tokens(text, count_tokens(text, model) // 2, model)
         raise SummaryError(paper.arxiv_id, "the paper does not fit the model's context window")
+
+    async def reask(
+        self, first: Messages, sofar: Messages, reply: LLMReply, note: str
+    ) -> tuple[Messages, LLMReply] | None:
+        """The conversation so far, the model's reply and ``note``. A re-ask carries the reply
+        (up to ``max_tokens`` more), which overflows a small window (llama.cpp's default is
+        2048): then once more with the paper and the note alone. None when neither fits."""
+        full = [*sofar, {"role": "assistant", "content": reply.content or ""}, _user(note)]
+        with contextlib.suppress(ContextTooLong):
+            return full, await self.ask(full)
+        alone = [*first, _user(note)]
+        with contextlib.suppress(ContextTooLong):
+            return alone, await self.ask(alone)
+        return None
+
+
+def _user(content: str) -> dict[str, str]:
+    return {"role": "user", "content": content}
+
+
+REASK_TOO_LONG = "the re-ask did not fit the model's context window (even without the reply)"
 
 
 async def summarize_paper(
@@ -170,8 +206,9 @@ async def summarize_paper(
 ) -> SummaryOutcome:
     """Summarise one paper with one model and one prompt, re-asking with the specific problem
     up to ``reasks`` times. Replies are cached in ``store`` (when given) unless ``use_cache``
-    is off. Raises SummaryError when the LLM gives no answer at all (it carries the last
-    draft, reply and attempts), LLMConfigError when nothing can work.
+    is off. Whatever the server answers ends as this paper's outcome: a SummaryError when the
+    LLM gives no answer at all (it carries the last draft, reply and attempts); only
+    LLMConfigError (nothing can work) escapes otherwise.
 
     ``content_check`` looks at a draft that passed the form checks and returns a re-ask
     message (faithfulness: numbers not in the paper) or None; it gets one re-ask, whose draft
@@ -197,61 +234,67 @@ async def _summarize(
     draft: Summary | None = None
     last_reply: str | None = None
     problems: list[str] = []
-    turn = 0
+    turns = 0
     try:
-        messages, reply = await talk.first(paper, inp.text)
+        first, reply = await talk.first(paper, inp.text)
+        messages = first
         for turn in range(reasks + 1):
             if turn:
-                messages = [
-                    *messages,
-                    {"role": "assistant", "content": reply.content or ""},
-                    {"role": "user", "content": feedback(problems)},
-                ]
-                reply = await talk.ask(messages)
+                asked = await talk.reask(first, messages, reply, feedback(problems))
+                if asked is None:
+                    problems = [*problems, REASK_TOO_LONG]
+                    break
+                messages, reply = asked
+            turns = turn + 1
             parsed, problems = parse_reply(reply)
             draft, last_reply = parsed or draft, reply.content
             if not problems or reply.refusal:
                 break
     except LLMConfigError:
         raise  # wrong key or model: the whole night stops, no paper is blamed
-    except (RequestRejected, ServiceError) as exc:
+    except (CallFailure, ServiceError) as exc:
         raise SummaryError(
             paper.arxiv_id,
             f"LLM request failed: {exc}",
             draft=draft,
             last_reply=last_reply,
-            attempts=turn + 1,
+            attempts=turns + 1,
         ) from exc
     note = content_check(draft) if content_check and draft and not problems else None
     if note and draft is not None:
-        draft, turn = await _content_reask(talk, messages, reply, note, draft, turn)
-    provenance = _provenance(llm.model, template, inp, talk, price, turn + 1)
+        draft, turns = await _content_reask(talk, first, messages, reply, note, draft, turns)
+    provenance = _provenance(llm.model, template, inp, talk, price, turns)
     fresh = (talk.calls, talk.fresh_usage, cost(price, talk.fresh_usage))
     if problems:
+        # Without any draft there is nothing for an editor to fix: the paper failed.
+        status = Status.NEEDS_REVIEW if draft is not None else Status.FAILED
         reason = "; ".join(problems)
-        return SummaryOutcome(
-            Status.NEEDS_REVIEW, None, draft, last_reply, reason, provenance, *fresh
-        )
+        return SummaryOutcome(status, None, draft, last_reply, reason, provenance, *fresh)
     return SummaryOutcome(Status.OK, draft, None, None, None, provenance, *fresh)
 
 
 async def _content_reask(
-    talk: _Conversation, messages: Messages, reply: LLMReply, note: str, draft: Summary, turn: int
+    talk: _Conversation,
+    first: Messages,
+    messages: Messages,
+    reply: LLMReply,
+    note: str,
+    draft: Summary,
+    turns: int,
 ) -> tuple[Summary, int]:
     """One re-ask about the content of a well-formed draft. The first draft stays when the
-    answer is malformed or the request fails: it is still a summary an editor can fix."""
-    messages = [
-        *messages,
-        {"role": "assistant", "content": reply.content or ""},
-        {"role": "user", "content": note},
-    ]
+    answer is malformed, does not fit or the request fails: it is still a summary an editor
+    can fix."""
     try:
-        revised, problems = parse_reply(await talk.ask(messages))
+        asked = await talk.reask(first, messages, reply, note)
     except LLMConfigError:
         raise
-    except (RequestRejected, ServiceError):
-        return draft, turn + 1
-    return (revised if revised is not None and not problems else draft), turn + 1
+    except (CallFailure, ServiceError):
+        return draft, turns + 1
+    if asked is None:
+        return draft, turns + 1
+    revised, problems = parse_reply(asked[1])
+    return (revised if revised is not None and not problems else draft), turns + 1
 
 
 def _provenance(

@@ -5,6 +5,7 @@
 <data>/<date>/papers/history/<id>.*.json  superseded records (another prompt, model or input)
 <data>/<date>/digest.md, digest.json    the published digest (a hand-edited one is kept aside)
 <data>/<date>/run.json                  the last run's report
+<data>/<date>/editorial-import.pending  the night's records still to enter editorial.sqlite3
 <data>/<date>/published.md, .json       the editor-published digest (published.v<N>.* kept)
 <data>/editorial.sqlite3                editorial state: revisions, states, publications
 <data>/cache/arxiv/<id>.json            arXiv metadata
@@ -12,6 +13,8 @@
 <data>/cache/extract/<key>.json         extraction, by PDF hash, extractor version, budget,
                                         tokenizer
 <data>/cache/llm/<key>.json             LLM replies, by (model, prompt hash, params, messages)
+<data>/<date>/mail/sent.json           who got the day's mail, and when (each accepted recipient)
+<data>/<date>/mail/dry-run/<addr>.eml   the messages ``run.py email --dry-run`` would send
 <data>/[<date>/]<area>/<name>.json      a feature's own documents (save_doc/load_doc/list_docs)
 <data>/<area>/<name>                    a feature's other files (save_blob, blob_writer), and
                                         its nameless temp files (scratch)
@@ -29,10 +32,11 @@ from .caches import Caches
 from .days import Days
 from .docs import Docs
 from .files import atomic_file, atomic_write
+from .outbox import Mailing, MailLog, Outbox
 from .published import Published
 
-__all__ = ["Store", "atomic_file", "atomic_write", "sha256_bytes"]
+__all__ = ["MailLog", "Mailing", "Store", "atomic_file", "atomic_write", "sha256_bytes"]
 
 
-class Store(Days, Caches, Docs, Published):
+class Store(Days, Caches, Docs, Published, Outbox):
     """The one façade over the data dir: each part keeps one kind of thing (see the modules)."""

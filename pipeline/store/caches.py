@@ -92,6 +92,16 @@ class Caches(Files):
         data = json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
         self._write(self.root / "cache" / "llm" / f"{key}.json", data)
 
+    def load_llm_server(self, key: str) -> dict[str, Any] | None:
+        """What an LLM server was found to accept (its structured-output mode), by base URL and
+        model, so the next run starts with what works."""
+        data = self._read_bytes(self.root / "cache" / "llm-servers" / f"{key}.json")
+        return None if data is None else self._json_object(data, "LLM server cache")
+
+    def save_llm_server(self, key: str, value: dict[str, Any]) -> None:
+        data = json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
+        self._write(self.root / "cache" / "llm-servers" / f"{key}.json", data)
+
     def load_judge(self, key: str) -> dict[str, Any] | None:
         """A prompt-lab judge reply: cached apart, so clearing one cache spares the other."""
         data = self._read_bytes(self.root / "cache" / "judge" / f"{key}.json")

@@ -17,6 +17,7 @@ import json
 import random
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
@@ -285,7 +286,12 @@ class FakeLLM(FakeServer):
         return self.answer(body)
 
     def answer(self, body: dict[str, Any]) -> Reply:
-        """The reply to one chat request body (also each line of a batch)."""
+        """The reply to one chat request body (also each line of a batch); streamed as
+        server-sent chunks when the request asks for ``stream``."""
+        reply = self._answer(body)
+        return streamed(reply, body) if body.get("stream") else reply
+
+    def _answer(self, body: dict[str, Any]) -> Reply:
         rejected = self._reject(body)
         if rejected is not None:
             return rejected
@@ -306,8 +312,6 @@ class FakeLLM(FakeServer):
             return _model_not_found(str(model))
         if not isinstance(body.get("messages"), list) or not body["messages"]:
             return openai_error(400, "'messages' must be a non-empty array.", param="messages")
-        if body.get("stream"):
-            return openai_error(400, "The fake LLM server does not stream.", param="stream")
         return self._reject_format(body)
 
     def _reject_format(self, body: dict[str, Any]) -> Reply | None:
@@ -384,6 +388,39 @@ class FakeLLM(FakeServer):
 
 
 # ---- Reply bodies ------------------------------------------------------------------------------
+
+
+def streamed(reply: Reply, request: dict[str, Any], pieces: int = 4) -> Reply:
+    """A chat completion as OpenAI streams it: a role chunk, the content in ``pieces``, a
+    finish chunk, the usage chunk when ``stream_options.include_usage`` asks for it, [DONE].
+    Anything that is not a chat completion (an error, a proxy's page) goes out as it is."""
+    body = reply.body
+    if reply.status != 200 or not isinstance(body, dict) or body.get("object") != "chat.completion":
+        return reply
+    head = {k: body[k] for k in ("id", "created", "model") if k in body}
+    head["object"] = "chat.completion.chunk"
+    chunks: list[dict[str, Any]] = []
+    for choice in body["choices"]:
+        message = choice.get("message") or {}
+        chunks.append({**head, "choices": [{"index": 0, "delta": {"role": "assistant"}}]})
+        text = message.get("content") or ""
+        step = max(1, len(text) // pieces)
+        for start in range(0, len(text), step):
+            delta = {"content": text[start : start + step]}
+            chunks.append({**head, "choices": [{"index": 0, "delta": delta}]})
+        if message.get("refusal"):
+            delta = {"refusal": message["refusal"]}
+            chunks.append({**head, "choices": [{"index": 0, "delta": delta}]})
+        end = {"index": 0, "delta": {}, "finish_reason": choice.get("finish_reason")}
+        chunks.append({**head, "choices": [end]})
+    if (request.get("stream_options") or {}).get("include_usage") and "usage" in body:
+        chunks.append({**head, "choices": [], "usage": body["usage"]})
+    events = "".join(f"data: {json.dumps(c, ensure_ascii=False)}\n\n" for c in chunks)
+    return replace(
+        reply,
+        body=events + "data: [DONE]\n\n",
+        headers={**reply.headers, "Content-Type": "text/event-stream; charset=utf-8"},
+    )
 
 
 def summary_reply(sections: dict[str, str], model: str = "gpt-4.1-mini") -> Reply:
