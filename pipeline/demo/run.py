@@ -117,7 +117,7 @@ def build_demo(data_dir: Path, echo: Echo) -> DemoResult:
     reports = sorted((data_dir / "evals" / EVALSET).glob("*/report.html"))
     if not digest.is_file() or not reports:
         raise DemoError(f"demo: the night or the lab wrote no {'digest' if reports else 'report'}")
-    for path in [digest, *reports, *site.glob("*.html")]:
+    for path in [digest, *reports, *site.glob("*.html"), site / "feed.xml"]:
         mark_file(path)
     return DemoResult(
         data_dir, sample, time.perf_counter() - started, digest, site / "index.html",
