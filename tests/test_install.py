@@ -243,3 +243,6 @@ def test_the_installed_demo_builds_its_day(installed: Installed) -> None:
     (digest,) = data.glob("*/digest.md")
     assert "demo / replayed answers" in digest.read_text(encoding="utf-8")
     assert (data / "site" / "style.css").is_file() and (data / "site" / "index.html").is_file()
+    # what to run next names the command the user has (a wheel brings no run.py)
+    assert "korean-daily-papers demo --serve --data-dir" in done.stdout
+    assert "run.py" not in done.stdout.split("next:", 1)[1]
