@@ -40,7 +40,7 @@ from ..core.progress import StageProgress
 from ..core.tokens import count_tokens
 from ..faithfulness.policy import Policy
 from ..faithfulness.sources import input_source
-from ..review.editorial import record_night
+from ..review.nightly import import_night
 from ..stages.checked import summarize_checked
 from ..stages.fetch import arxiv_metadata
 from ..stages.inputs import InputLimits, build_input
@@ -379,7 +379,6 @@ async def _night_body(night: _Night) -> RunResult:
     report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
     report.prompts = [prompt_tag(night.template)]
     report.models = [night.llm.model]
-    record_night(night.store, options.date, records)
     started = time.perf_counter()
     published = publish_day(night.store, options.date)
     _timed(report.stage_timings, "render", started)
@@ -389,7 +388,10 @@ async def _night_body(night: _Night) -> RunResult:
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)
-    return RunResult(exit_code, options.date, report, records, published)
+    result = RunResult(exit_code, options.date, report, records, published)
+    # After the digest and run.json, never before: editors' tool never holds up the digest.
+    result.warnings += import_night(night.store, options.date, records)
+    return result
 
 
 def _dry_run_result(night: _Night, papers: list[DailyPaper]) -> RunResult:

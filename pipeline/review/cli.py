@@ -19,6 +19,7 @@ import typer
 from ..core import cliopts as o
 from ..core.errors import ReviewRefused, UsageError
 from ..core.wording import plural
+from .ids import parse_arxiv_id, parse_day
 
 if TYPE_CHECKING:
     from .editorial import Editorial
@@ -56,22 +57,43 @@ def _editor(name: str | None) -> str:
 
 @contextmanager
 def _day(
-    ctx: typer.Context, data_dir: Path | None, verbose: bool, date: str
+    ctx: typer.Context,
+    data_dir: Path | None,
+    verbose: bool,
+    date: str,
+    *,
+    write: bool = True,
+    arxiv_id: str | None = None,
 ) -> Iterator[tuple[Editorial, dt.date]]:
-    """The editorial state with the day's night records imported; a DigestError becomes one
-    line and its exit code."""
+    """The editorial state with a pending night of the day brought in; a DigestError becomes
+    one line and its exit code. ``write=False`` (list, show): the file is never created or
+    changed, a pending night is read into a copy in memory."""
     from ..store import Store
     from .faithful import open_editorial
 
     with o.reported(ctx, verbose):
         settings = o.settings_for(ctx, data_dir=data_dir)
-        day = o.parse_date(date)
-        editorial = open_editorial(Store(settings.data_dir), settings)
+        day = parse_day(date)
+        if arxiv_id is not None:
+            parse_arxiv_id(arxiv_id)
+        editorial = open_editorial(Store(settings.data_dir), settings, readonly=not write)
         try:
-            editorial.import_day(day)
+            editorial.open_day(day)
             yield editorial, day
         finally:
             editorial.close()
+
+
+def _pinned(editorial: Editorial, day: dt.date, arxiv_id: str, base: int | None) -> tuple[int, str]:
+    """The revision to act on, and what to say about it. Without --base it is the current one,
+    pinned (a save landing meanwhile makes the action a conflict, never a surprise), and the
+    line names it and its author, so a script learns what it approved."""
+    if base is not None:
+        return base, ""
+    paper = editorial.paper(day, arxiv_id)
+    current = paper.current_revision
+    author = current.author if current else "nobody"
+    return paper.current, f" (acted on revision {paper.current} by {author}; --base N pins one)"
 
 
 def paper_summary(p: PaperState) -> dict[str, Any]:
@@ -91,8 +113,10 @@ def paper_detail(p: PaperState) -> dict[str, Any]:
         "date": p.date.isoformat(),
         **paper_summary(p),
         "reason": p.reason,
+        "decided_by": p.updated_by if p.state.decided else None,
         "sections": current.summary.model_dump() if current else None,
         "revisions": [r.model_dump(mode="json") for r in p.revisions],
+        "events": [e.model_dump(mode="json") for e in p.events],
     }
 
 
@@ -105,7 +129,7 @@ def list_(
     verbose: o.Verbose = False,
 ) -> None:
     """The day's papers in vote order with their editorial state."""
-    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+    with _day(ctx, data_dir, verbose, date, write=False) as (editorial, day):
         papers = editorial.day(day)
         if not papers:
             raise ReviewRefused(
@@ -131,13 +155,14 @@ def show(
     verbose: o.Verbose = False,
 ) -> None:
     """One paper: state, current sections and its revisions."""
-    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+    with _day(ctx, data_dir, verbose, date, write=False, arxiv_id=arxiv_id) as (editorial, day):
         p = editorial.paper(day, arxiv_id)
     detail = paper_detail(p)
     if as_json:
         typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{p.paper.title}\n{p.arxiv_id}  {p.state.value}  revision {p.current}")
+    decided = f" by {p.updated_by}" if p.state.decided else ""
+    typer.echo(f"{p.paper.title}\n{p.arxiv_id}  {p.state.value}{decided}  revision {p.current}")
     if p.reason:
         typer.echo(f"reason: {p.reason}")
     for name, text in (detail["sections"] or {}).items():
@@ -169,19 +194,41 @@ def edit(
     verbose: o.Verbose = False,
 ) -> None:
     """Replace one section's text (checked like the model's output)."""
-    with _day(ctx, data_dir, verbose, date) as (editorial, day):
+    with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
         text = _read_text(text_file)
-        p = editorial.edit(day, arxiv_id, {section: text}, base, _editor(editor))
-    typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value})")
+        pinned, acted = _pinned(editorial, day, arxiv_id, base)
+        p = editorial.edit(day, arxiv_id, {section: text}, pinned, _editor(editor))
+    typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value}){acted}")
 
 
 def _read_text(path: Path) -> str:
+    """At most a little over the longest section the validator takes: a wrong file
+    (/dev/zero, a PDF) is refused after reading a few KB, not after filling memory."""
     import sys
 
+    from ..stages.validate import MAX_CHARS
+
+    limit = MAX_CHARS * 8  # bytes: UTF-8 Korean is 3 bytes a character, plus slack
     try:
-        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with path.open("rb") as f:
+                data = f.read(limit + 1)
+        if len(data) > limit:
+            raise UsageError(
+                f"--text-file {path} is longer than one section may be "
+                f"({MAX_CHARS} characters); nothing saved"
+            )
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read --text-file {path}: {exc}") from exc
+
+
+Base = Annotated[
+    int | None,
+    typer.Option(help="The revision you reviewed: refused if the paper has moved on since."),
+]
 
 
 @review_app.command()
@@ -189,14 +236,16 @@ def approve(
     ctx: typer.Context,
     date: Day,
     arxiv_id: ArxivId,
+    base: Base = None,
     editor: Editor = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Approve the current text for publication."""
-    with _day(ctx, data_dir, verbose, date) as (editorial, day):
-        p = editorial.approve(day, arxiv_id, None, _editor(editor))
-    typer.echo(f"{arxiv_id}: approved revision {p.current}")
+    with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
+        pinned, acted = _pinned(editorial, day, arxiv_id, base)
+        p = editorial.approve(day, arxiv_id, pinned, _editor(editor))
+    typer.echo(f"{arxiv_id}: approved revision {p.current}{acted}")
 
 
 @review_app.command()
@@ -205,14 +254,16 @@ def exclude(
     date: Day,
     arxiv_id: ArxivId,
     reason: Annotated[str, typer.Option(help="Why it is left out.")] = "",
+    base: Base = None,
     editor: Editor = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Leave a paper out of the published digest."""
-    with _day(ctx, data_dir, verbose, date) as (editorial, day):
-        p = editorial.exclude(day, arxiv_id, reason, None, _editor(editor))
-    typer.echo(f"{arxiv_id}: excluded ({p.reason})")
+    with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
+        pinned, acted = _pinned(editorial, day, arxiv_id, base)
+        p = editorial.exclude(day, arxiv_id, reason, pinned, _editor(editor))
+    typer.echo(f"{arxiv_id}: excluded ({p.reason}){acted}")
 
 
 @review_app.command()
@@ -249,7 +300,16 @@ def serve(
     new_token: Annotated[
         bool, typer.Option("--new-token", help="Replace the access token (non-loopback).")
     ] = False,
-    editor: Editor = None,
+    allow_model: Annotated[
+        list[str] | None,
+        typer.Option(help="Another model regeneration may use (default: --model only)."),
+    ] = None,
+    editor: Annotated[
+        str | None,
+        typer.Option(
+            "--editor", help="Your name in the history; without it each browser is asked once."
+        ),
+    ] = None,
     model: o.Model = None,
     prompt: o.Prompt = None,
     data_dir: o.DataDir = None,
@@ -265,11 +325,12 @@ def serve(
         settings = o.settings_for(ctx, data_dir=data_dir, model=model, prompt=prompt)
         run_server(
             settings,
-            _editor(editor),
+            editor,
             host,
             port,
             open_browser=not no_browser,
             allow_hosts=allow_host or (),
+            allow_models=allow_model or (),
             new_token_=new_token,
             echo=typer.echo,
         )

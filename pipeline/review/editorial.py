@@ -6,23 +6,30 @@
     approved, excluded --edit/accept/restore--> edited (a changed text must be approved again)
 
 Every change names the revision the editor saw (``base``); when another save came first, the
-change is refused with both texts (EditConflict) and nothing is written. Each operation is one
-SQLite transaction.
+change is refused with both texts (EditConflict) and nothing is written. The checks (validator,
+faithfulness) run *before* the write transaction, which then only re-checks that the paper did
+not move on and writes: one slow check never holds the lock others wait for. A candidate made
+from an older revision is merged per section (``merge_candidate``). Any SQLite failure leaves as
+one StoreError naming the file (EditorialBusy when another writer holds it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import re
 import sqlite3
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from ..core.errors import EditConflict, ReviewRefused
 from ..core.models import DailyPaper, Flag, PaperRecord, Provenance, Status, Summary
-from ..stages.validate import SECTION_TITLES, section_problems
+from ..stages.validate import MAX_CHARS, SECTION_TITLES, section_problems
 from ..store import Store
-from .db import connect, transaction
-from .models import SECTION_NAMES, CandidateState, Origin, PaperState, Revision, State
+from .db import BUSY_TIMEOUT_S, connect, connect_readonly, in_memory_copy, mapped, transaction
+from .models import SECTION_NAMES, CandidateState, Event, Origin, PaperState, Revision, State
 
 Checker = Callable[[Summary, Sequence[str], PaperState], list[str]]
 """Problems with the named sections of a text about to become current; [] when fine.
@@ -44,11 +51,109 @@ def validator_checker(summary: Summary, sections: Sequence[str], paper: PaperSta
     ]
 
 
+def typed_text_problems(sections: dict[str, str]) -> list[str]:
+    """What only an editor's typing or pasting brings: Markdown the validator lets pass in a
+    model's paragraph, and invisible characters (BOM, zero-width, bidi controls). Checked on
+    the sections an edit changes, never on a model's draft awaiting approval."""
+    return [
+        f"{SECTION_TITLES[name]} {problem}"
+        for name, text in sections.items()
+        for problem in (*_more_markdown(text), *_invisible(text))
+    ]
+
+
+# What the validator lets through in a model's paragraph (where it is rare) but an editor types
+# on purpose, and Markdown renders: an edit must publish as the plain text it shows.
+_EDIT_MARKDOWN: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("bold or italic text", re.compile(r"(?<![\w])__\S.*?__|(?<![\w*])\*\S[^*]*\*(?!\*)")),
+    ("struck-through text", re.compile(r"~~\S.*?~~")),
+    ("inline code", re.compile(r"`[^`]+`")),
+    ("a reference link", re.compile(r"\[[^\]\n]+\]\s?\[[^\]\n]*\]|^\s*\[[^\]]+\]:")),
+    ("a bare URL", re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)),
+    ("a quote or rule", re.compile(r"^\s*(?:>|-{3,}|\*{3,}|_{3,})")),
+)
+
+
+def _more_markdown(text: str) -> list[str]:
+    found = [label for label, pattern in _EDIT_MARKDOWN if pattern.search(text)]
+    if not found:
+        return []
+    return [f"contains Markdown ({', '.join(found)}); write one plain paragraph"]
+
+
+# Invisible in a page, they reorder or split what readers see: U+202E shows text backwards.
+_INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad") | frozenset(
+    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
+)
+
+
+def _invisible(text: str) -> list[str]:
+    found = sorted({f"U+{ord(c):04X}" for c in text if c in _INVISIBLE})
+    if not found:
+        return []
+    listed = ", ".join(found)
+    return [f"contains invisible or direction-changing characters ({listed}); remove them"]
+
+
+def capped(sections: dict[str, str]) -> dict[str, str]:
+    """Refuse any section over the validator's maximum before any other work is done on it."""
+    unknown = sorted(set(sections) - set(SECTION_NAMES))
+    if unknown or not sections:
+        raise ReviewRefused(
+            f"unknown section {', '.join(unknown) or '(none)'}; use {', '.join(SECTION_NAMES)}"
+        )
+    long = [
+        f"{SECTION_TITLES[name]} is too long ({len(text)} characters; keep it under {MAX_CHARS})"
+        for name, text in sections.items()
+        if len(text) > MAX_CHARS * 2 or len(text.strip()) > MAX_CHARS
+    ]
+    if long:
+        raise ReviewRefused("edit refused, nothing saved", long)
+    return {name: unicodedata.normalize("NFC", text).strip() for name, text in sections.items()}
+
+
+def merge_candidate(paper: PaperState, candidate: Revision) -> tuple[Summary, bool]:
+    """The text accepting ``candidate`` makes current, and whether it differs from the candidate.
+
+    A candidate carries every section of the revision it was made from (``based_on``); a section
+    it did not change must not undo an edit saved since. Per section: unchanged by the candidate
+    -> the current text; unchanged since -> the candidate's; both changed -> a conflict with
+    both texts."""
+    current = paper.current_revision
+    based = next((r for r in paper.revisions if r.number == candidate.based_on), None)
+    if current is None or based is None or candidate.based_on == paper.current:
+        return candidate.summary, False
+    merged: dict[str, str] = {}
+    clashes = []
+    for name in SECTION_NAMES:
+        theirs, base, now = (getattr(r.summary, name) for r in (candidate, based, current))
+        if theirs in (base, now):
+            merged[name] = now
+        elif now == base:
+            merged[name] = theirs
+        else:
+            clashes.append(name)
+    if clashes:
+        raise EditConflict(
+            paper.arxiv_id,
+            candidate.based_on,
+            paper.current,
+            {n: getattr(current.summary, n) for n in clashes},
+            {n: getattr(candidate.summary, n) for n in clashes},
+        )
+    text = Summary(**merged)
+    return text, text != candidate.summary
+
+
 DEFAULT_CHECKERS: tuple[Checker, ...] = (validator_checker,)
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _db_path(editorial: Editorial) -> Path:
+    return editorial.path
 
 
 class Editorial:
@@ -57,14 +162,50 @@ class Editorial:
         store: Store,
         checkers: Sequence[Checker] = DEFAULT_CHECKERS,
         flaggers: Sequence[Flagger] = (),
+        *,
+        readonly: bool = False,
+        timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
+        """``readonly``: never write the file (reads from the command line); a pending night is
+        imported into a copy in memory, so what is shown is current all the same."""
         self.store = store
         self.checkers = tuple(checkers)
         self.flaggers = tuple(flaggers)
-        self.conn: sqlite3.Connection = connect(store.editorial_db_path())
+        self.readonly = readonly
+        self.path = store.editorial_db_path()
+        self.conn: sqlite3.Connection = (
+            connect_readonly(self.path, timeout) if readonly else connect(self.path, timeout)
+        )
 
     def close(self) -> None:
         self.conn.close()
+
+    @mapped(_db_path)
+    def needs_import(self, date: dt.date) -> bool:
+        """The night of ``date`` is not (all) in the database: it failed to import it, or the
+        day predates the database."""
+        if self.store.editorial_import_pending(date):
+            return True
+        row = self.conn.execute(
+            "SELECT 1 FROM papers WHERE date = ? LIMIT 1", (date.isoformat(),)
+        ).fetchone()
+        return row is None and (self.store.day(date) / "papers").is_dir()
+
+    @mapped(_db_path)
+    def open_day(self, date: dt.date) -> None:
+        """Bring a pending night in before showing or changing the day (the retry the night
+        left for the next open). Read-only: into a copy in memory, the file untouched."""
+        if not self.needs_import(date):
+            return
+        if self.readonly:
+            if self.conn.execute("PRAGMA database_list").fetchone()["file"]:
+                copy = in_memory_copy(self.conn)
+                self.conn.close()
+                self.conn = copy
+            self.import_day(date)
+            return
+        self.import_day(date)
+        self.store.set_editorial_import_pending(date, False)
 
     def problems(
         self, summary: Summary, paper: PaperState, sections: Sequence[str] = SECTION_NAMES
@@ -72,28 +213,30 @@ class Editorial:
         return [p for check in self.checkers for p in check(summary, sections, paper)]
 
     # ---- reading ------------------------------------------------------------------------------
+    @mapped(_db_path)
     def days(self) -> list[tuple[dt.date, dict[str, int]]]:
         """Every date the store or the editorial state knows, newest first, with state counts.
 
-        Days not seen before are imported here; known days are kept current by the nightly
-        hook and by opening them (a full re-import of every day would read every record)."""
-        known = {row[0] for row in self.conn.execute("SELECT DISTINCT date FROM papers")}
-        for date in self.store.list_days():
-            if date.isoformat() not in known:
-                self.import_day(date)
+        A read: nothing is imported here. A day the database does not have yet is listed with
+        no counts (opening it brings its night in)."""
         counts: dict[str, dict[str, int]] = {}
         for row in self.conn.execute(
             "SELECT date, state, COUNT(*) AS n FROM papers GROUP BY date, state"
         ):
             counts.setdefault(row["date"], {})[row["state"]] = row["n"]
+        for date in self.store.list_days():
+            if (self.store.day(date) / "papers").is_dir():
+                counts.setdefault(date.isoformat(), {})
         return [(dt.date.fromisoformat(d), counts[d]) for d in sorted(counts, reverse=True)]
 
+    @mapped(_db_path)
     def day(self, date: dt.date) -> list[PaperState]:
         rows = self.conn.execute(
             "SELECT arxiv_id FROM papers WHERE date = ? ORDER BY position", (date.isoformat(),)
         ).fetchall()
         return [self.paper(date, row["arxiv_id"]) for row in rows]
 
+    @mapped(_db_path)
     def paper(self, date: dt.date, arxiv_id: str) -> PaperState:
         row = self.conn.execute(
             "SELECT * FROM papers WHERE date = ? AND arxiv_id = ?", (date.isoformat(), arxiv_id)
@@ -109,6 +252,15 @@ class Editorial:
                 (date.isoformat(), arxiv_id),
             )
         ]
+        events = [
+            Event(at=dt.datetime.fromisoformat(e["at"]), editor=e["editor"],
+                  action=e["action"], detail=e["detail"])
+            for e in self.conn.execute(
+                "SELECT at, editor, action, detail FROM events WHERE date = ? AND arxiv_id = ? "
+                "ORDER BY id",
+                (date.isoformat(), arxiv_id),
+            )
+        ]  # fmt: skip
         return PaperState(
             date=date,
             paper=DailyPaper.model_validate_json(row["paper"]),
@@ -121,14 +273,17 @@ class Editorial:
             updated_at=dt.datetime.fromisoformat(row["updated_at"]),
             updated_by=row["updated_by"],
             revisions=revisions,
+            events=events,
         )
 
     # ---- the night's records ------------------------------------------------------------------
+    @mapped(_db_path)
     def import_day(self, date: dt.date) -> None:
         """Bring the night's records into the editorial state; running it again changes nothing."""
         for position, record in enumerate(self.store.day_records(date)):
             self.import_record(date, record, position)
 
+    @mapped(_db_path)
     def import_record(self, date: dt.date, record: PaperRecord, position: int) -> None:
         """A night's output for one paper. It replaces the current text only while no editor
         has acted on the paper; otherwise it becomes a candidate beside the current text."""
@@ -194,54 +349,57 @@ class Editorial:
         )
 
     # ---- editors' actions ---------------------------------------------------------------------
+    # Each: read and check outside any transaction, then write in one short transaction that
+    # first makes sure the paper is still at the revision the checks saw (``_write``).
+    @mapped(_db_path)
     def edit(
         self, date: dt.date, arxiv_id: str, sections: dict[str, str], base: int | None, editor: str
     ) -> PaperState:
         """Save new text for one or more sections, checked like the model's output."""
-        unknown = sorted(set(sections) - set(SECTION_NAMES))
-        if unknown or not sections:
-            raise ReviewRefused(
-                f"unknown section {', '.join(unknown) or '(none)'}; use {', '.join(SECTION_NAMES)}"
-            )
-        with transaction(self.conn):
-            paper = self._checked(date, arxiv_id, base, sections)
-            current = paper.current_revision
-            old = current.summary.model_dump() if current else dict.fromkeys(SECTION_NAMES, "")
-            cleaned = {k: v.strip() for k, v in sections.items()}
-            text = Summary(**{**old, **cleaned})
-            problems = self.problems(text, paper, list(cleaned))
-            if problems:
-                raise ReviewRefused(f"paper {arxiv_id}: edit refused, nothing saved", problems)
-            if current is not None and text == current.summary:
-                raise ReviewRefused(f"paper {arxiv_id}: the text is unchanged")
-            number = self._add_revision(paper, text, Origin.EDIT, editor, None)
-            self._become_current(paper, number, text, editor)
-            self._log(paper, editor, "edit", f"revision {number}: {', '.join(cleaned)}")
+        cleaned = capped(sections)
+        paper = self._checked(date, arxiv_id, base, cleaned)
+        current = paper.current_revision
+        old = current.summary.model_dump() if current else dict.fromkeys(SECTION_NAMES, "")
+        text = Summary(**{**old, **cleaned})
+        if current is not None and text == current.summary:
+            raise ReviewRefused(f"paper {arxiv_id}: the text is unchanged")
+        problems = typed_text_problems(cleaned) + self.problems(text, paper, list(cleaned))
+        if problems:
+            raise ReviewRefused(f"paper {arxiv_id}: edit refused, nothing saved", problems)
+        after = self.problems(text, paper)
+        flags = self._flags(text, paper, Origin.EDIT)
+        with self._write(paper, cleaned) as fresh:
+            number = self._add_revision(fresh, text, Origin.EDIT, editor, None, flags=flags)
+            self._become_current(fresh, number, editor, after)
+            self._log(fresh, editor, "edit", f"revision {number}: {', '.join(cleaned)}")
         return self.paper(date, arxiv_id)
 
+    @mapped(_db_path)
     def approve(self, date: dt.date, arxiv_id: str, base: int | None, editor: str) -> PaperState:
-        with transaction(self.conn):
-            paper = self._checked(date, arxiv_id, base)
-            current = paper.current_revision
-            if current is None:
-                raise ReviewRefused(f"paper {arxiv_id} has no text to approve; edit or regenerate")
-            problems = self.problems(current.summary, paper)
-            if problems:
-                raise ReviewRefused(f"paper {arxiv_id} cannot be approved as it is", problems)
-            self._set(paper, editor, state=State.APPROVED, reason=None)
-            self._log(paper, editor, "approve", f"revision {paper.current}")
+        paper = self._checked(date, arxiv_id, base)
+        current = paper.current_revision
+        if current is None:
+            raise ReviewRefused(f"paper {arxiv_id} has no text to approve; edit or regenerate")
+        problems = self.problems(current.summary, paper)
+        if problems:
+            raise ReviewRefused(f"paper {arxiv_id} cannot be approved as it is", problems)
+        with self._write(paper) as fresh:
+            self._set(fresh, editor, state=State.APPROVED, reason=None)
+            self._log(fresh, editor, "approve", f"revision {fresh.current}")
         return self.paper(date, arxiv_id)
 
+    @mapped(_db_path)
     def exclude(
         self, date: dt.date, arxiv_id: str, reason: str, base: int | None, editor: str
     ) -> PaperState:
-        reason = reason.strip() or "excluded by the editor"
-        with transaction(self.conn):
-            paper = self._checked(date, arxiv_id, base)
-            self._set(paper, editor, state=State.EXCLUDED, reason=reason)
-            self._log(paper, editor, "exclude", reason)
+        reason = reason.strip()[:500] or "excluded by the editor"
+        paper = self._checked(date, arxiv_id, base)
+        with self._write(paper) as fresh:
+            self._set(fresh, editor, state=State.EXCLUDED, reason=reason)
+            self._log(fresh, editor, "exclude", reason)
         return self.paper(date, arxiv_id)
 
+    @mapped(_db_path)
     def add_candidate(
         self,
         date: dt.date,
@@ -251,60 +409,86 @@ class Editorial:
         author: str,
         provenance: Provenance | None,
         note: str | None = None,
+        based_on: int | None = None,
     ) -> Revision:
-        """Offer a text beside the current one (a regeneration); the editor accepts or not."""
+        """Offer a text beside the current one (a regeneration); the editor accepts or not.
+        ``based_on``: the revision the text was made from (a regeneration that started before
+        another save), so accepting it merges per section instead of undoing that save."""
+        paper = self._checked(date, arxiv_id, None)
+        flags = self._flags(text, paper, origin)
         with transaction(self.conn):
-            paper = self._checked(date, arxiv_id, None)
+            fresh = self.paper(date, arxiv_id)
             number = self._add_revision(
-                paper, text, origin, author, provenance, CandidateState.PENDING, note
-            )
-            self._log(paper, author, f"{origin} candidate", f"revision {number}")
+                fresh, text, origin, author, provenance, CandidateState.PENDING, note,
+                flags=flags, based_on=based_on,
+            )  # fmt: skip
+            self._log(fresh, author, f"{origin} candidate", f"revision {number}")
         return next(r for r in self.paper(date, arxiv_id).revisions if r.number == number)
 
+    @mapped(_db_path)
     def accept(
         self, date: dt.date, arxiv_id: str, number: int, base: int | None, editor: str
     ) -> PaperState:
-        with transaction(self.conn):
-            paper = self._checked(date, arxiv_id, base)
-            candidate = self._pending(paper, number)
-            self._mark(paper, number, CandidateState.ACCEPTED)
-            self._become_current(paper, number, candidate.summary, editor)
-            self._log(paper, editor, "accept", f"revision {number}")
+        paper = self._checked(date, arxiv_id, base)
+        candidate = self._pending(paper, number)
+        text, merged = merge_candidate(paper, candidate)
+        after = self.problems(text, paper)
+        flags = self._flags(text, paper, Origin.MERGE) if merged else None
+        with self._write(paper) as fresh:
+            self._pending(fresh, number)
+            self._mark(fresh, number, CandidateState.ACCEPTED)
+            current = number
+            if merged:
+                current = self._add_revision(
+                    fresh, text, Origin.MERGE, editor, candidate.provenance,
+                    note=f"revision {number} merged onto revision {fresh.current}", flags=flags,
+                )  # fmt: skip
+            self._become_current(fresh, current, editor, after)
+            detail = f"revision {number}" + (f" as {current}" if merged else "")
+            self._log(fresh, editor, "accept", detail)
         return self.paper(date, arxiv_id)
 
+    @mapped(_db_path)
     def discard(
         self, date: dt.date, arxiv_id: str, number: int, base: int | None, editor: str
     ) -> PaperState:
-        with transaction(self.conn):
-            paper = self._checked(date, arxiv_id, base)
-            self._pending(paper, number)
-            self._mark(paper, number, CandidateState.DISCARDED)
-            self._log(paper, editor, "discard", f"revision {number}")
+        paper = self._checked(date, arxiv_id, base)
+        self._pending(paper, number)
+        with self._write(paper) as fresh:
+            self._pending(fresh, number)
+            self._mark(fresh, number, CandidateState.DISCARDED)
+            self._log(fresh, editor, "discard", f"revision {number}")
         return self.paper(date, arxiv_id)
 
+    @mapped(_db_path)
     def restore(
         self, date: dt.date, arxiv_id: str, number: int, base: int | None, editor: str
     ) -> PaperState:
         """Make an earlier revision's text current again, as a new revision: history only grows."""
-        with transaction(self.conn):
-            paper = self._checked(date, arxiv_id, base)
-            old = next((r for r in paper.revisions if r.number == number), None)
-            if old is None or old.candidate is CandidateState.PENDING:
-                raise ReviewRefused(f"paper {arxiv_id} has no earlier revision {number}")
-            if number == paper.current:
-                raise ReviewRefused(f"paper {arxiv_id}: revision {number} is already current")
+        paper = self._checked(date, arxiv_id, base)
+        old = next((r for r in paper.revisions if r.number == number), None)
+        if old is None or old.candidate is CandidateState.PENDING:
+            raise ReviewRefused(f"paper {arxiv_id} has no earlier revision {number}")
+        if number == paper.current:
+            raise ReviewRefused(f"paper {arxiv_id}: revision {number} is already current")
+        after = self.problems(old.summary, paper)
+        flags = self._flags(old.summary, paper, Origin.RESTORE)
+        with self._write(paper) as fresh:
             new = self._add_revision(
-                paper, old.summary, Origin.RESTORE, editor, None, note=f"from revision {number}"
-            )
-            self._become_current(paper, new, old.summary, editor)
-            self._log(paper, editor, "restore", f"revision {number} as {new}")
+                fresh, old.summary, Origin.RESTORE, editor, None,
+                note=f"from revision {number}", flags=flags,
+            )  # fmt: skip
+            self._become_current(fresh, new, editor, after)
+            self._log(fresh, editor, "restore", f"revision {number} as {new}")
         return self.paper(date, arxiv_id)
 
     # ---- settings -----------------------------------------------------------------------------
+    @mapped(_db_path)
     def setting(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row["value"])
 
+    @mapped(_db_path)
     def set_setting(self, key: str, value: str) -> None:
         with transaction(self.conn):
             self.conn.execute(
@@ -335,6 +519,24 @@ class Editorial:
             raise EditConflict(arxiv_id, base, paper.current, theirs, yours or {})
         return paper
 
+    @contextlib.contextmanager
+    def _write(self, seen: PaperState, yours: dict[str, str] | None = None) -> Iterator[PaperState]:
+        """One write transaction for a change checked against ``seen``: refused as a conflict
+        if another save made the paper move on since (between the checks and now)."""
+        with transaction(self.conn):
+            fresh = self.paper(seen.date, seen.arxiv_id)
+            if fresh.current != seen.current or fresh.state is not seen.state:
+                current = fresh.current_revision
+                theirs = current.summary.model_dump() if current else {}
+                raise EditConflict(seen.arxiv_id, seen.current, fresh.current, theirs, yours or {})
+            yield fresh
+
+    def _flags(self, text: Summary, paper: PaperState, origin: Origin) -> list[Flag] | None:
+        # A night draft's flags are the night record's (papers.flags), checked by the night.
+        if not self.flaggers or origin is Origin.NIGHT:
+            return None
+        return [f for flagger in self.flaggers for f in flagger(text, paper)]
+
     def _has_text(self, date: dt.date, arxiv_id: str, text: Summary) -> bool:
         row = self.conn.execute(
             "SELECT 1 FROM revisions WHERE date = ? AND arxiv_id = ? AND summary = ?",
@@ -351,12 +553,11 @@ class Editorial:
         provenance: Provenance | None,
         candidate: CandidateState | None = None,
         note: str | None = None,
+        *,
+        flags: list[Flag] | None = None,
+        based_on: int | None = None,
     ) -> int:
         number = max((r.number for r in paper.revisions), default=0) + 1
-        # A night draft's flags are the night record's (papers.flags), checked by the night.
-        flags = None
-        if self.flaggers and origin is not Origin.NIGHT:
-            flags = [f for flagger in self.flaggers for f in flagger(text, paper)]
         self.conn.execute(
             "INSERT INTO revisions (date, arxiv_id, number, origin, author, created_at, summary, "
             "provenance, based_on, candidate, note, flags) "
@@ -370,7 +571,7 @@ class Editorial:
                 _now().isoformat(),
                 text.model_dump_json(),
                 provenance.model_dump_json() if provenance else None,
-                paper.current,
+                paper.current if based_on is None else based_on,
                 candidate.value if candidate else None,
                 note,
                 None if flags is None else json.dumps([f.model_dump(mode="json") for f in flags]),
@@ -378,8 +579,10 @@ class Editorial:
         )
         return number
 
-    def _become_current(self, paper: PaperState, number: int, text: Summary, editor: str) -> None:
-        problems = self.problems(text, paper)
+    def _become_current(
+        self, paper: PaperState, number: int, editor: str, problems: list[str]
+    ) -> None:
+        """``problems``: the new current text's, found before the transaction began."""
         state = State.NEEDS_REVIEW if problems else State.EDITED
         self._set(paper, editor, state=state, reason="; ".join(problems) or None, current=number)
 
@@ -441,14 +644,3 @@ def _revision(row: sqlite3.Row) -> Revision:
         if row["flags"] is None
         else [Flag.model_validate(f) for f in json.loads(row["flags"])],
     )
-
-
-def record_night(store: Store, date: dt.date, records: list[PaperRecord]) -> None:
-    """The nightly job's hook: its records enter the editorial state (as candidates where an
-    editor has acted), so no run, --force or new prompt version replaces an editor's work."""
-    editorial = Editorial(store)
-    try:
-        for position, record in enumerate(records):
-            editorial.import_record(date, record, position)
-    finally:
-        editorial.close()

@@ -100,8 +100,13 @@ def editorial_checks(
     return (*DEFAULT_CHECKERS, check.problems), (check.flags,)
 
 
-def open_editorial(store: Store, settings: Settings) -> Editorial:
+def open_editorial(
+    store: Store, settings: Settings, *, readonly: bool = False, timeout: float | None = None
+) -> Editorial:
     """The Editorial editors use (web app, command-line twins): the validator, plus the
-    faithfulness checks the policy setting asks for."""
+    faithfulness checks the policy setting asks for. ``readonly`` for reads that must not write
+    the file; ``timeout``: how long to wait for another writer."""
     checkers, flaggers = editorial_checks(store, settings)
-    return Editorial(store, checkers, flaggers)
+    if timeout is None:
+        return Editorial(store, checkers, flaggers, readonly=readonly)
+    return Editorial(store, checkers, flaggers, readonly=readonly, timeout=timeout)

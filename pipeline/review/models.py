@@ -35,6 +35,7 @@ class Origin(StrEnum):
     EDIT = "edit"
     REGENERATE = "regenerate"
     RESTORE = "restore"
+    MERGE = "merge"  # a candidate from an older revision, merged per section on accepting
 
 
 class CandidateState(StrEnum):
@@ -61,6 +62,15 @@ class Revision(Model):
     night draft, whose flags are the paper's ``flags``)."""
 
 
+class Event(Model):
+    """One thing someone did to a paper (edit, approve, exclude, accept, ...), as logged."""
+
+    at: dt.datetime
+    editor: str
+    action: str
+    detail: str | None = None
+
+
 class PaperState(Model):
     """One paper of one day under review: the listing, the state, the current text."""
 
@@ -75,6 +85,8 @@ class PaperState(Model):
     updated_at: dt.datetime
     updated_by: str
     revisions: list[Revision] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    """Who did what, oldest first: approvals and exclusions are not revisions."""
 
     @property
     def arxiv_id(self) -> str:

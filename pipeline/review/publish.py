@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from pydantic import Field
+
 from ..core.errors import ReviewRefused
 from ..core.models import Digest, PaperRecord, Status
 from ..core.wording import clip, plural
 from ..stages.render import build_digest, render_markdown
-from .db import transaction
+from .db import mapped, transaction
 from .editorial import Editorial
 from .models import Origin, PaperState, Publication, State
 
@@ -24,6 +26,8 @@ class PublishedDigest(Digest):
     version: int
     published_at: dt.datetime
     published_by: str
+    approved_by: dict[str, str] = Field(default_factory=dict)
+    """arXiv id -> the editor who approved that paper's text."""
 
 
 def undecided(papers: list[PaperState]) -> list[PaperState]:
@@ -55,6 +59,7 @@ def approved_digest(date: dt.date, papers: list[PaperState]) -> Digest:
     return digest
 
 
+@mapped(lambda editorial: editorial.path)
 def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
     row: sqlite3.Row | None = editorial.conn.execute(
         "SELECT version, published_at, editor, markdown FROM publications WHERE date = ? "
@@ -65,7 +70,15 @@ def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
 
 
 def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication:
-    editorial.import_day(date)
+    """Publish the day: one critical section (the database's write lock) chooses the version,
+    writes the files and inserts the row, so two publishes at once get one version each (or
+    "unchanged") and the files on disk always equal the newest row."""
+    return _publish(editorial, date, editor)
+
+
+@mapped(lambda editorial: editorial.path)
+def _publish(editorial: Editorial, date: dt.date, editor: str) -> Publication:
+    editorial.open_day(date)
     papers = editorial.day(date)
     if not papers:
         raise ReviewRefused(f"{date} has no papers to publish")
@@ -74,32 +87,42 @@ def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication
         listed = [f"{p.arxiv_id} ({p.state}) {clip(p.paper.title, 60)}" for p in waiting]
         left = plural(len(waiting), "paper is", "papers are")
         raise ReviewRefused(f"{date}: {left} not approved or excluded", listed)
-    digest = approved_digest(date, papers)
-    markdown = render_markdown(digest)
     conn = editorial.conn
-    last = last_publication(editorial, date)
     path = editorial.store.day(date) / "published.md"
-    if last is not None and last["markdown"] == markdown:
-        return Publication(
-            date=date,
-            version=last["version"],
-            published_at=dt.datetime.fromisoformat(last["published_at"]),
-            editor=last["editor"],
-            path=str(path),
-            papers=len(digest.papers),
-            unchanged=True,
-        )
-    version = (last["version"] if last else 0) + 1
-    now = dt.datetime.now(dt.UTC)
-    published = PublishedDigest(
-        date=date, papers=digest.papers, version=version, published_at=now, published_by=editor
-    )
-    # Files first, then the row: a crash between them leaves a version the next publish
-    # rewrites under the same number, never a row pointing at missing files.
-    editorial.store.save_published(
-        date, version, markdown, published.model_dump_json(indent=2) + "\n"
-    )
     with transaction(conn):
+        # Read again under the lock: a change saved since the check above would otherwise be
+        # published as approved text it is not.
+        papers = editorial.day(date)
+        if undecided(papers):
+            raise ReviewRefused(f"{date}: a paper changed while publishing; publish again")
+        digest = approved_digest(date, papers)
+        markdown = render_markdown(digest)
+        last = last_publication(editorial, date)
+        if last is not None and last["markdown"] == markdown:
+            return Publication(
+                date=date,
+                version=last["version"],
+                published_at=dt.datetime.fromisoformat(last["published_at"]),
+                editor=last["editor"],
+                path=str(path),
+                papers=len(digest.papers),
+                unchanged=True,
+            )
+        version = (last["version"] if last else 0) + 1
+        now = dt.datetime.now(dt.UTC)
+        published = PublishedDigest(
+            date=date,
+            papers=digest.papers,
+            version=version,
+            published_at=now,
+            published_by=editor,
+            approved_by={p.arxiv_id: p.updated_by for p in papers if p.state is State.APPROVED},
+        )
+        # Files inside the lock, before the row: a crash between them leaves files of a
+        # version no row names, which the next publish rewrites under the same number.
+        editorial.store.save_published(
+            date, version, markdown, published.model_dump_json(indent=2) + "\n"
+        )
         conn.execute(
             "INSERT INTO publications (date, version, published_at, editor, markdown) "
             "VALUES (?, ?, ?, ?, ?)",

@@ -7,6 +7,8 @@ against the current text and accepts or discards.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ..core.config import Settings
 from ..core.errors import ReviewRefused, SummaryError
@@ -28,11 +30,14 @@ async def regenerate(
     prompt: str,
     model: str,
     section: str | None,
+    db: DbCall | None = None,
 ) -> Revision:
-    """Ask the model again (no cached reply) and add its text as a pending candidate."""
+    """Ask the model again (no cached reply) and add its text as a pending candidate. ``db``
+    runs the editorial database's calls (the web app's: off the event loop)."""
+    run = db or _direct
     if section is not None and section not in SECTION_NAMES:
         raise ReviewRefused(f"unknown section {section!r}; use {', '.join(SECTION_NAMES)}")
-    paper = editorial.paper(date, arxiv_id)
+    paper = await run(editorial.paper, date, arxiv_id)
     record = editorial.store.load_record(date, arxiv_id)
     if record is None:
         raise ReviewRefused(f"paper {arxiv_id} has no night record on {date} to regenerate from")
@@ -62,6 +67,17 @@ async def regenerate(
     note = f"{template.name}@{template.version}, {model}" + (f", {section} only" if section else "")
     if outcome.reason:
         note += f"; checks: {outcome.reason}"
-    return editorial.add_candidate(
-        date, arxiv_id, text, Origin.REGENERATE, model, outcome.provenance, note
-    )
+    # Made from the revision current when it started: if another save came meanwhile,
+    # accepting it merges per section instead of undoing that save.
+    revision: Revision = await run(
+        editorial.add_candidate, date, arxiv_id, text, Origin.REGENERATE, model,
+        outcome.provenance, note, based_on=paper.current,
+    )  # fmt: skip
+    return revision
+
+
+DbCall = Callable[..., Awaitable[Any]]
+
+
+async def _direct(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return fn(*args, **kwargs)

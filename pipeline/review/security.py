@@ -120,11 +120,18 @@ class GuardMiddleware:
         if not self.guard.check_token(token):
             return PlainTextResponse("wrong access token", status_code=401)
         rest = {k: v for k, v in QueryParams(url.query).items() if k != "token"}
-        target = url.path + (f"?{urlencode(rest)}" if rest else "")
+        target = same_origin_path(url.path) + (f"?{urlencode(rest)}" if rest else "")
         response = RedirectResponse(target, status_code=303)
         if self.guard.token_hash is not None:
             response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         return response
+
+
+def same_origin_path(path: str) -> str:
+    """A path that stays on this site: ``//evil.com/x`` or ``/\\evil.com`` in a Location header
+    is another host to a browser, so leading slashes and backslashes collapse to one."""
+    visible = "".join(c for c in path if c.isprintable() and not c.isspace())
+    return "/" + visible.lstrip("/\\")
 
 
 _SECURITY_HEADERS = [

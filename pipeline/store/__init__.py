@@ -5,6 +5,7 @@
 <data>/<date>/papers/history/<id>.*.json  superseded records (another prompt, model or input)
 <data>/<date>/digest.md, digest.json    the published digest (a hand-edited one is kept aside)
 <data>/<date>/run.json                  the last run's report
+<data>/<date>/editorial-import.pending  the night's records still to enter editorial.sqlite3
 <data>/<date>/published.md, .json       the editor-published digest (published.v<N>.* kept)
 <data>/editorial.sqlite3                editorial state: revisions, states, publications
 <data>/cache/arxiv/<id>.json            arXiv metadata

@@ -14,6 +14,8 @@ from ..core.hashing import sha256_bytes
 from ..core.models import Digest
 from .files import Files, _stamp
 
+PENDING_IMPORT = "editorial-import.pending"
+
 
 class Published(Files):
     def editorial_db_path(self) -> Path:
@@ -23,6 +25,35 @@ class Published(Files):
         except OSError as exc:
             raise StoreError(f"cannot create {self.root}: {exc.strerror}", self.root) from exc
         return self.root / "editorial.sqlite3"
+
+    def editorial_import_pending(self, date: dt.date) -> bool:
+        """The night could not bring this day into the editorial database (busy, damaged): the
+        next open of the day or the next night does it."""
+        return (self.day(date) / PENDING_IMPORT).exists()
+
+    def set_editorial_import_pending(self, date: dt.date, pending: bool) -> None:
+        path = self.day(date) / PENDING_IMPORT
+        try:
+            if pending:
+                self._write(path, b"the night's records are not in the editorial database yet\n")
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot update {path}: {exc.strerror}", path) from exc
+
+    def pending_editorial_imports(self) -> list[dt.date]:
+        """Days whose night is waiting to enter the editorial database, oldest first."""
+        try:
+            found = sorted(self.root.glob(f"*/{PENDING_IMPORT}"))
+        except OSError as exc:
+            raise StoreError(f"cannot list {self.root}: {exc.strerror}", self.root) from exc
+        days = []
+        for path in found:
+            try:
+                days.append(dt.date.fromisoformat(path.parent.name))
+            except ValueError:
+                continue
+        return days
 
     def save_published(self, date: dt.date, version: int, markdown: str, json_text: str) -> Path:
         """Write version N as published.v<N>.* and as published.*; earlier versions stay."""
