@@ -110,6 +110,10 @@ def marked_app(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
+        # The banner goes into the page's text: the app must not compress it (its gzip
+        # middleware answers a browser's Accept-Encoding). Local traffic, nothing lost.
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
+        scope = {**scope, "headers": headers}
         start: dict[str, Any] | None = None
         chunks: list[bytes] = []
 
