@@ -1,8 +1,10 @@
 """The command group, built from the features' registrations; no command is defined here.
 
-python run.py --date 2024-06-13 [--dry-run] ...     the nightly job (as cron calls it)
-python run.py run --date 2024-06-13 ...             the same, named
-python run.py <command> --help                       every other command (``run.py --help``)
+.venv/bin/python run.py --date 2024-06-13 [--dry-run] ...   the nightly job (as cron calls it)
+.venv/bin/python run.py run --date 2024-06-13 ...           the same, named
+.venv/bin/python run.py <command> --help                    every other command
+
+The console command ``korean-daily-papers`` (``[project.scripts]``) takes the same arguments.
 
 A feature is a package ``pipeline/<feature>/`` whose ``cli.py`` has ``register(app)``, adding
 its typer commands (built on the shared options of ``core.cliopts``); it joins the group with

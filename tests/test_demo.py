@@ -3,6 +3,8 @@ marked; and `--serve` opening the review app on it."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import re
@@ -10,12 +12,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -24,6 +29,7 @@ from pipeline.cli import app
 from pipeline.demo.marks import LABEL, PREFIX
 from pipeline.demo.replay import ReplayServer
 from pipeline.demo.sample import load_sample
+from tests.browser import PHONE, axe_violations, save_screenshot, sideways_overflow
 
 SAMPLE = load_sample()
 DAY = SAMPLE.date.isoformat()
@@ -120,6 +126,90 @@ def test_every_line_and_page_says_demo(demo: Demo) -> None:
         assert 'id="demo-banner"' in page.read_text() and LABEL.upper() in page.read_text()
 
 
+def test_the_feed_says_demo_in_its_title_and_subtitle(demo: Demo) -> None:
+    """A feed reader shows the feed's title beside every entry: a subscriber to the demo's feed
+    must not take its entries for a real night's."""
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(demo.data / "site" / "feed.xml").getroot()
+    assert LABEL in (feed.findtext(f"{atom}title") or "")
+    assert LABEL in (feed.findtext(f"{atom}subtitle") or "")
+    entries = feed.findall(f"{atom}entry")
+    assert {e.findtext(f"{atom}id", "").rsplit(":", 1)[1] for e in entries} == {
+        p.arxiv_id for p in SAMPLE.papers
+    }  # only the head is marked: the entries are the night's
+
+
+@pytest.fixture
+def demo_served(demo: Demo) -> Iterator[str]:
+    """The demo's data dir (site and lab report) behind a static HTTP server on 127.0.0.1, so
+    the site's CSP (stylesheets from 'self') applies as a host would serve it."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(demo.data))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.RequestHandlerClass.log_message = lambda *a: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def luminance(css: str) -> float:
+    """WCAG relative luminance of a computed ``rgb(r, g, b)`` colour."""
+    channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+BANNER_LOOK = """(() => {
+  const b = document.getElementById('demo-banner'), r = b.getBoundingClientRect();
+  const s = getComputedStyle(b), body = getComputedStyle(document.body);
+  return {top: r.top, height: r.height, width: r.width, fg: s.color, bg: s.backgroundColor,
+          bodyBg: body.backgroundColor, text: b.innerText};
+})()"""
+
+
+def check_banner(page: Any, name: str) -> None:
+    """The banner is the first thing on the page, across its width, styled by the page's own
+    stylesheet (not the browser's default), readable (WCAG AA), and the page stays axe-clean."""
+    look = page.evaluate(BANNER_LOOK)
+    viewport = page.viewport_size
+    assert look["top"] == 0 and look["height"] > 0, (name, look)
+    assert look["width"] >= viewport["width"] - 40, (name, look)  # a strip, not a word
+    assert look["bg"] not in ("rgba(0, 0, 0, 0)", "transparent", look["bodyBg"]), (name, look)
+    assert contrast(look["fg"], look["bg"]) >= 4.5, (name, look)
+    assert LABEL.upper() in look["text"]
+    assert sideways_overflow(page) <= 0, name
+    assert axe_violations(page) == [], name
+    save_screenshot(page, name)
+
+
+def test_the_banner_is_styled_and_readable_on_every_page(
+    demo: Demo, demo_served: str, browser_page: Any
+) -> None:
+    page = browser_page
+    # Nothing leaves the machine: a page's outside links (thumbnails) are refused.
+    page.route(re.compile(r"^(?!" + re.escape(demo_served) + ").*"), lambda r: r.abort())
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    (report,) = (demo.data / "evals").glob("*/*/report.html")
+    pages = {
+        "site-index": "site/index.html",
+        "site-day": f"site/{DAY}.html",
+        "lab-report": report.relative_to(demo.data).as_posix(),
+    }
+    for size, viewport in (("desktop", {"width": 1400, "height": 900}), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        for name, path in pages.items():
+            page.goto(f"{demo_served}/{path}")
+            check_banner(page, f"demo-banner-{name}-{size}")
+    assert blocked == []  # the banner needs no inline style the CSP would refuse
+
+
 def test_it_says_where_each_result_is_and_what_to_run_next(demo: Demo) -> None:
     shown = [line.removeprefix(PREFIX).strip() for line in demo.output.splitlines()]
     named = dict(re.findall(r"^(digest|lab report|site) +(\S+)", "\n".join(shown), re.M))
@@ -206,10 +296,17 @@ def free_port() -> int:
         return port
 
 
-def test_serve_opens_the_review_app_on_the_demo_day(served: tuple[str, Path]) -> None:
+def test_serve_opens_the_review_app_on_the_demo_day(
+    served: tuple[str, Path], browser_page: Any
+) -> None:
     url, cwd = served
     with urllib.request.urlopen(url, timeout=10) as reply:
         page = reply.read().decode()
     assert 'id="demo-banner"' in page
     assert all(paper.title in page for paper in SAMPLE.papers)
     assert (cwd / "demo-data" / DAY / "digest.md").is_file()  # the default dir, where it started
+    browser_page.goto(url)
+    check_banner(browser_page, "demo-banner-review-desktop")
+    browser_page.set_viewport_size(PHONE)
+    browser_page.goto(url)
+    check_banner(browser_page, "demo-banner-review-phone")

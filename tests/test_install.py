@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from pipeline import __version__
 from pipeline.core.config import Settings
@@ -114,3 +120,129 @@ def test_dotenv_and_what_commands_write_are_ignored_by_git() -> None:
         ["git", "check-ignore", "--no-index", ".env.example"], cwd=ROOT, timeout=30,
     )  # fmt: skip
     assert kept.returncode == 1  # not ignored
+
+
+# ---- a non-editable install -----------------------------------------------------------------
+# Why this exists: the development venv is an editable install, where the code still sits next
+# to the checkout's top-level prompts/. `pip install .` copies only what the wheel carries, so a
+# file the package needs at run time (prompts and their lock, templates, CSS, the demo's sample)
+# that is not package data works in every other test and fails only for users. This builds the
+# wheel from a copy of the sources offline, installs it into a fresh venv that borrows the dev
+# venv's dependencies, and runs the installed command from an unrelated directory.
+
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "pipeline", "prompts")
+
+
+def shipped_files() -> set[str]:
+    """What the wheel must carry besides Python modules, at its installed path."""
+    files = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "pipeline").rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    }
+    prompts = ROOT / "prompts"
+    files |= {
+        "pipeline/prompts/" + p.relative_to(prompts).as_posix()
+        for p in prompts.rglob("*")
+        if p.is_file()
+    }
+    return files
+
+
+@dataclass
+class Installed:
+    wheel: Path
+    venv: Path
+    cwd: Path
+
+    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        env = clean_env()
+        env.pop("PYTHONPATH", None)  # only the installed package may be importable
+        return subprocess.run(
+            [str(self.venv / "bin" / "korean-daily-papers"), *args], cwd=self.cwd, env=env,
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "source"
+    source.mkdir()
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(
+                ROOT / name, source / name,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+            )  # fmt: skip
+        else:
+            shutil.copy2(ROOT / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    built = subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+         "-w", str(tmp / "dist"), str(source)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = (tmp / "dist").glob("korean_daily_papers-*.whl")
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    # The fresh venv sees the dev venv's dependencies through a .pth line (nothing downloads);
+    # .pth files found there are not run, so the dev venv's editable finder stays out.
+    site = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", PURELIB], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (Path(site) / "dev-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    done = subprocess.run(
+        [*pip, "--python", str(venv / "bin" / "python"), "install", "--no-deps", "--no-index",
+         str(wheel)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    cwd = tmp / "elsewhere"
+    cwd.mkdir()
+    return Installed(wheel, venv, cwd)
+
+
+PURELIB = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+
+
+def test_the_wheel_carries_prompts_templates_and_the_demo_sample(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+    assert shipped_files() - names == set()
+    assert "pipeline/prompts/versions.lock" in names
+
+
+def test_the_installed_command_runs_from_any_directory(installed: Installed) -> None:
+    version = installed.run("--version")
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == f"korean-daily-papers {__version__}"
+    listed = installed.run("prompts", "list")
+    assert listed.returncode == 0, listed.stderr
+    # the same versions, locks and defaults as the checkout's prompts/ (the source of truth)
+    here = subprocess.run(
+        [sys.executable, "run.py", "prompts", "list"], cwd=ROOT, env=clean_env(),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert here.returncode == 0, here.stderr
+    assert listed.stdout == here.stdout and "summarize@v1" in listed.stdout
+    where = subprocess.run(
+        [str(installed.venv / "bin" / "python"), "-c",
+         "from pipeline.core.config import Settings; print(Settings().prompts_dir)"],
+        cwd=installed.cwd, env={k: v for k, v in clean_env().items() if k != "PYTHONPATH"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert Path(where.stdout.strip()).is_relative_to(installed.venv), where.stdout + where.stderr
+
+
+def test_the_installed_demo_builds_its_day(installed: Installed) -> None:
+    data = installed.cwd / "demo-data"
+    done = installed.run("demo", "--data-dir", str(data), timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (digest,) = data.glob("*/digest.md")
+    assert "demo / replayed answers" in digest.read_text(encoding="utf-8")
+    assert (data / "site" / "style.css").is_file() and (data / "site" / "index.html").is_file()
+    # what to run next names the command the user has (a wheel brings no run.py)
+    assert "korean-daily-papers demo --serve --data-dir" in done.stdout
+    assert "run.py" not in done.stdout.split("next:", 1)[1]

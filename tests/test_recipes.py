@@ -79,3 +79,16 @@ def test_readme_runs_every_command_the_same_way() -> None:
     assert not re.findall(r"(?<![/\w])python3? run\.py", readme)
     venv_lines = re.findall(r"^python3 -m venv \.venv && .*$", readme, flags=re.M)
     assert "run.py" in venv_lines[0] and "-m pytest" in venv_lines[1]
+
+
+def test_code_help_and_pages_run_commands_as_the_readme_does() -> None:
+    """Docstrings, help texts, printed hints and templates name the README's invocation: a bare
+    `python run.py` is another Python than the venv's (cron's, the system's)."""
+    bare = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "pipeline").rglob("*"))
+        if path.is_file() and path.suffix in (".py", ".html", ".txt", ".md", ".yaml")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"(?<![/\w])python3? run\.py", line)
+    ]
+    assert bare == []

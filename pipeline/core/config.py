@@ -25,6 +25,18 @@ SLACK_DEFAULT = "https://slack.com/api/"
 ENV_FILE = ".env"
 """Relative: the ``.env`` of the directory the command starts in."""
 
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def default_prompts_dir() -> Path:
+    """The prompts shipped with the code: ``pipeline/prompts/`` in an installed wheel (setup.py
+    maps the repository's ``prompts/`` there), else the checkout's top-level ``prompts/`` (an
+    editable install or ``run.py``), which is the source of truth and has no copy in the tree."""
+    installed = _PACKAGE / "prompts"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parent / "prompts"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -48,7 +60,7 @@ class Settings(BaseSettings):
     model: str = "gpt-4.1-mini"
     prompt: str = "summarize"
     """``name`` for the newest version, or ``name@vN`` for a fixed one."""
-    prompts_dir: Path = Path(__file__).resolve().parents[2] / "prompts"
+    prompts_dir: Path = Field(default_factory=default_prompts_dir)
 
     token_budget: int = Field(default=12_000, ge=100)
     """Tokens of paper text sent to the LLM (title and abstract always fit first)."""

@@ -1,5 +1,6 @@
 """"Demo / replayed answers" on everything the demo made: the digest's header, every HTML page
-(site, lab report, the review app while ``demo --serve`` runs) and every line it prints.
+(site, lab report, the review app while ``demo --serve`` runs), the Atom feed's title and
+subtitle, and every line it prints.
 
 The night, the site and the lab write what they always write; the demo marks their output
 afterwards, so a normal night's output never changes.
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import DigestError
 from ..store import atomic_write
 
 Echo = Callable[[str], None]
@@ -28,10 +31,17 @@ EXPLAINED = (
 _BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
+BANNER_CLASS = "demo-banner"
+"""Styled by each page's own stylesheet (the site's style.css, review.css, the lab report's
+inline CSS): no style attribute or inline style here, the pages' Content-Security-Policy allows
+neither."""
+_ATOM = "http://www.w3.org/2005/Atom"
+
+
 def banner_html() -> str:
-    # No style attribute or inline style: the pages' Content-Security-Policy allows neither.
     return (
-        f'<p role="note" id="demo-banner"><strong>{html.escape(LABEL.upper())}</strong> '
+        f'<p role="note" id="demo-banner" class="{BANNER_CLASS}">'
+        f"<strong>{html.escape(LABEL.upper())}</strong> "
         f"{html.escape(EXPLAINED.replace('`', ''))}</p>"
     )
 
@@ -53,11 +63,32 @@ def mark_markdown(text: str) -> str:
     return f"{header}\n\n> **{LABEL}**: {EXPLAINED}\n\n{rest}"
 
 
+def mark_feed(data: bytes) -> bytes:
+    """The feed with the label in its title and the explanation as its subtitle: a feed reader
+    shows the feed's title beside every entry, so no entry reads as a real night's."""
+    ET.register_namespace("", _ATOM)
+    feed = ET.fromstring(data)
+    title = feed.find(f"{{{_ATOM}}}title")
+    subtitle = feed.find(f"{{{_ATOM}}}subtitle")
+    if title is None or subtitle is None:
+        raise DigestError("demo: the site's feed.xml has no title or subtitle to mark")
+    if LABEL in (title.text or ""):
+        return data
+    title.text = f"{title.text} [{LABEL}]"
+    subtitle.text = f"{LABEL}: {EXPLAINED.replace('`', '')}"
+    marked: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return marked + b"\n"
+
+
 def mark_file(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    marked = mark_markdown(text) if path.suffix == ".md" else mark_html(text)
-    if marked != text:
-        atomic_write(path, marked.encode())
+    data = path.read_bytes()
+    if path.suffix == ".xml":
+        marked = mark_feed(data)
+    else:
+        text = data.decode("utf-8")
+        marked = (mark_markdown(text) if path.suffix == ".md" else mark_html(text)).encode()
+    if marked != data:
+        atomic_write(path, marked)
 
 
 # ---- the review app ------------------------------------------------------------------------
@@ -79,6 +110,10 @@ def marked_app(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
+        # The banner goes into the page's text: the app must not compress it (its gzip
+        # middleware answers a browser's Accept-Encoding). Local traffic, nothing lost.
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
+        scope = {**scope, "headers": headers}
         start: dict[str, Any] | None = None
         chunks: list[bytes] = []
 

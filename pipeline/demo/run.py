@@ -28,6 +28,7 @@ MARKER = "DEMO.txt"
 """In the root of a demo data dir: the demo may replace such a dir, and only such a dir."""
 EVALSET = "demo"
 PROMPTS = "summarize@v1,summarize@v2"
+CONSOLE = "korean-daily-papers"
 _OURS = re.compile(r"^(DIGEST_|OPENAI_|SLACK_)|^(HF_ENDPOINT|ARXIV_API_URL)$")
 
 
@@ -117,7 +118,7 @@ def build_demo(data_dir: Path, echo: Echo) -> DemoResult:
     reports = sorted((data_dir / "evals" / EVALSET).glob("*/report.html"))
     if not digest.is_file() or not reports:
         raise DemoError(f"demo: the night or the lab wrote no {'digest' if reports else 'report'}")
-    for path in [digest, *reports, *site.glob("*.html")]:
+    for path in [digest, *reports, *site.glob("*.html"), site / "feed.xml"]:
         mark_file(path)
     return DemoResult(
         data_dir, sample, time.perf_counter() - started, digest, site / "index.html",
@@ -125,8 +126,21 @@ def build_demo(data_dir: Path, echo: Echo) -> DemoResult:
     )  # fmt: skip
 
 
+def invocation() -> tuple[str, str]:
+    """How to run the next commands, and where the settings come from, as the user started the
+    demo: the console command (a wheel installed with ``pip install .`` has no run.py and no
+    .env.example), else the README's ``.venv/bin/python run.py`` in a checkout."""
+    if Path(sys.argv[0]).name == CONSOLE:
+        return CONSOLE, "write OPENAI_API_KEY=... (or OPENAI_BASE_URL=...) into ./.env, and"
+    return (
+        ".venv/bin/python run.py",
+        "cp .env.example .env     then set OPENAI_API_KEY (or OPENAI_BASE_URL), and",
+    )
+
+
 def result_lines(result: DemoResult, shown_dir: str, default_dir: bool) -> list[str]:
     """Where each result is (under ``shown_dir``, as the user gave it), and what to run next."""
+    command, settings = invocation()
     day = result.data_dir / result.sample.date.isoformat()
 
     def at(path: Path) -> str:
@@ -143,10 +157,9 @@ def result_lines(result: DemoResult, shown_dir: str, default_dir: bool) -> list[
         f"  lab report    {at(result.report)}  (summarize@v1 against v2, open in a browser)",
         f"  site          {at(result.site)}  (open in a browser; feed.xml beside it)",
         "next:",
-        f"  .venv/bin/python run.py demo --serve{again}     the review app on this day (edit, "
-        "approve, publish)",
-        "  cp .env.example .env                     then set OPENAI_API_KEY (or "
-        "OPENAI_BASE_URL), and",
-        "  .venv/bin/python run.py --date YYYY-MM-DD   a real night, in ./data",
+        f"  {command} demo --serve{again}     the review app on this day (edit, approve, "
+        "publish)",
+        f"  {settings}",
+        f"  {command} --date YYYY-MM-DD   a real night, in ./data",
     ]
     return [PREFIX + line for line in lines]

@@ -1,12 +1,12 @@
 """The prompt lab's commands: parsing and printing only (the work is in ``pipeline.lab``).
 
-python run.py evalset create NAME --date D [--date D2] [--ids ID,ID] [--budget N]
-python run.py evalset list | evalset show NAME
-python run.py eval NAME --prompts summarize@v1,summarize@v2 [--model M[,M2]] [--json]
-                        [--fail-if-worse] [--judge MODEL] [--offline]
-                        [--faithfulness review|flag|off]
-python run.py prompts list | prompts new NAME | prompts lock NAME@vN
-python run.py prompts diff NAME@vA NAME@vB
+.venv/bin/python run.py evalset create NAME --date D [--date D2] [--ids ID,ID] [--budget N]
+.venv/bin/python run.py evalset list | evalset show NAME
+.venv/bin/python run.py eval NAME --prompts summarize@v1,summarize@v2 [--model M[,M2]] [--json]
+                                  [--fail-if-worse] [--judge MODEL] [--offline]
+                                  [--faithfulness review|flag|off]
+.venv/bin/python run.py prompts list | prompts new NAME | prompts lock NAME@vN
+.venv/bin/python run.py prompts diff NAME@vA NAME@vB
 """
 
 from __future__ import annotations

@@ -78,6 +78,9 @@ h1 { font-size:24px; margin:0 0 4px; } h2 { font-size:18px; margin:28px 0 10px; 
 table { border-collapse:collapse; background:var(--card); width:100%; }
 th, td { border:1px solid var(--line); padding:6px 10px; text-align:left; vertical-align:top; }
 th { background:#eef0f3; font-weight:600; }
+.demo-banner { margin:0; padding:.6rem 1rem; background:#fff4c2; color:#3d2e00;
+  border-bottom:2px solid #9a6700; font-size:.95rem; line-height:1.5; text-align:center; }
+.demo-banner strong { margin-right:.4rem; letter-spacing:.02em; }
 table.summary { width:auto; min-width:50%; } table.summary td { min-width:9rem; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:13px;

@@ -1,4 +1,4 @@
-"""``python run.py review ...``: the review app and its command-line twins.
+"""``.venv/bin/python run.py review ...``: the review app and its command-line twins.
 
 Parsing and printing only; the work is in ``editorial``, ``publish`` and ``serve``. A refused
 action prints one line and exits 1.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,29 +20,9 @@ class Days(Files):
     def lock_day(self, date: dt.date) -> Iterator[None]:
         """One run per date at a time: a second cron job must not race the first. Holding the
         lock, the temp files a killed run of this date left behind are removed."""
-        path = self.day(date) / ".lock"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            f = open(path, "a+")  # noqa: SIM115 - closed below, after the lock is released
-        except OSError as exc:
-            raise StoreError(
-                f"cannot use the data dir {self.root}: {exc.strerror} ({exc.filename}); "
-                "point --data-dir or DIGEST_DATA_DIR at a writable folder",
-                path,
-            ) from exc
-        with f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise StoreError(
-                    f"another run for {date} is in progress (lock {path}); wait for it to finish",
-                    path,
-                ) from exc
-            try:
-                self.remove_stale_temp(date)
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        with self._exclusive(self.day(date) / ".lock", f"another run for {date} is in progress"):
+            self.remove_stale_temp(date)
+            yield
 
     def remove_stale_temp(self, date: dt.date) -> list[Path]:
         """Temp files a killed run left: all of them under the (locked) day, and those older

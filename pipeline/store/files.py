@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import secrets
@@ -128,6 +129,29 @@ class Files:
 
     def day(self, date: dt.date) -> Path:
         return self.root / date.isoformat()
+
+    @contextlib.contextmanager
+    def _exclusive(self, path: Path, busy: str) -> Iterator[None]:
+        """Hold the lock file ``path`` or refuse at once with ``busy`` (what holds it and what
+        to do): a second cron job or a person must not wait on, nor race, the first."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(path, "a+")  # noqa: SIM115 - closed below, after the lock is released
+        except OSError as exc:
+            raise StoreError(
+                f"cannot use the data dir {self.root}: {exc.strerror} ({exc.filename}); "
+                "point --data-dir or DIGEST_DATA_DIR at a writable folder",
+                path,
+            ) from exc
+        with f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise StoreError(f"{busy} (lock {path}); wait for it to finish", path) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def _json_object(self, data: bytes, what: str) -> dict[str, Any]:
         try:

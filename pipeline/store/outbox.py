@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,24 +63,9 @@ class Outbox(Files):
     def lock_mail(self, date: dt.date) -> Iterator[None]:
         """One sender of a day's mail at a time: two runs (cron and a person) would otherwise
         both see a recipient as not yet sent."""
-        path = self._mail_dir(date) / ".lock"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            f = open(path, "a+")  # noqa: SIM115 - closed below, after the lock is released
-        except OSError as exc:
-            raise StoreError(f"cannot use the data dir {self.root}: {exc.strerror}", path) from exc
-        with f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise StoreError(
-                    f"another run is sending {date}'s mail (lock {path}); wait for it to finish",
-                    path,
-                ) from exc
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        busy = f"another run is sending {date}'s mail"
+        with self._exclusive(self._mail_dir(date) / ".lock", busy):
+            yield
 
     def save_eml(self, date: dt.date, address: str, data: bytes) -> Path:
         """A dry run's message to ``address``, as a file a mail client opens; returns its path."""
