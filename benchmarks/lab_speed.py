@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 from pipeline.core.config import Settings  # noqa: E402
 from pipeline.lab.evalset import create_set  # noqa: E402
 from pipeline.lab.run import EvalRequest, run_eval  # noqa: E402
-from pipeline.stages.llm import OpenAILLM  # noqa: E402
+from pipeline.stages.openai_llm import OpenAILLM  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 from tests import pdfs  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.core.config import Settings
-from pipeline.stages.llm import LLMClient
+from pipeline.stages.openai_llm import LLMClient
 from tests.world import DATE, World
 
 

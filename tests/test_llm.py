@@ -18,7 +18,8 @@ from pipeline.core.errors import (
     TransientError,
 )
 from pipeline.core.retry import retry_policy
-from pipeline.stages.llm import LLM, OpenAILLM, summary_schema
+from pipeline.stages.llm import LLM, summary_schema
+from pipeline.stages.openai_llm import OpenAILLM
 from tests.fakes.llm import FakeLLM, openai_error
 
 TITLE = "Sparse Adapter Routing for Speech"

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.core.errors import ServiceError
 from pipeline.core.tokens import count_tokens
-from pipeline.stages.llm import OpenAILLM
+from pipeline.stages.openai_llm import OpenAILLM
 from tests.fakes.llm import FakeLLM, openai_error, streamed, summary_for, summary_reply
 from tests.fakes.server import Reply
 from tests.world import World

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.core.errors import RequestRejected
-from pipeline.stages.llm import OpenAILLM
+from pipeline.stages.openai_llm import OpenAILLM
 from pipeline.store import Store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHF

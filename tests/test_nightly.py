@@ -5,6 +5,8 @@ The golden digest is regenerated deliberately with ``UPDATE_GOLDEN=1``.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -347,6 +349,23 @@ def test_wrong_key_stops_before_any_paper_is_marked_failed(world: World) -> None
     outcome = world.night()
     assert outcome.exit_code == 1 and "401" in one_line_error(outcome.stderr)
     assert not (world.day / "papers").exists()
+    # The check runs beside the downloads; the first call waits for it, so none is made.
+    assert world.llm.calls == 0
+    assert world.run_json()["exit_status"] == 1 and "401" in world.run_json()["error"]
+
+
+def test_wrong_key_on_a_day_without_papers_still_fails(world: World) -> None:
+    world.llm.api_key = "the-right-key"
+    outcome = world.night()
+    assert outcome.exit_code == 1 and "401" in one_line_error(outcome.stderr)
+
+
+def test_the_night_starts_without_the_openai_sdk() -> None:
+    """The SDK (~0.3 s) is imported in a thread while the night lists and downloads: importing
+    the night must not pull it in."""
+    code = "import sys, pipeline.night.run; print(sorted(m for m in sys.modules if m == 'openai'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_unknown_model_stops_the_night_without_failing_papers(world: World) -> None:

@@ -30,7 +30,8 @@ from ..core.config import Settings
 from ..core.errors import LLMConfigError, ServiceError
 from ..core.models import Model
 from ..core.retry import retrying
-from ..stages.llm import OPENAI_URL, sdk_transient
+from ..stages.llm import OPENAI_URL
+from ..stages.openai_llm import sdk_transient
 from ..store import Store
 from .jsonl import ENDPOINT, BatchResult, parse_custom_id, parse_results
 

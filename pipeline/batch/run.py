@@ -16,7 +16,7 @@ from ..core.errors import ExitCode
 from ..core.progress import StageProgress
 from ..core.wording import plural
 from ..night.ranges import DayOutcome, RangeResult
-from ..stages.llm import OpenAILLM
+from ..stages.openai_llm import OpenAILLM
 from ..stages.prompts import load_prompt
 from ..store import Store
 from .api import AREA, BatchAPI, Ledger, Runner, Shard, ShardState, status_lines

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..core.config import Settings
-    from ..stages.llm import LLM, OpenAILLM
+    from ..stages.llm import LLM
+    from ..stages.openai_llm import OpenAILLM
     from .outcomes import EvalReport
     from .run import EvalRequest
     from .sets import EvalSetManifest
@@ -225,7 +226,7 @@ async def _eval(
     settings: Settings, request: EvalRequest, offline: bool
 ) -> tuple[EvalReport, list[Path], list[str]]:
     from ..core.progress import StageProgress
-    from ..stages.llm import OpenAILLM
+    from ..stages.openai_llm import OpenAILLM
     from ..stages.prompts import load_prompt
     from ..store import Store
     from .evalset import require_set

@@ -96,7 +96,7 @@ def run_online_range(settings: Settings, values: dict[str, Any], days: list[dt.d
 async def _online(settings: Settings, values: dict[str, Any], days: list[dt.date]) -> RangeResult:
     from ..core.pricing import unknown_price
     from ..core.progress import StageProgress
-    from ..stages.llm import OpenAILLM
+    from ..stages.openai_llm import OpenAILLM
     from ..stages.prompts import load_prompt
     from .ranges import run_range
     from .run import RunOptions, RunResult, require_llm_config, run_night
@@ -265,28 +265,17 @@ def _mail_after_night(settings: Settings, date: dt.date) -> int:
 async def _run(settings: Settings, options: RunOptions) -> tuple[int, list[str]]:
     from ..core.pricing import unknown_price
     from ..core.progress import StageProgress
-    from ..stages.llm import OpenAILLM
     from .lines import result_lines
-    from .run import record_failed_run, require_llm_config, run_night
+    from .run import require_llm_config, run_night
 
     with StageProgress() as progress:
-        if options.dry_run:
-            result = await run_night(settings, options, progress)
-        else:
+        if not options.dry_run:
             require_llm_config(settings)
             if warning := unknown_price(settings):
                 log.warning("warning: %s", warning)
-            # Closed on every path, a failed check included: an unclosed client is closed by
-            # the SDK at garbage collection, on whatever loop runs then, with a traceback.
-            async with OpenAILLM.from_settings(settings) as llm:
-                try:
-                    warnings = await llm.check()
-                except DigestError as exc:
-                    record_failed_run(settings, options.date, exc)
-                    raise
-                for warning in warnings:
-                    log.warning("warning: %s", warning)  # now, not after an hour of papers
-                result = await run_night(settings, options, progress, llm)
+        # Without an LLM given, the night checks the model beside its downloads: the first
+        # call waits for the check, and a failed one ends the night with its error in run.json.
+        result = await run_night(settings, options, progress)
     return result.exit_code, result_lines(result)
 
 

@@ -15,8 +15,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
@@ -46,13 +48,14 @@ from ..stages.checked import summarize_checked
 from ..stages.fetch import arxiv_metadata
 from ..stages.inputs import InputLimits, build_input
 from ..stages.listing import list_papers
-from ..stages.llm import LLM, OpenAILLM
+from ..stages.llm import LLM
 from ..stages.pool import ExtractionPool, extraction_pool
 from ..stages.prompts import PromptTemplate, load_prompt, prompt_tag
 from ..stages.publish import Published, publish_day
 from ..stages.summarize import paper_messages
 from ..store import Store, atomic_write
 from .attention import KEPT_PREVIOUS, fell_back, hidden, needs_attention
+from .model import CheckedLLM
 
 
 @dataclass
@@ -111,6 +114,8 @@ class _Night:
     spent: Usage = field(default_factory=Usage)
     calls: int = 0
     dry_run: dict[str, DryRunPaper] = field(default_factory=dict)
+    checked: Callable[[], Coroutine[Any, Any, object]] | None = None
+    """Waits for the model check still running beside the night; raises its error."""
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
@@ -268,6 +273,8 @@ async def _run_papers(
         # A TaskGroup, not gather: a fatal error (wrong key, wrong model) cancels the other
         # papers at once instead of letting them fail one by one against a dead endpoint.
         async with asyncio.TaskGroup() as group:
+            if night.checked is not None:  # a failed check stops every paper where it is
+                group.create_task(night.checked())
             tasks = [
                 group.create_task(process_paper(night, p, metas.get(p.arxiv_id))) for p in papers
             ]
@@ -292,13 +299,13 @@ async def run_night(
     """One night for one date. Raises DigestError for what stops the whole run.
 
     ``llm`` is the model to summarise with (the caller builds, checks and closes it); without
-    one, and not a dry run, an ``OpenAILLM`` is built from ``settings`` for this run."""
+    one, and not a dry run, an ``OpenAILLM`` is built from ``settings`` for this run and checked
+    while the night lists and downloads; its warnings are logged when the check ends."""
     if llm is not None or options.dry_run:
         return await _night(settings, options, progress, llm, [])
     require_llm_config(settings)
-    async with OpenAILLM.from_settings(settings) as own:
-        warnings = await own.check()
-        return await _night(settings, options, progress, own, warnings)
+    async with CheckedLLM(settings) as own:
+        return await _night(settings, options, progress, own, [], own.ready)
 
 
 async def _night(
@@ -307,6 +314,7 @@ async def _night(
     progress: StageProgress,
     llm: LLM | None,
     warnings: list[str],
+    checked: Callable[[], Coroutine[Any, Any, object]] | None = None,
 ) -> RunResult:
     started_at = dt.datetime.now(dt.UTC)
     store = Store(settings.data_dir)
@@ -324,7 +332,7 @@ async def _night(
             )
             night = _Night(
                 settings, options, store, http, template, price, None if options.dry_run else llm,
-                limits, progress, asyncio.Semaphore(settings.concurrency),
+                limits, progress, asyncio.Semaphore(settings.concurrency), checked=checked,
             )  # fmt: skip
             try:
                 result = await _night_body(night)
@@ -342,15 +350,6 @@ def _own_pool(
     if options.extractor is not None:
         return contextlib.nullcontext(options.extractor)
     return extraction_pool(settings.extract_workers)
-
-
-def record_failed_run(settings: Settings, date: dt.date, exc: DigestError) -> None:
-    """The report of a run that stopped before the night began (a wrong key, an unknown
-    model): run.json must not keep saying the last run went well. Skipped while another run of
-    the date holds the lock (that run writes its own)."""
-    store = Store(settings.data_dir)
-    with contextlib.suppress(StoreError), store.lock_day(date):
-        _save_failed_run(store, date, dt.datetime.now(dt.UTC), exc)
 
 
 def _save_failed_run(store: Store, date: dt.date, started: dt.datetime, exc: DigestError) -> None:
@@ -376,6 +375,8 @@ async def _night_body(night: _Night) -> RunResult:
     _timed(report.stage_timings, "list", started)
     night.store.save_listing(options.date, listing.raw)
     if not papers and not listing.skipped:
+        if night.checked is not None:
+            await night.checked()  # a night with a wrong key says so, papers or not
         return RunResult(ExitCode.OK, options.date, nothing_listed=True)
     papers = papers[: options.limit] if options.limit else papers
     night.progress.start("papers listed", len(papers))

@@ -13,7 +13,7 @@ from typing import Any
 from ..core.config import Settings
 from ..core.errors import ReviewRefused, SummaryError
 from ..core.pricing import load_prices, price_for
-from ..stages.llm import OpenAILLM
+from ..stages.openai_llm import OpenAILLM
 from ..stages.prompts import load_prompt
 from ..stages.summarize import summarize_paper
 from .editorial import Editorial
