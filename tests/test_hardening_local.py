@@ -115,7 +115,8 @@ def test_a_night_as_cron_sees_it(world: World, umask_027: None) -> None:
     log = outcome.stderr.splitlines()
     assert log and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", line) for line in log), log
     warning = next(i for i, line in enumerate(log) if "is not one the server lists" in line)
-    assert warning < next(i for i, line in enumerate(log) if "PDFs fetched" in line)
+    # The check runs beside the downloads, and the summaries wait for it.
+    assert warning < next(i for i, line in enumerate(log) if "summarized" in line)
     assert "finished in" in log[-1]
     for name in ("digest.md", "digest.json", "run.json"):
         assert stat.S_IMODE((world.day / name).stat().st_mode) == 0o640
