@@ -11,8 +11,14 @@ publishes anything, so such a night ends with the check's error as it always did
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,7 +60,13 @@ class CheckedLLM:
             await self._client.close()
 
     async def _open(self) -> OpenAILLM:
-        sdk = await asyncio.to_thread(importlib.import_module, "pipeline.stages.openai_llm")
+        # A thread of its own, not the loop's executor: its lowered priority must not stay
+        # with a thread that later writes the night's records.
+        importer = ThreadPoolExecutor(1, thread_name_prefix="sdk-import")
+        try:
+            sdk = await asyncio.get_running_loop().run_in_executor(importer, _import_sdk)
+        finally:
+            importer.shutdown(wait=False)
         self._client = sdk.OpenAILLM.from_settings(self._settings)
         for warning in await self._client.check():
             log.warning("warning: %s", warning)
@@ -69,3 +81,13 @@ class CheckedLLM:
     async def complete(self, messages: Messages, params: dict[str, Any]) -> LLMReply:
         client = await self.ready()
         return await client.complete(messages, params)
+
+
+def _import_sdk() -> ModuleType:
+    """The SDK, imported at a lower priority: the night's last paper waits for its extraction,
+    the first call for the SDK, so the extraction workers get the cores first and the import
+    takes what they leave. Linux only: there a thread's id renices that thread alone."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    return importlib.import_module("pipeline.stages.openai_llm")
