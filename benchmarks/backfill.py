@@ -41,6 +41,7 @@ for path in (ROOT, ROOT / "benchmarks"):
 
 from pipeline_speed import base_pdfs, make_papers, publish_day  # noqa: E402
 
+from tests.fakes import endpoint_env  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.batch import FakeBatchLLM  # noqa: E402
 from tests.fakes.hf import FakeHF  # noqa: E402
@@ -73,11 +74,7 @@ def command(data: Path, days: list[dt.date]) -> list[str]:
 def child_env(hf: FakeHF, arxiv: FakeArxiv, llm: FakeBatchLLM, poll_s: float) -> dict[str, str]:
     return {
         **os.environ,
-        "HF_ENDPOINT": hf.url,
-        "ARXIV_API_URL": arxiv.url + "/api/query",
-        "OPENAI_BASE_URL": llm.url + "/v1",
-        "OPENAI_API_KEY": "bench",
-        "DIGEST_ARXIV_DELAY_S": "0",
+        **endpoint_env(hf, arxiv, llm, "bench"),
         "DIGEST_BATCH_POLL_S": str(poll_s),
         "DIGEST_BATCH_POLL_MAX_S": str(poll_s),
         # The fake model writes the same paragraphs for every paper, with figures the generated

@@ -50,6 +50,7 @@ from pipeline_speed import (  # noqa: E402
 )
 
 from tests import pdfs  # noqa: E402
+from tests.fakes import endpoint_env  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.hf import FakeHF  # noqa: E402
 from tests.fakes.llm import FakeLLM  # noqa: E402
@@ -73,11 +74,7 @@ def day_papers(kind: str, n: int) -> list[Paper]:
 def child_env(hf: FakeHF, arxiv: FakeArxiv, llm: FakeLLM) -> dict[str, str]:
     return {
         **os.environ,
-        "HF_ENDPOINT": hf.url,
-        "ARXIV_API_URL": arxiv.url + "/api/query",
-        "OPENAI_BASE_URL": llm.url + "/v1",
-        "OPENAI_API_KEY": "bench",
-        "DIGEST_ARXIV_DELAY_S": "0",
+        **endpoint_env(hf, arxiv, llm, "bench"),
         # The fake model's figures are not in the generated PDFs: the check would re-ask every
         # paper and time a second round trip that a faithful model does not cost.
         "DIGEST_FAITHFULNESS": "off",

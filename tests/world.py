@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from tests import pdfs
+from tests.fakes import endpoint_env
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHF, hf_entry
 from tests.fakes.llm import FakeLLM
@@ -41,11 +42,7 @@ class World:
 
     def __post_init__(self) -> None:
         self.env = {
-            "HF_ENDPOINT": self.hf.url,
-            "ARXIV_API_URL": self.arxiv.url + "/api/query",
-            "OPENAI_BASE_URL": self.llm.url + "/v1",
-            "OPENAI_API_KEY": "test-key",
-            "DIGEST_ARXIV_DELAY_S": "0",
+            **endpoint_env(self.hf, self.arxiv, self.llm, "test-key"),
             "DIGEST_HTTP_TIMEOUT_S": "2",
             "DIGEST_LLM_TIMEOUT_S": "2",
             "DIGEST_MAX_BACKOFF_S": "0.05",
