@@ -34,6 +34,7 @@ from ..core.models import (
     PaperRecord,
     PaperReport,
     RunReport,
+    SkippedEntry,
     Status,
     Usage,
 )
@@ -95,6 +96,13 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     nothing_listed: bool = False
     show_prompts: bool = False
+
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio.run formats its main task, result included, as it restores
+        # the SIGINT handler on the way out, and a dataclass repr would spell out every record
+        # and summary of the night (1.4 MB on a 200-paper day).
+        papers = len(self.records) or len(self.dry_run)
+        return f"RunResult(exit_code={self.exit_code}, date={self.date}, papers={papers})"
 
 
 @dataclass
@@ -364,17 +372,24 @@ def _save_failed_run(store: Store, date: dt.date, started: dt.datetime, exc: Dig
         store.save_run(report)
 
 
+async def _listed(night: _Night, report: RunReport) -> tuple[list[DailyPaper], list[SkippedEntry]]:
+    """The day's papers and the entries skipped, the raw listing saved: the raw JSON is not
+    kept for the rest of the night (on a long day it outweighs the papers themselves)."""
+    started = time.perf_counter()
+    listing = await list_papers(night.http, night.settings, night.options.date)
+    _timed(report.stage_timings, "list", started)
+    night.store.save_listing(night.options.date, listing.raw)
+    return listing.papers, listing.skipped
+
+
 async def _night_body(night: _Night) -> RunResult:
     options = night.options
     report = RunReport(
         date=options.date, started_at=dt.datetime.now(dt.UTC), dry_run=options.dry_run
     )
-    started = time.perf_counter()
-    listing = await list_papers(night.http, night.settings, options.date)
-    papers = listing.papers
-    _timed(report.stage_timings, "list", started)
-    night.store.save_listing(options.date, listing.raw)
-    if not papers and not listing.skipped:
+    papers, skipped = await _listed(night, report)
+    listed = [p.arxiv_id for p in papers]  # by votes, ties in the listing's order
+    if not papers and not skipped:
         if night.checked is not None:
             await night.checked()  # a night with a wrong key says so, papers or not
         return RunResult(ExitCode.OK, options.date, nothing_listed=True)
@@ -388,8 +403,8 @@ async def _night_body(night: _Night) -> RunResult:
     report.counts["listed"] = len(papers)
     report.counts["abstract_only"] = len(fell_back(records))
     report.counts["hidden_text"] = len(hidden(records))
-    report.counts["skipped"] = len(listing.skipped)
-    report.skipped = listing.skipped
+    report.counts["skipped"] = len(skipped)
+    report.skipped = skipped
     if night.llm is None:
         return _dry_run_result(night, papers)
     report.llm_calls, report.usage = night.calls, night.spent
@@ -397,10 +412,10 @@ async def _night_body(night: _Night) -> RunResult:
     report.prompts = [prompt_tag(night.template)]
     report.models = [night.llm.model]
     started = time.perf_counter()
-    published = publish_day(night.store, options.date)
+    published = publish_day(night.store, options.date, listed)
     _timed(report.stage_timings, "render", started)
     all_ok = report.counts[Status.OK.value] == len(records)
-    attention = not all_ok or needs_attention(records, listing.skipped)
+    attention = not all_ok or needs_attention(records, skipped)
     exit_code = ExitCode.ATTENTION if attention else ExitCode.OK
     if records and not published.digest.papers:
         # Nothing to read tomorrow (an incompatible server fails every paper): not a success.

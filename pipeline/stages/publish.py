@@ -8,6 +8,7 @@ aside, never overwritten silently.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +28,11 @@ class Published:
     """Hand-edited files moved aside before writing: name -> where the edited copy is."""
 
 
-def publish_day(store: Store, date: dt.date) -> Published:
-    """Write digest.md and digest.json for ``date`` from the store's finished records."""
-    digest = build_digest(date, store.day_records(date))
+def publish_day(store: Store, date: dt.date, listed: Sequence[str] | None = None) -> Published:
+    """Write digest.md and digest.json for ``date`` from the store's finished records.
+    ``listed``: the day's arXiv ids in the listing's order, when the caller has them."""
+    # One record at a time: an entry keeps the summary, not the record's drafts and replies.
+    digest = build_digest(date, store.iter_day_records(date, listed))
     if not digest.papers:
         return Published(digest, None)
     kept: dict[str, Path] = {}

@@ -8,6 +8,7 @@ what would act is escaped, so the raw file reads as the model and the authors wr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from ..core.escaping import escape_html, escape_inline, escape_text, safe_url
 from ..core.models import SECTION_TITLES, Digest, DigestEntry, PaperRecord, Status
@@ -51,7 +52,7 @@ def render_json(digest: Digest) -> str:
     return digest.model_dump_json(indent=2) + "\n"
 
 
-def build_digest(date: dt.date, records: list[PaperRecord]) -> Digest:
+def build_digest(date: dt.date, records: Iterable[PaperRecord]) -> Digest:
     """The publishable papers, in the order given (the caller sorts by votes)."""
     entries = [
         DigestEntry(

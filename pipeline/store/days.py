@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,25 +97,40 @@ class Days(Files):
 
     def day_records(self, date: dt.date) -> list[PaperRecord]:
         """Every paper record of the day, by votes (ties in the order Hugging Face listed)."""
+        return list(self.iter_day_records(date))
+
+    def iter_day_records(
+        self, date: dt.date, listed: Sequence[str] | None = None
+    ) -> Iterator[PaperRecord]:
+        """``day_records`` one at a time: a long day's records (summaries, drafts, provenance)
+        are never all in memory together. Each file is read twice, once for its place in the
+        order and once when its turn comes. ``listed``: the day's arXiv ids in the listing's
+        order, from a caller that has them (the night), which spares parsing the saved raw
+        listing again (on a 400-paper day that is 3 MB at the night's very end)."""
         folder = self.day(date) / "papers"
         try:
             paths = sorted(folder.glob("*.json"))
         except OSError as exc:
             raise StoreError(f"cannot list {folder}: {exc.strerror}", folder) from exc
-        records = [r for p in paths if (r := self._read_record(p, PaperRecord, "record"))]
-        listed = [
-            str(e.get("paper", {}).get("id", "")).strip()
-            for e in self.load_listing(date) or []
-            if isinstance(e, dict)
-        ]
-        rank = {arxiv_id: i for i, arxiv_id in reversed(list(enumerate(listed)))}
-        return sorted(
-            records,
-            key=lambda r: (
-                -r.paper.upvotes,
-                rank.get(r.paper.arxiv_id, len(rank)),
-                r.paper.arxiv_id,
-            ),
+        rank = self._listing_rank(date) if listed is None else _first_positions(listed)
+        keyed: list[tuple[tuple[int, int, str], Path]] = []
+        for path in paths:
+            if (record := self._read_record(path, PaperRecord, "record")) is not None:
+                paper = record.paper
+                key = (-paper.upvotes, rank.get(paper.arxiv_id, len(rank)), paper.arxiv_id)
+                keyed.append((key, path))
+        for _, path in sorted(keyed):
+            if (record := self._read_record(path, PaperRecord, "record")) is not None:
+                yield record
+
+    def _listing_rank(self, date: dt.date) -> dict[str, int]:
+        """arXiv id -> its first position in the day's saved listing."""
+        return _first_positions(
+            [
+                str(e.get("paper", {}).get("id", "")).strip()
+                for e in self.load_listing(date) or []
+                if isinstance(e, dict)
+            ]
         )
 
     def paper_history(self, date: dt.date, arxiv_id: str) -> list[PaperRecord]:
@@ -133,3 +148,7 @@ class Days(Files):
     def load_run(self, date: dt.date) -> RunReport | None:
         """The report of the day's last finished (or dry) run."""
         return self._read_record(self.day(date) / "run.json", RunReport, "run")
+
+
+def _first_positions(ids: Sequence[str]) -> dict[str, int]:
+    return {arxiv_id: i for i, arxiv_id in reversed(list(enumerate(ids)))}
