@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..core.errors import EditConflict, ReviewRefused
 from ..core.models import DailyPaper, Flag, PaperRecord, Provenance, Status, Summary
+from ..stages.summarize import problems_line
 from ..stages.validate import MAX_CHARS, SECTION_TITLES, section_problems
 from ..store import Store
 from .db import BUSY_TIMEOUT_S, connect, connect_readonly, in_memory_copy, mapped, transaction
@@ -584,7 +585,7 @@ class Editorial:
     ) -> None:
         """``problems``: the new current text's, found before the transaction began."""
         state = State.NEEDS_REVIEW if problems else State.EDITED
-        self._set(paper, editor, state=state, reason="; ".join(problems) or None, current=number)
+        self._set(paper, editor, state=state, reason=problems_line(problems), current=number)
 
     def _pending(self, paper: PaperState, number: int) -> Revision:
         found = next((r for r in paper.pending_candidates if r.number == number), None)
