@@ -411,12 +411,16 @@ class Editorial:
         provenance: Provenance | None,
         note: str | None = None,
         based_on: int | None = None,
+        flags: list[Flag] | None = None,
     ) -> Revision:
         """Offer a text beside the current one (a regeneration); the editor accepts or not.
         ``based_on``: the revision the text was made from (a regeneration that started before
-        another save), so accepting it merges per section instead of undoing that save."""
+        another save), so accepting it merges per section instead of undoing that save.
+        ``flags``: what judging the text as the night judges found (a regeneration); without
+        them the editors' checks flag it."""
         paper = self._checked(date, arxiv_id, None)
-        flags = self._flags(text, paper, origin)
+        if flags is None:
+            flags = self._flags(text, paper, origin)
         with transaction(self.conn):
             fresh = self.paper(date, arxiv_id)
             number = self._add_revision(
