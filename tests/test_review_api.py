@@ -302,6 +302,8 @@ def test_a_paper_the_model_gave_no_text_for_is_written_by_hand(world: World) -> 
     html = http.get(f"/day/{DATE}").text
     assert "not a JSON object" in html  # the reason is shown with the (empty) card
     assert "모델의 마지막 답" in html  # and what the model did say
+    [form] = [f for f in paper.current_flags if f.code == "form"]  # one problem, one flag
+    assert "not a JSON object" in form.detail
     url = f"/api/{DATE}/2406.20002/edit"
     first = post(http, guard, url, {"base": 0, "sections": {"whats_new": KOREAN_EDIT}})
     assert first.json()["paper"]["state"] == "needs_review"  # type: ignore[attr-defined]
@@ -309,5 +311,7 @@ def test_a_paper_the_model_gave_no_text_for_is_written_by_hand(world: World) -> 
     rest = {"technical_details": KOREAN_EDIT, "performance_highlights": KOREAN_EDIT}
     done = post(http, guard, url, {"base": 1, "sections": rest})
     assert done.json()["paper"]["state"] == "edited"  # type: ignore[attr-defined]
+    # The night's form problem was about the night's (missing) text, not the editor's.
+    assert [f for f in done.json()["paper"]["flags"] if f["code"] == "form"] == []  # type: ignore[attr-defined]
     assert post(http, guard, f"/api/{DATE}/2406.20002/approve", {"base": 2}).status_code == 200  # type: ignore[attr-defined]
     editorial.close()
