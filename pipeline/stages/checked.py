@@ -2,8 +2,10 @@
 
 ``summarize_checked`` is ``summarize_paper`` (form checks and their re-asks) plus the
 faithfulness policy (its re-ask, ``needs_review`` with the draft, a wrong paper sent to review)
-plus the Korean style flags. The nightly job and the prompt lab both call it, so a prompt judged
-in the lab is judged exactly as the night would judge it, with the same cached replies.
+plus the Korean style flags, with one ``form`` flag per form problem left. The nightly job, the
+prompt lab and the review app's regenerate all call it, so a prompt judged in the lab (or a
+regenerated candidate) is judged exactly as the night would judge it, with the same cached
+replies.
 """
 
 from __future__ import annotations
