@@ -15,7 +15,6 @@ import pytest
 from pipeline.core.errors import ContextTooLong, RequestRejected, SummaryError
 from pipeline.core.models import Status
 from pipeline.lab.judge import Judge
-from pipeline.stages.checked import form_problems
 from pipeline.stages.llm import LLMReply
 from pipeline.stages.prompts import PromptTemplate, load_prompt
 from pipeline.stages.summarize import REASK_TOO_LONG, summarize_paper
@@ -78,7 +77,8 @@ async def test_when_neither_reask_fits_the_paper_keeps_its_best_draft(
     llm = ScriptedLLM().queue(english_reply(), OVERFLOW, OVERFLOW)
     out = await summarize_paper(PAPER, paper_input(), llm, template)
     assert out.status is Status.NEEDS_REVIEW and out.draft is not None
-    assert REASK_TOO_LONG in (out.reason or "") and "Korean" in (out.reason or "")
+    assert out.problems[-1] == REASK_TOO_LONG  # a problem of its own, after the reply's
+    assert len(out.problems) == 4 and all("Korean" in p for p in out.problems[:3])
     assert llm.calls == 3
 
 
@@ -163,6 +163,9 @@ def test_the_lab_records_an_overflowing_paper_and_finishes(world: World) -> None
     report = json.loads(out.stdout)
     text = json.dumps(report)
     assert "2406.40001" in text and REASK_TOO_LONG in text
+    [two] = [o for o in report["outcomes"] if o["arxiv_id"] == "2406.40002"]
+    form = [f["detail"] for f in two["flags"] if f["code"] == "form"]
+    assert form[-1] == REASK_TOO_LONG and form.count(REASK_TOO_LONG) == 1
 
 
 def test_a_batch_line_that_overflows_is_asked_again_without_the_reply(
@@ -188,7 +191,6 @@ def test_a_batch_line_that_overflows_is_asked_again_without_the_reply(
         assert record["status"] == "ok"
 
 
-
 class _OverflowingJudge:
     model = "gpt-4.1-mini"
 
@@ -202,9 +204,3 @@ async def test_a_judge_call_that_overflows_is_no_preference(tmp_path: Path) -> N
     judge = Judge(_OverflowingJudge(), load_prompt(ROOT / "prompts", "judge@v1"), Store(tmp_path))
     said = await judge.ask([{"role": "user", "content": "Which summary is better?"}])
     assert said.preferred == "tie" and "maximum context length" in said.reason
-
-
-def test_a_reask_that_did_not_fit_is_its_own_form_problem() -> None:
-    reason = f"the reply is not written in Korean (hangul 3%); {REASK_TOO_LONG}"
-    first = "the reply is not written in Korean (hangul 3%)"
-    assert form_problems(reason) == [first, REASK_TOO_LONG]

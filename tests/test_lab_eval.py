@@ -335,19 +335,42 @@ def test_another_budget_is_another_set(lab: World) -> None:
     assert hashes["june"] != hashes["june-3k"]
 
 
-def test_every_model_and_the_judge_are_checked_before_any_call(lab: World) -> None:
+def test_a_model_the_server_does_not_list_is_a_warning_as_in_the_night(lab: World) -> None:
+    """A local server may answer a name it does not list (llama.cpp lists a file path): the eval
+    warns once per option, before the run, and goes on, as the night does."""
     _create(lab)
-    for args, flag in (
-        (("--model", "gpt-4.1-mini,gpt-4o-minii"), "--model gpt-4o-minii"),
-        (("--judge", "gpt-4o-minii"), "--judge gpt-4o-minii"),
+    lab.llm.listed_models = ["/models/smollm2-135m.gguf"]
+    lab.llm.respond_with(_korean_loving_judge)
+    code, report, err = _eval(
+        lab, "--prompts", "summarize@v1,summarize@v3", "--judge", "gpt-4.1-mini"
+    )
+    assert code in (0, 3) and report["versions"]["summarize@v1"]["passed"] == PAPERS
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2 and "Traceback" not in err
+    assert warnings[0].startswith("warning: --model gpt-4.1-mini: ")
+    assert warnings[1].startswith("warning: --judge gpt-4.1-mini: ")
+    assert all("/models/smollm2-135m.gguf" in w for w in warnings)  # what it does list
+    assert warnings[1].endswith("pass --judge with a listed id")
+    assert err.index(warnings[1]) < err.index("report: ")  # said before the run, not after
+    night = lab.night("--prompt", "summarize@v1")
+    assert night.exit_code == 0 and "is not one the server lists" in night.stderr
+
+
+def test_a_model_the_server_rejects_fails_with_one_line_naming_it(lab: World) -> None:
+    _create(lab)
+    for args, named, hint in (
+        (("--model", "gpt-4.1-mini,gpt-4o-minii"), "gpt-4o-minii", "check --model"),
+        (("--judge", "gpt-4o-minii"), "--judge gpt-4o-minii", "check --judge"),
     ):
         out = lab.run("eval", "june", "--prompts", "summarize@v1,summarize@v3", *args)
         assert out.exit_code == 1, out.stdout + out.stderr
         errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and "Traceback" not in out.stderr
-        assert flag in errors[0] and f"check {flag.split()[0]}" in errors[0]
-        assert "gpt-4.1-mini" in errors[0]  # what the server does list
-    assert lab.llm.calls == 0
+        assert named in errors[0] and hint in errors[0]
+        warned = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
+        assert len(warned) == 1 and "gpt-4o-minii" in warned[0]  # the warning came first
+    night = lab.night("--model", "gpt-4o-minii")
+    assert night.exit_code == 1 and "gpt-4o-minii" in night.stderr
 
 
 def test_a_cut_off_reply_is_one_form_problem_not_two(lab: World) -> None:

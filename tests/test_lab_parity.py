@@ -89,10 +89,11 @@ def test_the_nights_prompt_on_a_set_frozen_from_the_night_replays_its_judgment(
     assert lab[ENGLISH[0]]["form_reasks"] == 2 and lab[ENGLISH[0]]["faithfulness_reasks"] == 0
     assert version["faithfulness_reasks"] == 1 and version["form_reasks"] == 2
     assert report["manifest"]["params"]["faithfulness"] == "review"
-    # The night's reasons, one form flag per problem (a reason joins them with "; ").
+    # The night's reasons and its form flags, one per problem.
     assert lab[ENGLISH[0]]["reason"] == world.record(ENGLISH[0])["reason"]
     form = [f for f in lab[ENGLISH[0]]["flags"] if f["code"] == "form"]
     assert len(form) == 3 and all("is not written in Korean" in f["detail"] for f in form)
+    assert form == [f for f in world.record(ENGLISH[0])["flags"] if f["code"] == "form"]
 
 
 def test_the_policy_of_an_eval_is_a_choice_and_the_report_names_it(world: World) -> None:
@@ -110,3 +111,40 @@ def test_the_policy_of_an_eval_is_a_choice_and_the_report_names_it(world: World)
     assert "faithfulness policy off" in out.stdout
     bad = world.run("eval", "night", "--prompts", "summarize@v2", "--faithfulness", "maybe")
     assert bad.exit_code == 2 and "faithfulness" in bad.stderr
+
+
+# A tag whose attribute holds "; the reply ": the kind of text the old splitter of a joined
+# reason read as the start of another problem.
+TAGGED = {
+    **GOOD,
+    "whats_new": GOOD["whats_new"].replace(
+        "희소 구조로", '<span title="x; the reply is fine">희소</span> 구조로'
+    ),
+    "technical_details": "OrcaNet은 토큰마다 소수의 전문가만 활성화하는 희소 구조를 씁니다. " * 40,
+}
+TWO_PROBLEMS = ("2406.30006", "Tagged Experts for Long Answers")
+
+
+def test_two_form_problems_are_two_flags_in_the_night_and_in_the_lab(world: World) -> None:
+    world.add(*TWO_PROBLEMS, 40, pdf=pdfs.paper_pdf(TWO_PROBLEMS[1], ABSTRACT, SECTIONS))
+    world.llm.script_for(f"Title: {TWO_PROBLEMS[1]}", *[summary_reply(TAGGED)] * 3)
+    night = world.night(env=REVIEW)
+    record = world.record(TWO_PROBLEMS[0])
+    assert record["status"] == "needs_review", night.stderr
+    night_form = [f["detail"] for f in record["flags"] if f["code"] == "form"]
+    assert len(night_form) == 2
+    html, long = night_form
+    assert html.startswith('What\'s New contains HTML (<span title="x; the reply is fine">')
+    assert long.startswith("Technical Details is too long (") and "; keep it under" in long
+    reported = next(p for p in world.run_json()["papers"] if p["arxiv_id"] == TWO_PROBLEMS[0])
+    assert [f["detail"] for f in reported["flags"] if f["code"] == "form"] == night_form
+    assert html in night.stdout and long in night.stdout  # the reason line shows both
+    assert world.run("evalset", "create", "night", "--date", DATE).exit_code == 0
+
+    report = _eval(world, "--prompts", f"summarize@{record['provenance']['prompt_version']}")
+
+    [lab] = report["outcomes"]
+    assert lab["status"] == "needs_review" and lab["reason"] == record["reason"]
+    assert [f["detail"] for f in lab["flags"] if f["code"] == "form"] == night_form
+    [version] = report["versions"].values()
+    assert version["flag_codes"]["form"] == 2 and version["llm_calls"] == 0

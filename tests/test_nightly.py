@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.models import RECORD_SCHEMA
 from tests import golden, pdfs
 from tests.fakes.arxiv import html_error_page
 from tests.fakes.server import rate_limited, server_error, stall
@@ -62,7 +63,7 @@ def test_night_writes_the_golden_digest_and_a_rerun_costs_nothing(world: World) 
     assert report["exit_status"] == ABSTRACT_NIGHT and report["llm_calls"] == 4
     assert report["counts"]["ok"] == 4 and report["usage"]["prompt_tokens"] > 0
     assert report["prompts"] == [f"summarize@{prov['prompt_version']}#{prov['prompt_hash'][:12]}"]
-    assert report["models"] == ["gpt-4.1-mini"] and report["schema_version"] == 1
+    assert report["models"] == ["gpt-4.1-mini"] and report["schema_version"] == RECORD_SCHEMA
     assert len(prov["pdf_sha256"]) == 64 and prov["extractor_version"]
 
     calls, queries, downloads = (

@@ -13,7 +13,8 @@ from pipeline.review.app import ReviewApp, create_app
 from pipeline.review.editorial import Editorial
 from pipeline.review.security import Guard, hash_token
 from pipeline.store import Store
-from tests.review_world import DAY, ENGLISH, KOREAN_EDIT, night_world
+from tests.fakes.llm import summary_reply
+from tests.review_world import DAY, ENGLISH, KOREAN_EDIT, PAPERS, night_world
 from tests.world import DATE, World
 
 ORIGIN = "http://testserver"
@@ -228,6 +229,59 @@ def test_regenerate_the_whole_paper_is_a_candidate_with_provenance(
     assert unknown.status_code == 400 and "v99" in unknown.json()["error"]  # type: ignore[attr-defined]
 
 
+def _about_first(whats_new: str) -> dict[str, str]:
+    """A Korean summary that names what the papers of the review world state (RouteLM, GSM8K,
+    61.2 in their table): the night's wrong-paper check passes it."""
+    return {
+        "whats_new": whats_new,
+        "technical_details": "RouteLM은 추론 단계마다 전문가를 고르는 라우터로 계산을 줄입니다.",
+        "performance_highlights": "RouteLM은 GSM8K에서 61.2%를 기록해 밀집 모델보다 앞섭니다.",
+    }
+
+
+GOOD_FIRST = _about_first("RouteLM은 추론 단계를 전문가에게 나누어 맡기는 방법입니다.")
+
+
+def test_regenerate_re_asks_a_form_problem_as_the_night_does(
+    client: tuple[TestClient, Editorial, Guard], reviewed: World
+) -> None:
+    http, editorial, guard = client
+    english = {**GOOD_FIRST, "whats_new": ENGLISH}
+    reviewed.llm.script_for(PAPERS[FIRST], summary_reply(english), summary_reply(GOOD_FIRST))
+    calls = reviewed.llm.calls
+    url = f"/api/{DATE}/{FIRST}/regenerate"
+    answer = post(http, guard, url, {"prompt": "summarize@v2", "model": "gpt-4.1-mini"})
+    assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
+    assert reviewed.llm.calls == calls + 2
+    feedback = reviewed.llm.chat_bodies()[-1]["messages"][-1]["content"]
+    assert "What's New is not written in Korean" in feedback
+    [candidate] = editorial.paper(DAY, FIRST).pending_candidates
+    assert candidate.summary.model_dump() == GOOD_FIRST  # the re-asked answer, which passes
+    assert candidate.note == "summarize@v2, gpt-4.1-mini"  # nothing the night would hold back
+    assert not [f for f in candidate.flags or [] if f.code.startswith(("form", "faith"))]
+
+
+def test_regenerate_shows_a_reply_the_night_would_send_to_review_with_its_reasons(
+    client: tuple[TestClient, Editorial, Guard], reviewed: World
+) -> None:
+    http, editorial, guard = client
+    slip = _about_first("RouteLM은 MATH에서 71.4%를 기록한 라우팅 방법입니다.")
+    reviewed.llm.script_for(PAPERS[FIRST], summary_reply(slip), summary_reply(slip))
+    calls = reviewed.llm.calls
+    url = f"/api/{DATE}/{FIRST}/regenerate"
+    answer = post(http, guard, url, {"prompt": "summarize@v2", "model": "gpt-4.1-mini"})
+    assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
+    assert reviewed.llm.calls == calls + 2  # the faithfulness re-ask, naming the number
+    assert "71.4%" in reviewed.llm.chat_bodies()[-1]["messages"][-1]["content"]
+    [candidate] = editorial.paper(DAY, FIRST).pending_candidates
+    reason = "the night would send it to review: numbers or names not found in the paper: 71.4%"
+    assert candidate.note is not None and candidate.note.endswith(reason)
+    flagged = [f.span for f in candidate.flags or [] if f.code == "faithfulness_number"]
+    assert flagged == ["71.4%"]
+    page = http.get(f"/day/{DATE}").text
+    assert reason in page and "faithfulness_number" in page
+
+
 def test_any_flag_shows_its_code_detail_and_extra_fields() -> None:
     from pipeline.core.models import Flag
     from pipeline.review.views import flag_extras
@@ -248,6 +302,8 @@ def test_a_paper_the_model_gave_no_text_for_is_written_by_hand(world: World) -> 
     html = http.get(f"/day/{DATE}").text
     assert "not a JSON object" in html  # the reason is shown with the (empty) card
     assert "모델의 마지막 답" in html  # and what the model did say
+    [form] = [f for f in paper.current_flags if f.code == "form"]  # one problem, one flag
+    assert "not a JSON object" in form.detail
     url = f"/api/{DATE}/2406.20002/edit"
     first = post(http, guard, url, {"base": 0, "sections": {"whats_new": KOREAN_EDIT}})
     assert first.json()["paper"]["state"] == "needs_review"  # type: ignore[attr-defined]
@@ -255,5 +311,7 @@ def test_a_paper_the_model_gave_no_text_for_is_written_by_hand(world: World) -> 
     rest = {"technical_details": KOREAN_EDIT, "performance_highlights": KOREAN_EDIT}
     done = post(http, guard, url, {"base": 1, "sections": rest})
     assert done.json()["paper"]["state"] == "edited"  # type: ignore[attr-defined]
+    # The night's form problem was about the night's (missing) text, not the editor's.
+    assert [f for f in done.json()["paper"]["flags"] if f["code"] == "form"] == []  # type: ignore[attr-defined]
     assert post(http, guard, f"/api/{DATE}/2406.20002/approve", {"base": 2}).status_code == 200  # type: ignore[attr-defined]
     editorial.close()

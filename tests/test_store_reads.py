@@ -118,6 +118,43 @@ def test_a_record_from_before_schema_versions_is_migrated_not_renamed(tmp_path: 
     assert sorted(p.name for p in path.parent.iterdir()) == ["2406.1.json"]
 
 
+def test_a_v1_record_that_did_not_pass_for_its_form_gets_its_whole_reason_as_one_flag(
+    tmp_path: Path,
+) -> None:
+    """v1 kept form problems only joined into the reason; it is never split again (a problem may
+    contain "; "), so the whole reason is one form flag, and nothing is made up for the rest."""
+    store = Store(tmp_path)
+    joined = "What's New contains HTML (<b>); write plain text; the reply was cut off"
+    faithful = {"code": "faithfulness_number", "detail": "236억 is not in the paper"}
+    cases = {
+        "2406.1": (Status.NEEDS_REVIEW, joined, []),
+        "2406.2": (Status.FAILED, "the reply was empty", []),
+        "2406.3": (Status.NEEDS_REVIEW, "numbers or names not found: 236억", [faithful]),
+        "2406.4": (Status.OK, None, []),
+    }
+    for arxiv_id, (status, reason, flags) in cases.items():
+        path = store.record_path(DAY, arxiv_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        old = PaperRecord(paper=paper(arxiv_id, 1), status=status, reason=reason)
+        raw = {**old.model_dump(mode="json"), "schema_version": 1, "flags": flags}
+        path.write_text(json.dumps(raw))
+    run = RunReport(date=DAY, started_at=dt.datetime(2024, 6, 13, tzinfo=dt.UTC))
+    raw_run = {**run.model_dump(mode="json"), "schema_version": 1, "papers": [
+        {"arxiv_id": "2406.1", "status": "needs_review", "reason": joined, "flags": []},
+    ]}  # fmt: skip
+    store.day(DAY).joinpath("run.json").write_text(json.dumps(raw_run))
+
+    def form(arxiv_id: str) -> list[str]:
+        record = store.load_record(DAY, arxiv_id)
+        assert record is not None
+        return [f.detail for f in record.flags if f.code == "form"]
+
+    assert form("2406.1") == [joined] and form("2406.2") == ["the reply was empty"]
+    assert form("2406.3") == [] and form("2406.4") == []
+    loaded = store.load_run(DAY)
+    assert loaded is not None and [f.detail for f in loaded.papers[0].flags] == [joined]
+
+
 def test_a_record_from_a_newer_pipeline_is_an_error(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.save_record(DAY, PaperRecord(paper=paper("2406.1", 1)))

@@ -122,15 +122,3 @@ def test_the_lab_aggregates_shares_over_sections_and_terms() -> None:
     assert got["chars_section_p50"] == pytest.approx(255)
     assert got["chars_section_p10"] == pytest.approx(150)  # linear between 100 and 200
     assert got["chars_section_p90"] == pytest.approx(350)
-
-
-def test_a_joined_reason_splits_into_one_form_problem_each() -> None:
-    from pipeline.stages.checked import form_problems
-
-    cut = "the reply was cut off at the token limit; keep each section shorter"
-    assert form_problems(cut) == [cut]
-    long = "What's New is too long (1300 characters; keep it under 1200)"
-    markdown = "Technical Details contains Markdown (a heading); write one plain paragraph"
-    korean = "Performance Highlights is not written in Korean (only 3% Hangul)"
-    assert form_problems("; ".join([long, markdown, korean])) == [long, markdown, korean]
-    assert form_problems(None) == [] and form_problems("") == []

@@ -203,7 +203,7 @@ class Status(StrEnum):
     PENDING = "pending"
 
 
-RECORD_SCHEMA = 1
+RECORD_SCHEMA = 2
 """The version of PaperRecord and RunReport written today; older ones are migrated on read
 (``store.migrations``)."""
 

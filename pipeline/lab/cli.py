@@ -23,7 +23,7 @@ from ..core.errors import ExitCode, UsageError
 from ..core.wording import clip, plural
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from ..core.config import Settings
     from ..stages.llm import LLM
@@ -206,9 +206,7 @@ def eval_command(
         )
         if not request.prompts:
             raise UsageError("--prompts needs at least one prompt version, e.g. summarize@v1")
-        report, paths, warnings = asyncio.run(_eval(settings, request, offline))
-    for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        report, paths = asyncio.run(_eval(settings, request, offline, warn=_warn))
     failures = gate_failures(report) if fail_if_worse else []
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
@@ -222,9 +220,15 @@ def eval_command(
     raise typer.Exit(ExitCode.ATTENTION if failures else ExitCode.OK)
 
 
+def _warn(line: str) -> None:
+    typer.echo(f"warning: {line}", err=True)
+
+
 async def _eval(
-    settings: Settings, request: EvalRequest, offline: bool
-) -> tuple[EvalReport, list[Path], list[str]]:
+    settings: Settings, request: EvalRequest, offline: bool, *, warn: Callable[[str], None]
+) -> tuple[EvalReport, list[Path]]:
+    """The eval run and its report files; ``warn`` prints a warning line as it is found (before
+    the run, which may take long)."""
     from ..core.progress import StageProgress
     from ..stages.openai_llm import OpenAILLM
     from ..stages.prompts import load_prompt
@@ -234,7 +238,6 @@ async def _eval(
     from .run import OfflineLLM, run_eval, write_report
 
     store = Store(settings.data_dir)
-    warnings: list[str] = []
     async with AsyncExitStack() as stack:
         judge_llm: JudgeLLM | None = None
         llms: dict[str, LLM]
@@ -251,40 +254,35 @@ async def _eval(
                 m: await stack.enter_async_context(OpenAILLM.from_settings(settings, m))
                 for m in dict.fromkeys([*request.models, *filter(None, [request.judge_model])])
             }
-            warnings += await _check_models(clients, request)
+            await _check_models(clients, request, warn)
             llms = {m: clients[m] for m in request.models}
             judge_llm = clients[request.judge_model] if request.judge_model else None
         with StageProgress() as progress:
             report = await run_eval(store, settings, request, llms, judge_llm, progress)
-    return report, write_report(store, report), warnings
+    return report, write_report(store, report)
 
 
-async def _check_models(clients: Mapping[str, OpenAILLM], request: EvalRequest) -> list[str]:
-    """Every --model and the --judge against the server before any call, one line each: an
-    eval makes many calls, so a model the server does not list stops it at once (the night
-    only warns), instead of failing after every summary was made."""
+async def _check_models(
+    clients: Mapping[str, OpenAILLM], request: EvalRequest, warn: Callable[[str], None]
+) -> None:
+    """Every --model and the --judge against the server before any call, as the night checks
+    its model: a wrong key or URL, or a model OpenAI does not have, stops the eval at once with
+    one line naming the option; a model a server does not list is one warning line each, then
+    the eval goes on (a local server may answer any name: llama.cpp lists a file path). A model
+    the server then refuses stops the eval at its first call, with one line."""
     from ..core.errors import LLMConfigError
 
-    warnings: list[str] = []
     named = [("--model", m) for m in request.models]
     named += [("--judge", request.judge_model)] if request.judge_model else []
     for flag, model in named:
-        client = clients[model]
         try:
-            found = await client.check()
+            found = await clients[model].check(flag)
         except LLMConfigError as exc:
             raise LLMConfigError(
                 exc.service, exc.url, f"{flag} {model}: {exc.problem}", f"check {flag}"
             ) from exc
-        listed = await client.listed_models()
-        if listed and model not in listed:
-            shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "")
-            raise LLMConfigError(
-                "LLM endpoint", client.base_url, f"{flag} {model} is not a model it lists",
-                f"check {flag}; it lists {shown}",
-            )  # fmt: skip
-        warnings += [f"{flag} {model}: {warning}" for warning in found]
-    return warnings
+        for warning in found:
+            warn(f"{flag} {model}: {warning}")
 
 
 def _require_llm(settings: Settings) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pipeline.stages import style
+from pipeline.stages.checked import FORM
 from pipeline.stages.style import BAND
 from pipeline.stages.validate import SECTION_TITLES
 
@@ -96,7 +97,7 @@ def _chars(outcome: PaperOutcome) -> float | None:
 
 @register("form_flags", "form flags", "sum", digits=0)
 def _form(outcome: PaperOutcome) -> float:
-    return flags_with_prefix(outcome, "form")
+    return sum(flag.code == FORM for flag in outcome.flags)
 
 
 @register("faithfulness_flags", "faithfulness flags", "sum", digits=0)

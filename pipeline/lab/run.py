@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pipeline
 from pipeline.core.config import Settings
 from pipeline.core.errors import UsageError
-from pipeline.core.models import Flag, Status, Summary
+from pipeline.core.models import Status, Summary
 from pipeline.core.pricing import load_prices, price_for
 from pipeline.core.progress import StageProgress
 from pipeline.faithfulness import SourceIndex, index_source
@@ -228,7 +228,6 @@ def _outcome(version: str, frozen: FrozenPaper, outcome: CheckedOutcome) -> Pape
     prov = outcome.provenance
     text = outcome.summary or outcome.draft
     sections = _sections(text)
-    form = [Flag(code="form", detail=problem) for problem in outcome.problems]
     terms = paper_terms(frozen.input.text)
     styles = [section_style(t, terms) for t in sections.values()]
     return PaperOutcome(
@@ -239,7 +238,7 @@ def _outcome(version: str, frozen: FrozenPaper, outcome: CheckedOutcome) -> Pape
         reasks=outcome.form_reasks + outcome.faithfulness_reasks,
         form_reasks=outcome.form_reasks,
         faithfulness_reasks=outcome.faithfulness_reasks,
-        flags=form + outcome.flags + (run_checks(text, frozen) if text is not None else []),
+        flags=outcome.flags + (run_checks(text, frozen) if text is not None else []),
         sections=sections,
         hangul_share=round(hangul_ratio(" ".join(sections.values())), 4) if sections else None,
         terms_kept=sum(len(s.kept) for s in styles),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core.models import PaperRecord, RunReport, Status
 from ..core.wording import clip
+from ..stages.checked import FORM
 from ..stages.publish import Published
 from .attention import fallback_line, hidden_line, most_fell_back_line, skipped_lines
 from .run import DryRunPaper, RunResult
@@ -63,8 +64,10 @@ def final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
         if r.status is not Status.OK:
             lines.append(f"  {r.status}: {r.paper.arxiv_id} {clip(r.paper.title, 50)} - {r.reason}")
     for r in records:
-        if r.flags:  # published, but an editor should look: hidden text, abstract only, ...
-            found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in r.flags[:3])
+        # Form problems are the reason of the line above already.
+        flags = [f for f in r.flags if f.code != FORM]
+        if flags:  # published, but an editor should look: hidden text, abstract only, ...
+            found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in flags[:3])
             lines.append(f"  flagged: {r.paper.arxiv_id} - {found}")
     summaries = (fallback_line(records), hidden_line(records))
     return [*lines, *(s for s in summaries if s), *skipped_lines(report.skipped)]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..core.errors import EditConflict, ReviewRefused
 from ..core.models import DailyPaper, Flag, PaperRecord, Provenance, Status, Summary
+from ..stages.summarize import problems_line
 from ..stages.validate import MAX_CHARS, SECTION_TITLES, section_problems
 from ..store import Store
 from .db import BUSY_TIMEOUT_S, connect, connect_readonly, in_memory_copy, mapped, transaction
@@ -410,12 +411,16 @@ class Editorial:
         provenance: Provenance | None,
         note: str | None = None,
         based_on: int | None = None,
+        flags: list[Flag] | None = None,
     ) -> Revision:
         """Offer a text beside the current one (a regeneration); the editor accepts or not.
         ``based_on``: the revision the text was made from (a regeneration that started before
-        another save), so accepting it merges per section instead of undoing that save."""
+        another save), so accepting it merges per section instead of undoing that save.
+        ``flags``: what judging the text as the night judges found (a regeneration); without
+        them the editors' checks flag it."""
         paper = self._checked(date, arxiv_id, None)
-        flags = self._flags(text, paper, origin)
+        if flags is None:
+            flags = self._flags(text, paper, origin)
         with transaction(self.conn):
             fresh = self.paper(date, arxiv_id)
             number = self._add_revision(
@@ -584,7 +589,7 @@ class Editorial:
     ) -> None:
         """``problems``: the new current text's, found before the transaction began."""
         state = State.NEEDS_REVIEW if problems else State.EDITED
-        self._set(paper, editor, state=state, reason="; ".join(problems) or None, current=number)
+        self._set(paper, editor, state=state, reason=problems_line(problems), current=number)
 
     def _pending(self, paper: PaperState, number: int) -> Revision:
         found = next((r for r in paper.pending_candidates if r.number == number), None)

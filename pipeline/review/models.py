@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ..core.models import DailyPaper, Flag, Model, Provenance, Summary
 from ..faithfulness import flag_kind
+from ..stages.checked import FORM
 
 SECTION_NAMES = ("whats_new", "technical_details", "performance_highlights")
 
@@ -100,11 +101,16 @@ class PaperState(Model):
     def current_flags(self) -> list[Flag]:
         """The flags an editor sees: the night's, except that once the current text was checked
         when it was saved, that check replaces the night's flags about the text (its numbers,
-        names, whether it is about this paper); flags about the paper itself stay."""
+        names, whether it is about this paper); flags about the paper itself stay. The night's
+        form problems are about the night's text only: any other text was checked when it became
+        current, and the paper's reason says what that found."""
         current = self.current_revision
+        flags = self.flags
+        if current is not None and current.origin is not Origin.NIGHT:
+            flags = [f for f in flags if f.code != FORM]
         if current is None or current.flags is None:
-            return self.flags
-        return [f for f in self.flags if flag_kind(f) is None] + current.flags
+            return flags
+        return [f for f in flags if flag_kind(f) is None] + current.flags
 
     @property
     def pending_candidates(self) -> list[Revision]:

@@ -2,19 +2,19 @@
 
 ``summarize_checked`` is ``summarize_paper`` (form checks and their re-asks) plus the
 faithfulness policy (its re-ask, ``needs_review`` with the draft, a wrong paper sent to review)
-plus the Korean style flags. The nightly job and the prompt lab both call it, so a prompt judged
-in the lab is judged exactly as the night would judge it, with the same cached replies.
+plus the Korean style flags, with one ``form`` flag per form problem left. The nightly job, the
+prompt lab and the review app's regenerate all call it, so a prompt judged in the lab (or a
+regenerated candidate) is judged exactly as the night would judge it, with the same cached
+replies.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..core.errors import SummaryError
 from ..core.models import (
-    SECTION_TITLES,
     DailyPaper,
     Flag,
     PaperInput,
@@ -31,22 +31,17 @@ from ..store import Store
 from .llm import LLM
 from .prompts import PromptTemplate
 from .style import style_flags
-from .summarize import summarize_paper
+from .summarize import problems_line, summarize_paper
 
-__all__ = ["CheckedOutcome", "form_problems", "summarize_checked"]
+__all__ = ["FORM", "CheckedOutcome", "form_flags", "summarize_checked"]
 
-# Where one problem of a joined reason starts: a section's name or a problem of the reply as a
-# whole. The problems themselves contain "; " ("is too long (1300 characters; keep it ...)").
-_PROBLEM_START = re.compile(
-    "; (?=(?:"
-    + "|".join(re.escape(title) for title in SECTION_TITLES.values())
-    + r"|the reply |the re-ask |the model refused|LLM request failed)\b)"
-)
+FORM = "form"
+"""The flag of one form problem left after the re-asks (empty, cut off, Markdown, not Korean,
+...): the night records them and the lab counts them, one per problem."""
 
 
-def form_problems(reason: str | None) -> list[str]:
-    """The form problems a joined reason lists, one per problem."""
-    return [part for part in _PROBLEM_START.split(reason or "") if part.strip()]
+def form_flags(problems: list[str]) -> list[Flag]:
+    return [Flag(code=FORM, detail=problem) for problem in problems]
 
 
 @dataclass
@@ -61,9 +56,11 @@ class CheckedOutcome:
     last_reply: str | None
     provenance: Provenance | None
     flags: list[Flag] = field(default_factory=list)
-    """What the output earned: faithfulness under the policy, and style (never a rejection)."""
+    """What the output earned: one ``form`` flag per problem of ``problems``, faithfulness under
+    the policy, and style (never a rejection)."""
     problems: list[str] = field(default_factory=list)
-    """The form problems left after the re-asks, one per problem."""
+    """The form problems left after the re-asks, one per problem (``reason`` joins them when
+    they are why the paper did not pass)."""
     form_reasks: int = 0
     faithfulness_reasks: int = 0
     calls: int = 0
@@ -96,15 +93,17 @@ async def summarize_checked(
             use_cache=use_cache, content_check=_counting(check, asked) if check else None,
         )  # fmt: skip
     except SummaryError as exc:
+        # The reply never came (the request failed, the paper never fit): one problem, whatever
+        # its text holds.
         return CheckedOutcome(
-            Status.FAILED, exc.problem, None, exc.draft, exc.last_reply, None,
-            problems=form_problems(exc.problem), form_reasks=max(exc.attempts - 1, 0),
-            calls=exc.calls, usage=exc.usage or Usage(),
+            Status.FAILED, problems_line([exc.problem]), None, exc.draft, exc.last_reply, None,
+            flags=form_flags([exc.problem]), problems=[exc.problem],
+            form_reasks=max(exc.attempts - 1, 0), calls=exc.calls, usage=exc.usage or Usage(),
         )  # fmt: skip
     faithful = len(asked)
     checked = CheckedOutcome(
         outcome.status, outcome.reason, outcome.summary, outcome.draft, outcome.last_reply,
-        outcome.provenance, problems=form_problems(outcome.reason),
+        outcome.provenance, flags=form_flags(outcome.problems), problems=list(outcome.problems),
         form_reasks=max(outcome.provenance.attempts - 1 - faithful, 0),
         faithfulness_reasks=faithful, calls=outcome.calls, usage=outcome.usage,
     )  # fmt: skip

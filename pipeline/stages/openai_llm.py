@@ -161,8 +161,9 @@ class OpenAILLM:
     def _config_error(self, problem: str, hint: str) -> LLMConfigError:
         return LLMConfigError("LLM endpoint", self.base_url, problem, hint)
 
-    async def check(self) -> list[str]:
-        """Fail fast on a wrong key, a wrong URL or an unknown model; returns warnings."""
+    async def check(self, option: str = "--model") -> list[str]:
+        """Fail fast on a wrong key, a wrong URL or an unknown model; returns warnings.
+        ``option``: where the model's name came from, for the hints."""
         try:
             models = [m.id async for m in self._client.models.list()]
         except openai.AuthenticationError as exc:
@@ -180,12 +181,12 @@ class OpenAILLM:
         if not models or self.model in models:
             return []
         if self.base_url == OPENAI_URL:
-            raise self._config_error(f"model {self.model!r} not found", "check --model")
+            raise self._config_error(f"model {self.model!r} not found", f"check {option}")
         listed = ", ".join(models[:5]) + (f" and {len(models) - 5} more" if len(models) > 5 else "")
         return [
             f"model {self.model!r} is not one the server lists ({listed}); a local server may "
             "answer any name, but this one goes into every summary's provenance and its price: "
-            "pass --model with a listed id"
+            f"pass {option} with a listed id"
         ]
 
     def _lacks_v1(self) -> bool:
@@ -195,14 +196,6 @@ class OpenAILLM:
         return (
             f"the base URL probably lacks /v1: try OPENAI_BASE_URL={self.base_url.rstrip('/')}/v1"
         )
-
-    async def listed_models(self) -> list[str]:
-        """The ids the server lists; empty when it lists none or has no /models. Call after
-        ``check``, which turns a wrong key or URL into one clear error."""
-        try:
-            return [m.id async for m in self._client.models.list()]
-        except (openai.APIConnectionError, openai.APIStatusError):
-            return []
 
     async def complete(
         self, messages: Messages, params: dict[str, Any], *, schema: Schema | None = None

@@ -38,13 +38,26 @@ from .validate import summary_problems
 MAX_CONTEXT_CUTS = 3
 
 
-__all__ = ["SummaryOutcome", "cache_key", "feedback", "paper_messages", "summarize_paper"]
+__all__ = [
+    "SummaryOutcome",
+    "cache_key",
+    "feedback",
+    "paper_messages",
+    "problems_line",
+    "summarize_paper",
+]
+
+
+def problems_line(problems: list[str]) -> str | None:
+    """The one line a person reads for a list of problems (a record's ``reason``). Only ever
+    built from the list, never split back into it: a problem may itself contain "; "."""
+    return "; ".join(problems) or None
 
 
 @dataclass
 class SummaryOutcome:
-    """``status`` is OK (``summary`` set), NEEDS_REVIEW (``draft``/``last_reply``, ``reason``)
-    or FAILED (no reply held a draft: ``last_reply`` and ``reason``).
+    """``status`` is OK (``summary`` set), NEEDS_REVIEW (``draft``/``last_reply``, ``problems``)
+    or FAILED (no reply held a draft: ``last_reply`` and ``problems``).
 
     ``usage``, ``calls`` and ``cost_usd`` count only requests this call sent (replayed cache
     entries are free); ``provenance.usage`` is what the whole conversation took."""
@@ -53,11 +66,16 @@ class SummaryOutcome:
     summary: Summary | None
     draft: Summary | None
     last_reply: str | None
-    reason: str | None
+    problems: list[str]
+    """The form problems left after the re-asks, one per problem; empty when OK."""
     provenance: Provenance
     calls: int
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = None
+
+    @property
+    def reason(self) -> str | None:
+        return problems_line(self.problems)
 
 
 def cache_key(model: str, template: PromptTemplate, messages: Messages) -> str:
@@ -268,9 +286,8 @@ async def _summarize(
     if problems:
         # Without any draft there is nothing for an editor to fix: the paper failed.
         status = Status.NEEDS_REVIEW if draft is not None else Status.FAILED
-        reason = "; ".join(problems)
-        return SummaryOutcome(status, None, draft, last_reply, reason, provenance, *fresh)
-    return SummaryOutcome(Status.OK, draft, None, None, None, provenance, *fresh)
+        return SummaryOutcome(status, None, draft, last_reply, problems, provenance, *fresh)
+    return SummaryOutcome(Status.OK, draft, None, None, [], provenance, *fresh)
 
 
 async def _content_reask(

@@ -21,9 +21,30 @@ def _v0_to_v1(raw: Raw) -> Raw:
     return raw
 
 
+def _form_flag(paper: Raw) -> Raw:
+    """v2 records one ``form`` flag per form problem; v1 kept them only joined into the reason,
+    and a problem may itself contain "; ", so the reason is not split again: a paper that did not
+    pass for its form (needs review or failed, with no faithfulness flag to explain it) gets the
+    whole reason as one problem. Its count may be low; it is never made up."""
+    flags = paper.get("flags") or []
+    codes = [str(flag.get("code", "")) for flag in flags]
+    judged = paper.get("status") in ("needs_review", "failed") and paper.get("reason")
+    if not judged or any(c == "form" or c.startswith("faithfulness_") for c in codes):
+        return paper
+    return {**paper, "flags": [{"code": "form", "detail": paper["reason"]}, *flags]}
+
+
+def _record_v1_to_v2(raw: Raw) -> Raw:
+    return _form_flag(raw)
+
+
+def _run_v1_to_v2(raw: Raw) -> Raw:
+    return {**raw, "papers": [_form_flag(paper) for paper in raw.get("papers") or []]}
+
+
 MIGRATIONS: dict[str, list[Callable[[Raw], Raw]]] = {
-    "record": [_v0_to_v1],
-    "run": [_v0_to_v1],
+    "record": [_v0_to_v1, _record_v1_to_v2],
+    "run": [_v0_to_v1, _run_v1_to_v2],
 }
 
 
