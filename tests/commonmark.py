@@ -1,5 +1,7 @@
 """The digest as a reader sees it: rendered by a CommonMark renderer with raw HTML on (as GitHub
-renders Markdown), then read back as a small element tree."""
+renders Markdown), then read back as a small element tree. ``linkify=True`` also turns bare
+URLs, ``www.`` hosts, domains and e-mail addresses into links, as GitHub's extended autolinks
+and markdown-it's linkify do (linkify-it links more than GitHub: any ``name.tld``)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ from markdown_it import MarkdownIt
 
 # GitHub's extensions that could act inside a line: ~~strikethrough~~ and tables.
 _RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"])
+_LINKIFY = MarkdownIt("commonmark", {"html": True, "linkify": True}).enable(
+    ["strikethrough", "table", "linkify"]
+)
 _VOID = frozenset({"img", "br", "hr", "input", "meta", "link", "source", "wbr"})
 
 
@@ -60,14 +65,14 @@ class _TreeBuilder(HTMLParser):
         self.comments.append(data)
 
 
-def render(markdown: str) -> str:
-    return _RENDERER.render(markdown)
+def render(markdown: str, *, linkify: bool = False) -> str:
+    return (_LINKIFY if linkify else _RENDERER).render(markdown)
 
 
-def tree(markdown: str) -> tuple[Element, list[str]]:
+def tree(markdown: str, *, linkify: bool = False) -> tuple[Element, list[str]]:
     """The rendered document's element tree and its HTML comments."""
     builder = _TreeBuilder()
-    builder.feed(render(markdown))
+    builder.feed(render(markdown, linkify=linkify))
     builder.close()
     return builder.root, builder.comments
 

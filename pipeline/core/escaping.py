@@ -5,6 +5,12 @@ Only what would act is escaped, so the raw file reads as written ("Art & Sports"
 Markdown punctuation only where CommonMark could read it as syntax (an emphasis or code span
 needs two delimiters, a link needs ``](``). Titles keep their brackets escaped, as the digest's
 format always had them (the title is a link's text). URLs are published only when they are https.
+
+Text that would turn into a link by itself (GitHub's extended autolinks: ``www.``, ``https://``,
+e-mail addresses; markdown-it's linkify also any ``name.tld``) has its trigger escaped: one
+backslash before a ``:``, ``/`` or ``.``, which renders as the same character but splits the
+text where both renderers look for a link. A renderer that re-joins escaped text before it
+links (remark-gfm) still links it; no escape can stop that without changing the visible text.
 """
 
 from __future__ import annotations
@@ -24,6 +30,19 @@ _DELIMITER_RUN = re.compile(r"\*+|_+|~+|`+")
 # an already-encoded URL is not encoded twice; minus the quotes and parentheses that would end a
 # Markdown link or an HTML attribute.
 _URL_SAFE = "/:?#[]@$&+,;=%~-._!*"
+# A host ending in something a top-level domain could be: linkify-it links ``name.tld`` with a
+# two-letter or known tld; any longer ASCII word is treated alike, as full tld lists would.
+# A host's labels are letters, digits and "-" ("_" is punctuation to linkify-it: "train.py_").
+_LABEL = r"(?:[^\W_]|-)+"
+_TLD_HOST = re.compile(
+    rf"{_LABEL}(?:\.{_LABEL})*\.(?:[A-Za-z]{{2,}}|xn--{_LABEL}|рф)(?![^\W_]|-)", re.IGNORECASE
+)
+# GitHub links ``www.`` followed by any domain, and a local part ``@`` any domain with a period.
+_WWW = re.compile(r"(?<![A-Za-z0-9])www(\.)[\w-]", re.IGNORECASE)
+_EMAIL_DOMAIN = re.compile(r"(?<=[\w.+-]@)[\w-]+(\.)[\w-]")
+# ``scheme://``, ``mailto:`` and ``xmpp:`` links, and protocol-relative ``//host`` (linkify-it).
+_SCHEME_COLON = re.compile(r":(?=//)|(?<![A-Za-z0-9])(?:mailto|xmpp)(:)", re.IGNORECASE)
+_BARE_SLASHES = re.compile(r"(?<![:/])/(?=/[\w\[])")
 
 
 def escape_html(text: str) -> str:
@@ -42,7 +61,7 @@ def escape_inline(text: str) -> str:
 
 
 def _escape_inline(text: str, *, brackets: bool) -> str:
-    acting = _acting_delimiters(text)
+    acting = _acting_delimiters(text) | _autolink_triggers(text)
     out: list[str] = []
     for i, char in enumerate(text):
         following = text[i + 1] if i + 1 < len(text) else ""
@@ -77,6 +96,21 @@ def _acting_delimiters(text: str) -> set[int]:
             continue
         runs.setdefault(kind, []).append(range(match.start(), match.end()))
     return {i for found in runs.values() if len(found) > 1 for run in found for i in run}
+
+
+def _autolink_triggers(text: str) -> set[int]:
+    """Positions whose escape keeps a bare URL, host or address from becoming a link.
+
+    Both renderers look for a link inside one run of unescaped text, and markdown-it also
+    refuses one that starts right after an escape. So: the ``:`` of a scheme (GitHub starts
+    there), the first ``.`` of a host (what is left on each side is no host), the first ``/``
+    of ``//host``.
+    """
+    found = {m.start(m.lastindex or 0) for m in _SCHEME_COLON.finditer(text)}
+    found |= {m.start() for m in _BARE_SLASHES.finditer(text)}
+    found |= {m.start(1) for m in (*_WWW.finditer(text), *_EMAIL_DOMAIN.finditer(text))}
+    found |= {m.start() + m.group(0).index(".") for m in _TLD_HOST.finditer(text)}
+    return found
 
 
 def safe_url(url: str | None) -> str | None:
