@@ -9,8 +9,8 @@ format always had them (the title is a link's text). URLs are published only whe
 Text that would turn into a link by itself (GitHub's extended autolinks: ``www.``, ``https://``,
 e-mail addresses; markdown-it's linkify also any ``name.tld``) has its trigger escaped: one
 backslash before a ``:``, ``/`` or ``.``, which renders as the same character but splits the
-text where both renderers look for a link. A renderer that re-joins escaped text before it
-links (remark-gfm) still links it; no escape can stop that without changing the visible text.
+text where both renderers look for a link. A renderer that joined escaped text back together
+before it linked would still link it; no escape can stop that without changing the visible text.
 """
 
 from __future__ import annotations
@@ -37,9 +37,13 @@ _LABEL = r"(?:[^\W_]|-)+"
 _TLD_HOST = re.compile(
     rf"{_LABEL}(?:\.{_LABEL})*\.(?:[A-Za-z]{{2,}}|xn--{_LABEL}|рф)(?![^\W_]|-)", re.IGNORECASE
 )
-# GitHub links ``www.`` followed by any domain, and a local part ``@`` any domain with a period.
+# GitHub links ``www.`` followed by any domain.
 _WWW = re.compile(r"(?<![A-Za-z0-9])www(\.)[\w-]", re.IGNORECASE)
-_EMAIL_DOMAIN = re.compile(r"(?<=[\w.+-]@)[\w-]+(\.)[\w-]")
+# GitHub links a local part ``@`` any domain with a period, looking at the paragraph's text with
+# escapes and entities already undone: only a node that is not text keeps the two apart. An
+# empty HTML comment is one that renders nothing (the raw file shows ``a<!---->@b.org``).
+_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-]+\.[\w-])")
+_SPLIT = "<!---->"
 # ``scheme://``, ``mailto:`` and ``xmpp:`` links, and protocol-relative ``//host`` (linkify-it).
 _SCHEME_COLON = re.compile(r":(?=//)|(?<![A-Za-z0-9])(?:mailto|xmpp)(:)", re.IGNORECASE)
 _BARE_SLASHES = re.compile(r"(?<![:/])/(?=/[\w\[])")
@@ -61,10 +65,14 @@ def escape_inline(text: str) -> str:
 
 
 def _escape_inline(text: str, *, brackets: bool) -> str:
-    acting = _acting_delimiters(text) | _autolink_triggers(text)
+    # A title is a link's text, where no renderer makes another link: only the rest needs it.
+    acting = _acting_delimiters(text) | (set() if brackets else _autolink_triggers(text))
+    split = set() if brackets else {m.start() for m in _EMAIL_AT.finditer(text)}
     out: list[str] = []
     for i, char in enumerate(text):
         following = text[i + 1] if i + 1 < len(text) else ""
+        if i in split:
+            out.append(_SPLIT)
         if char == "\\" and (following in _ASCII_PUNCTUATION or not following):
             out.append("\\\\")  # before punctuation (or the link's "]") it would escape it
         elif char == "<" and _OPENS_HTML.match(text, i):
@@ -108,7 +116,7 @@ def _autolink_triggers(text: str) -> set[int]:
     """
     found = {m.start(m.lastindex or 0) for m in _SCHEME_COLON.finditer(text)}
     found |= {m.start() for m in _BARE_SLASHES.finditer(text)}
-    found |= {m.start(1) for m in (*_WWW.finditer(text), *_EMAIL_DOMAIN.finditer(text))}
+    found |= {m.start(1) for m in _WWW.finditer(text)}
     found |= {m.start() + m.group(0).index(".") for m in _TLD_HOST.finditer(text)}
     return found
 
