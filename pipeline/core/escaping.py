@@ -6,11 +6,12 @@ Markdown punctuation only where CommonMark could read it as syntax (an emphasis 
 needs two delimiters, a link needs ``](``). Titles keep their brackets escaped, as the digest's
 format always had them (the title is a link's text). URLs are published only when they are https.
 
-Text that would turn into a link by itself (GitHub's extended autolinks: ``www.``, ``https://``,
-e-mail addresses; markdown-it's linkify also any ``name.tld``) has its trigger escaped: one
-backslash before a ``:``, ``/`` or ``.``, which renders as the same character but splits the
-text where both renderers look for a link. A renderer that joined escaped text back together
-before it linked would still link it; no escape can stop that without changing the visible text.
+Text in names and sections that would turn into a link by itself (GitHub's extended autolinks:
+``www.``, ``https://``, e-mail addresses; markdown-it's linkify also any ``name.tld``) has its
+trigger broken: one backslash before a ``:``, ``/`` or ``.``, which renders as the same character
+but splits the text where both renderers look for a link, and an empty HTML comment before an
+address's ``@`` (GitHub finds addresses with escapes already undone). Titles need neither: they
+are a link's text, where no renderer makes another link.
 """
 
 from __future__ import annotations
@@ -34,15 +35,19 @@ _URL_SAFE = "/:?#[]@$&+,;=%~-._!*"
 # two-letter or known tld; any longer ASCII word is treated alike, as full tld lists would.
 # A host's labels are letters, digits and "-" ("_" is punctuation to linkify-it: "train.py_").
 _LABEL = r"(?:[^\W_]|-)+"
+# Not after "@", ".", ":", "/" or a label: linkify-it links no host there (a URL's host is kept
+# from linking by its scheme's escape, an address's domain by the split at its "@", below).
 _TLD_HOST = re.compile(
-    rf"{_LABEL}(?:\.{_LABEL})*\.(?:[A-Za-z]{{2,}}|xn--{_LABEL}|рф)(?![^\W_]|-)", re.IGNORECASE
+    rf"(?<![@.:/\w-]){_LABEL}(?:\.{_LABEL})*\.(?:[A-Za-z]{{2,}}|xn--{_LABEL}|рф)(?![^\W_]|-)",
+    re.IGNORECASE,
 )
 # GitHub links ``www.`` followed by any domain.
 _WWW = re.compile(r"(?<![A-Za-z0-9])www(\.)[\w-]", re.IGNORECASE)
 # GitHub links a local part ``@`` any domain with a period, looking at the paragraph's text with
 # escapes and entities already undone: only a node that is not text keeps the two apart. An
 # empty HTML comment is one that renders nothing (the raw file shows ``a<!---->@b.org``).
-_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-]+\.[\w-])")
+# The local part's last character as GitHub or linkify-it (which also takes ;:&=$," there) reads it.
+_EMAIL_AT = re.compile(r"(?<=[\w.+\-;:&=$,\"])@(?=[\w-]+\.[\w-])")
 _SPLIT = "<!---->"
 # ``scheme://``, ``mailto:`` and ``xmpp:`` links, and protocol-relative ``//host`` (linkify-it).
 _SCHEME_COLON = re.compile(r":(?=//)|(?<![A-Za-z0-9])(?:mailto|xmpp)(:)", re.IGNORECASE)
@@ -109,10 +114,10 @@ def _acting_delimiters(text: str) -> set[int]:
 def _autolink_triggers(text: str) -> set[int]:
     """Positions whose escape keeps a bare URL, host or address from becoming a link.
 
-    Both renderers look for a link inside one run of unescaped text, and markdown-it also
-    refuses one that starts right after an escape. So: the ``:`` of a scheme (GitHub starts
-    there), the first ``.`` of a host (what is left on each side is no host), the first ``/``
-    of ``//host``.
+    GitHub finds ``www.`` and ``scheme://`` in the unescaped source, and markdown-it's linkify
+    looks inside one run of unescaped text and refuses a link that starts right after an escape.
+    So: the ``:`` of a scheme (where GitHub starts), the first ``.`` of a host (what is left on
+    each side is no host), the first ``/`` of ``//host``.
     """
     found = {m.start(m.lastindex or 0) for m in _SCHEME_COLON.finditer(text)}
     found |= {m.start() for m in _BARE_SLASHES.finditer(text)}
