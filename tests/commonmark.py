@@ -1,15 +1,26 @@
-"""The digest as a reader sees it: rendered by a CommonMark renderer with raw HTML on (as GitHub
-renders Markdown), then read back as a small element tree."""
+"""The digest as a reader sees it: rendered by a CommonMark renderer with raw HTML on, then read
+back as a small element tree. Three renderers (``FLAVORS``): markdown-it as CommonMark; the same
+with linkify, which turns bare URLs, ``www.`` hosts, ``name.tld`` and e-mail addresses into
+links (linkify-it links more than GitHub does); and GitHub's own renderer, cmark-gfm, with its
+extensions (extended autolinks, strikethrough, tables, tag filter)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Literal
 
+import cmarkgfm
+from cmarkgfm.cmark import Options
 from markdown_it import MarkdownIt
 
+Flavor = Literal["commonmark", "linkify", "github"]
+FLAVORS: tuple[Flavor, ...] = ("commonmark", "linkify", "github")
 # GitHub's extensions that could act inside a line: ~~strikethrough~~ and tables.
 _RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"])
+_LINKIFY = MarkdownIt("commonmark", {"html": True, "linkify": True}).enable(
+    ["strikethrough", "table", "linkify"]
+)
 _VOID = frozenset({"img", "br", "hr", "input", "meta", "link", "source", "wbr"})
 
 
@@ -60,14 +71,20 @@ class _TreeBuilder(HTMLParser):
         self.comments.append(data)
 
 
-def render(markdown: str) -> str:
-    return _RENDERER.render(markdown)
+def render(markdown: str, flavor: Flavor = "commonmark") -> str:
+    if flavor == "github":
+        # Raw HTML on, as GitHub parses it (its sanitizer runs on the HTML afterwards).
+        html: str = cmarkgfm.github_flavored_markdown_to_html(
+            markdown, options=Options.CMARK_OPT_UNSAFE
+        )
+        return html
+    return (_LINKIFY if flavor == "linkify" else _RENDERER).render(markdown)
 
 
-def tree(markdown: str) -> tuple[Element, list[str]]:
+def tree(markdown: str, flavor: Flavor = "commonmark") -> tuple[Element, list[str]]:
     """The rendered document's element tree and its HTML comments."""
     builder = _TreeBuilder()
-    builder.feed(render(markdown))
+    builder.feed(render(markdown, flavor))
     builder.close()
     return builder.root, builder.comments
 

@@ -126,9 +126,10 @@ def test_every_line_and_page_says_demo(demo: Demo) -> None:
         assert 'id="demo-banner"' in page.read_text() and LABEL.upper() in page.read_text()
 
 
-def test_the_feed_says_demo_in_its_title_and_subtitle(demo: Demo) -> None:
-    """A feed reader shows the feed's title beside every entry: a subscriber to the demo's feed
-    must not take its entries for a real night's."""
+def test_the_feed_and_every_entry_say_demo(demo: Demo) -> None:
+    """A feed reader shows the feed's title beside every entry, but one entry can also be seen
+    alone (shared, starred, in a list of many feeds): each says demo in its title, its summary
+    and at the top of its content, and is otherwise the night's entry."""
     atom = "{http://www.w3.org/2005/Atom}"
     feed = ET.parse(demo.data / "site" / "feed.xml").getroot()
     assert LABEL in (feed.findtext(f"{atom}title") or "")
@@ -136,7 +137,16 @@ def test_the_feed_says_demo_in_its_title_and_subtitle(demo: Demo) -> None:
     entries = feed.findall(f"{atom}entry")
     assert {e.findtext(f"{atom}id", "").rsplit(":", 1)[1] for e in entries} == {
         p.arxiv_id for p in SAMPLE.papers
-    }  # only the head is marked: the entries are the night's
+    }
+    titles = {p.title for p in SAMPLE.papers}
+    for entry in entries:
+        title = entry.findtext(f"{atom}title", "")
+        assert title.startswith(PREFIX) and title.removeprefix(PREFIX)[13:] in titles, title
+        assert LABEL in entry.findtext(f"{atom}summary", "")
+        content = entry.findtext(f"{atom}content", "")
+        assert content.startswith("<p><strong>" + LABEL.upper()), content[:80]
+        card = content.partition("</p>")[2]
+        assert LABEL not in card and "Vote: " in card and "<dd>" in card  # the night's card
 
 
 @pytest.fixture

@@ -246,3 +246,33 @@ def test_the_installed_demo_builds_its_day(installed: Installed) -> None:
     # what to run next names the command the user has (a wheel brings no run.py)
     assert "korean-daily-papers demo --serve --data-dir" in done.stdout
     assert "run.py" not in done.stdout.split("next:", 1)[1]
+
+
+def test_prompts_new_and_lock_refuse_the_installed_copy_and_the_hint_works(
+    installed: Installed,
+) -> None:
+    """The wheel's prompts live in site-packages: a new version there would go with the next
+    install. Both writing commands refuse in one line that says what to do, write nothing, and
+    doing what the line says works."""
+    (prompts,) = installed.venv.glob("lib/python*/site-packages/pipeline/prompts")
+    before = {p: p.read_bytes() for p in prompts.rglob("*") if p.is_file()}
+    refusals = [installed.run("prompts", "new", "summarize")]
+    refusals.append(installed.run("prompts", "lock", "summarize@v1"))
+    for done in refusals:
+        assert done.returncode == 2, done.stdout + done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert "installed package" in line and "DIGEST_PROMPTS_DIR" in line, line
+    assert {p: p.read_bytes() for p in prompts.rglob("*") if p.is_file()} == before
+
+    hint = refusals[0].stderr.split("e.g. ", 1)[1].strip()
+    researcher = installed.cwd / "researcher"
+    researcher.mkdir()
+    env = clean_env(PATH=f"{installed.venv / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        ["bash", "-c", f"{hint} && korean-daily-papers prompts new summarize"],
+        cwd=researcher, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = Path(done.stdout.strip().splitlines()[-1])
+    assert made.parent == researcher / "prompts" / "summarize" and made.is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -11,6 +12,9 @@ import yaml
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.core.config import Settings
+from pipeline.mail.config import mail_config
+from pipeline.slack.post import require_slack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
@@ -92,3 +96,40 @@ def test_code_help_and_pages_run_commands_as_the_readme_does() -> None:
         if re.search(r"(?<![/\w])python3? run\.py", line)
     ]
     assert bare == []
+
+
+def cron_recipe() -> str:
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", README_TEXT, re.S) if "CRON_TZ=" in b]
+    return block
+
+
+README_TEXT = (ROOT / "README.md").read_text()
+# What the nightly job checks before it spends anything, for each option that posts or sends.
+CHECKED_FIRST = {"--email": mail_config, "--slack": require_slack_config}
+
+
+def test_the_cron_recipe_posts_and_emails_with_the_settings_its_env_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one cron recipe runs the night with --slack and --email, and the `.env` it shows
+    (read as the job's `.env`) is all those options need: the checks the night
+    makes before it spends anything pass, with the recipients and server it names."""
+    block = cron_recipe()
+    assert "CRON_TZ=UTC" in block and "0 23 * * *" in block
+    (night,) = [c for c in run_py_commands(block) if c[0].startswith("--")]
+    assert {"--slack", "--email"} <= set(night)
+    dotenv = re.findall(r"^#\s+([A-Z_]+=.*)$", block, flags=re.M)
+    for name in {line.split("=", 1)[0] for line in dotenv if line.startswith("DIGEST_")}:
+        assert name.removeprefix("DIGEST_").lower() in Settings.model_fields, name
+    ours = re.compile(r"^(DIGEST_|OPENAI_|SLACK_|HF_ENDPOINT$|ARXIV_API_URL$)")
+    for name in [k for k in os.environ if ours.match(k)]:
+        monkeypatch.delenv(name)
+    (tmp_path / ".env").write_text("\n".join(dotenv) + "\n")
+    settings = Settings(_env_file=tmp_path / ".env")  # type: ignore[call-arg]
+    for option in night:
+        if option in CHECKED_FIRST:
+            CHECKED_FIRST[option](settings)  # raises a UsageError naming what is missing
+    mail = mail_config(settings)
+    assert mail.recipients == ["alice@example.org", "bob@example.net"]
+    assert mail.server is not None and mail.server.tls == "starttls"
+    assert mail.server.user == "digest@example.org"

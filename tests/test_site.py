@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.core.models import Digest, DigestEntry
+from pipeline.demo.marks import LABEL
 from pipeline.site.build import build_site, load_editions, write_site
 from pipeline.store import Store
 from tests.browser import axe_violations, save_screenshot
@@ -222,6 +223,16 @@ def test_feed_is_valid_atom_with_one_entry_per_paper_of_the_latest_days(store: S
     assert len(newest_only) == 4
     alt = newest_only[0].find(f"{A}link[@rel='alternate']")
     assert alt is not None and alt.get("href") == "https://arxiv.org/abs/2406.20001"
+
+
+def test_a_real_nights_feed_carries_no_demo_mark(store: Store) -> None:
+    """Only `run.py demo` marks its feed: a night's entries are titled by date and paper, with
+    no demo summary or notice."""
+    data = site(store, site_url="https://digest.example/kr/")["feed.xml"]
+    assert LABEL.encode() not in data and LABEL.upper().encode() not in data
+    for e in feed_entries(data):
+        assert re.match(r"\[\d{4}-\d\d-\d\d\] ", e.findtext(f"{A}title") or "")
+        assert e.find(f"{A}summary") is None
 
 
 def test_write_site_skips_unchanged_files_and_cli_reports(store: Store, tmp_path: Path) -> None:

@@ -32,10 +32,14 @@ def default_prompts_dir() -> Path:
     """The prompts shipped with the code: ``pipeline/prompts/`` in an installed wheel (setup.py
     maps the repository's ``prompts/`` there), else the checkout's top-level ``prompts/`` (an
     editable install or ``run.py``), which is the source of truth and has no copy in the tree."""
+    return installed_prompts_dir() or _PACKAGE.parent / "prompts"
+
+
+def installed_prompts_dir() -> Path | None:
+    """The installed package's own copy of the prompts (in site-packages), if this is a wheel:
+    read, never written (a new version there would vanish with the next install)."""
     installed = _PACKAGE / "prompts"
-    if installed.is_dir():
-        return installed
-    return _PACKAGE.parent / "prompts"
+    return installed if installed.is_dir() else None
 
 
 class Settings(BaseSettings):

@@ -1,6 +1,6 @@
 """"Demo / replayed answers" on everything the demo made: the digest's header, every HTML page
 (site, lab report, the review app while ``demo --serve`` runs), the Atom feed's title and
-subtitle, and every line it prints.
+subtitle and each of its entries, and every line it prints.
 
 The night, the site and the lab write what they always write; the demo marks their output
 afterwards, so a normal night's output never changes.
@@ -64,8 +64,9 @@ def mark_markdown(text: str) -> str:
 
 
 def mark_feed(data: bytes) -> bytes:
-    """The feed with the label in its title and the explanation as its subtitle: a feed reader
-    shows the feed's title beside every entry, so no entry reads as a real night's."""
+    """The feed with the label in its title and the explanation as its subtitle, and every
+    entry marked too: a reader who sees one entry alone (shared, starred, in a river of many
+    feeds) sees the label in its title and the explanation in its summary and content."""
     ET.register_namespace("", _ATOM)
     feed = ET.fromstring(data)
     title = feed.find(f"{{{_ATOM}}}title")
@@ -76,8 +77,26 @@ def mark_feed(data: bytes) -> bytes:
         return data
     title.text = f"{title.text} [{LABEL}]"
     subtitle.text = f"{LABEL}: {EXPLAINED.replace('`', '')}"
+    for entry in feed.iter(f"{{{_ATOM}}}entry"):
+        _mark_entry(entry)
     marked: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return marked + b"\n"
+
+
+def _mark_entry(entry: ET.Element) -> None:
+    title = entry.find(f"{{{_ATOM}}}title")
+    content = entry.find(f"{{{_ATOM}}}content")
+    if title is None or content is None:
+        raise DigestError("demo: an entry of the site's feed.xml has no title or content to mark")
+    title.text = PREFIX + (title.text or "")
+    # Readers list entries by their summary and open the content: both carry the notice.
+    summary = ET.Element(f"{{{_ATOM}}}summary", {"type": "text"})
+    summary.text = f"{LABEL}: {EXPLAINED.replace('`', '')}"
+    summary.tail = title.tail
+    entry.insert(list(entry).index(title) + 1, summary)
+    explained = html.escape(EXPLAINED.replace("`", ""))
+    notice = f"<p><strong>{html.escape(LABEL.upper())}</strong> {explained}</p>"
+    content.text = notice + (content.text or "")
 
 
 def mark_file(path: Path) -> None:

@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.config import installed_prompts_dir
 from pipeline.core.errors import UsageError
 from pipeline.core.hashing import sha256_bytes
 from pipeline.stages.prompts import (
@@ -53,8 +54,22 @@ def version_infos(prompts_dir: Path) -> list[VersionInfo]:
     return infos
 
 
+def writable(prompts_dir: Path, command: str) -> None:
+    """Refuse to write into the installed package's prompts (site-packages): the change would
+    go with the next install, and the checkout it came from would never see it."""
+    installed = installed_prompts_dir()
+    if installed is None or prompts_dir.resolve() != installed.resolve():
+        return
+    raise UsageError(
+        f"{command}: {prompts_dir} is the installed package's copy of the prompts, not for "
+        f"writing; set DIGEST_PROMPTS_DIR to a checkout's prompts/ or a copy, e.g. "
+        f'cp -r "{prompts_dir}" ./prompts && export DIGEST_PROMPTS_DIR="$PWD/prompts"'
+    )
+
+
 def new_version(prompts_dir: Path, name: str) -> Path:
     """Copy the newest version of ``name`` to v(n+1), unlocked; returns the new file's path."""
+    writable(prompts_dir, "prompts new")
     versions = list_versions(prompts_dir, name)
     if not versions:
         load_prompt(prompts_dir, name)  # raises the usual "unknown prompt ..., available: ..."
@@ -74,6 +89,7 @@ def lock_version(prompts_dir: Path, spec: str) -> tuple[str, bool]:
     """Record ``name@vN``'s hash in versions.lock. Returns (its lock line, whether it was
     added: False when it was locked already with this hash). A locked version whose file changed
     is refused (by ``load_prompt``), and so is a spec without a version."""
+    writable(prompts_dir, "prompts lock")
     if "@" not in spec:
         raise UsageError(f"say which version to lock, e.g. {spec}@v3")
     template = load_prompt(prompts_dir, spec)  # checks the file, refuses a changed locked one
