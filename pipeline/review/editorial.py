@@ -7,11 +7,11 @@
 
 Every change names the revision the editor saw (``base``); when another save came first, the
 change is refused with both texts (EditConflict) and nothing is written, except an edit whose
-sections nobody changed since: it lands on the current revision (``merge_edit``). The checks (validator,
-faithfulness) run *before* the write transaction, which then only re-checks that the paper did
-not move on and writes: one slow check never holds the lock others wait for. A candidate made
-from an older revision is merged per section (``merge_candidate``). Any SQLite failure leaves as
-one StoreError naming the file (EditorialBusy when another writer holds it).
+sections nobody changed since: it lands on the current revision (``merge_edit``). The checks
+(validator, faithfulness) run *before* the write transaction, which then only re-checks that
+the paper did not move on and writes: one slow check never holds the lock others wait for. A
+candidate made from an older revision is merged per section (``merge_candidate``). Any SQLite
+failure leaves as one StoreError naming the file (EditorialBusy when another writer holds it).
 """
 
 from __future__ import annotations
