@@ -31,7 +31,7 @@ from ..core.config import Settings
 from ..core.errors import DigestError, EditConflict, ReviewRefused, StoreError, UsageError
 from ..stages.prompts import list_versions, summary_names
 from .actions import NEEDS_NUMBER, Action, Kind, editor_name, perform
-from .db import EditorialBusy, EditorialClash
+from .db import EditorialBusy, EditorialClash, EditorialDamaged, recovery_commands
 from .editorial import Editorial
 from .ids import parse_arxiv_id, parse_day
 from .models import SECTION_NAMES, PaperState
@@ -217,19 +217,56 @@ def create_app(review: ReviewApp) -> Starlette:
             Middleware(GZipMiddleware, minimum_size=1000),
         ],
         exception_handlers={
-            BadRequest: _bad_request,
-            TooLarge: _too_large,
-            NeedEditor: _need_editor,
-            EditConflict: _conflict,
-            ReviewRefused: _refused,
-            EditorialBusy: _busy,
-            EditorialClash: _clash,
-            StoreError: _store_failed,
-            DigestError: _failed,
-            Exception: _internal,
+            kind: _as_page(handler, env)
+            for kind, handler in (
+                (BadRequest, _bad_request),
+                (TooLarge, _too_large),
+                (NeedEditor, _need_editor),
+                (EditConflict, _conflict),
+                (ReviewRefused, _refused),
+                (EditorialBusy, _busy),
+                (EditorialClash, _clash),
+                (StoreError, _store_failed),
+                (DigestError, _failed),
+                (Exception, _internal),
+            )
         },
     )
     return app
+
+
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def wants_page(request: Request) -> bool:
+    """A browser opening a page, not the page's script calling the API: its error is a page."""
+    accept = request.headers.get("accept", "")
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith("/api/")
+        and "text/html" in accept
+    )
+
+
+def _as_page(handler: ErrorHandler, env: Environment) -> ErrorHandler:
+    """The same one-line error, as a readable page for a browser (JSON for everyone else); a
+    damaged database adds the commands that recover it."""
+
+    async def answer(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        if not wants_page(request):
+            return response
+        error = json.loads(bytes(response.body))["error"]
+        commands = (
+            recovery_commands(Path(str(exc.path))) if isinstance(exc, EditorialDamaged) else []
+        )
+        html = env.get_template("error.html").render(
+            status=response.status_code, error=error, commands=commands
+        )
+        kept = {k: v for k, v in response.headers.items() if k.lower() == "retry-after"}
+        return HTMLResponse(html, status_code=response.status_code, headers=kept)
+
+    return answer
 
 
 def _choices(review: ReviewApp) -> dict[str, Any]:

@@ -265,7 +265,12 @@ Base = Annotated[
 ]
 
 
-Number = Annotated[int, typer.Argument(help="The revision number (see 'review show').")]
+Candidate = Annotated[
+    int, typer.Argument(help="The pending candidate's revision number (see 'review show').")
+]
+Earlier = Annotated[
+    int, typer.Argument(help="The earlier revision whose text comes back (see 'review show').")
+]
 
 
 @review_app.command()
@@ -304,7 +309,7 @@ def accept(
     ctx: typer.Context,
     date: Day,
     arxiv_id: ArxivId,
-    number: Number,
+    number: Candidate,
     base: Base = None,
     editor: Editor = None,
     data_dir: o.DataDir = None,
@@ -327,7 +332,7 @@ def discard(
     ctx: typer.Context,
     date: Day,
     arxiv_id: ArxivId,
-    number: Number,
+    number: Candidate,
     base: Base = None,
     editor: Editor = None,
     data_dir: o.DataDir = None,
@@ -343,7 +348,7 @@ def restore(
     ctx: typer.Context,
     date: Day,
     arxiv_id: ArxivId,
-    number: Number,
+    number: Earlier,
     base: Base = None,
     editor: Editor = None,
     data_dir: o.DataDir = None,
