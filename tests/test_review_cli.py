@@ -133,3 +133,6 @@ def test_an_editor_name_unfit_for_the_history_is_a_usage_error(world: World) -> 
     assert "editor name" in refused.stderr
     shown = json.loads(world.run("review", "show", DATE, FIRST, "--json").stdout)
     assert shown["state"] == "draft"
+    # The name the app would record for every browser is checked before it starts.
+    served = world.run("review", "serve", "--no-browser", "--editor", "mina\u202e")
+    assert served.exit_code == 2 and "editor name" in served.stderr

@@ -37,6 +37,7 @@ FIRST = "2406.20001"
 THEIR_EDIT = "다른 편집자가 기술 세부 사항을 고쳤습니다. 라우터가 어댑터를 고르는 방식입니다."
 OTHER_EDIT = "세 번째 편집자가 새로운 점을 다시 썼습니다. 음성 인식에서 희소 라우팅을 사용합니다."
 DECOMPOSED = unicodedata.normalize("NFD", "김민아")  # as some keyboards and file names give it
+PUBLISHER = " mina "  # as typed: published.json names "mina" through either door
 SAME_SECTION = "먼저 저장한 편집자의 새로운 점입니다. 음성 인식을 위한 라우팅을 설명합니다."
 
 
@@ -199,7 +200,7 @@ class Cli:
         return self.run(*args, "--section", section, "--text-file", str(text_file))
 
     def publish(self) -> tuple[bool, str]:
-        return self.run("publish", DATE, "--editor", "mina")
+        return self.run("publish", DATE, "--editor", PUBLISHER)
 
 
 class Web:
@@ -257,7 +258,7 @@ class Web:
             self.editor = editor
 
     def publish(self) -> tuple[bool, str]:
-        self.named("mina")
+        self.named(PUBLISHER)
         return self.post(f"/api/{DATE}/publish", {})
 
 
@@ -373,7 +374,8 @@ def differences(web: Any, cli: Any, at: str = "") -> list[str]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """One reviewed night for every case (each case copies it twice)."""
+    """One reviewed night for every case (each case copies it twice), all but the first paper
+    approved."""
     from pipeline.core.config import Settings
 
     with (
@@ -384,7 +386,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ):
         patch.setitem(Settings.model_config, "env_file", None)
         world = night_world(World(hf, arxiv, llm, tmp_path_factory.mktemp("night") / "data"))
-        editorial_for(world).close()
+        editorial = editorial_for(world)
+        # The papers no case acts on are decided already: publishing then needs one more
+        # decision at most, and the digest still carries every paper.
+        for paper in editorial.day(DAY):
+            if paper.arxiv_id != FIRST:
+                editorial.approve(DAY, paper.arxiv_id, None, "jun")
+        editorial.close()
         yield world
 
 
@@ -424,3 +432,4 @@ def test_the_same_action_through_either_door_leaves_the_same_day(
     web_day, cli_day = seen(web_data), seen(cli_data)
     assert web_day == cli_day, differences(web_day, cli_day)
     assert web_day["published"]["published.md"]  # the digest a reader gets was written
+    assert web_day["published"]["published.json"]["published_by"] == PUBLISHER.strip()
