@@ -109,8 +109,12 @@ CASES: dict[str, Case] = {
     "edit on a stale base, another section changed": Case(
         (Step("edit", 1, EDIT),), (True,), jun_edits("technical_details", THEIR_EDIT)
     ),
-    "edit with a bare URL": Case(
-        (Step("edit", 1, {"whats_new": KOREAN_EDIT + " https://example.com/x 참고."}),), (False,)
+    "edit with a bare URL, then of an unknown section": Case(
+        (
+            Step("edit", 1, {"whats_new": KOREAN_EDIT + " https://example.com/x 참고."}),
+            Step("edit", 1, {"summary": KOREAN_EDIT}),
+        ),
+        (False, False),
     ),
     "edit with a zero-width character": Case(
         (Step("edit", 1, {"whats_new": KOREAN_EDIT.replace("문장", "문\u200b장")}),), (False,)
@@ -148,9 +152,13 @@ CASES: dict[str, Case] = {
         (False, True),
         jun_edits("whats_new", SAME_SECTION),
     ),
-    "restore without a base, then an unknown revision": Case(
-        (Step("restore", number=1), Step("restore", 3, number=9)),
-        (True, False),
+    "restore without a base, then an unknown revision and paper": Case(
+        (
+            Step("restore", number=1),
+            Step("restore", 3, number=9),
+            Step("approve", 1, paper="2406.29999"),
+        ),
+        (True, False, False),
         both(jun_edits("whats_new", SAME_SECTION), jun_edits("technical_details", THEIR_EDIT)),
     ),
 }
