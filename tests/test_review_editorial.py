@@ -81,6 +81,29 @@ def test_second_save_from_the_same_revision_conflicts_with_both_texts(
         editorial.approve(DAY, FIRST, base=1, editor="jun")
 
 
+def test_an_edit_on_an_older_revision_keeps_the_sections_changed_since(
+    editorial: Editorial,
+) -> None:
+    night = editorial.paper(DAY, FIRST).revisions[0].summary
+    theirs = "다른 편집자가 기술 세부 사항을 고쳤습니다. 라우터가 어댑터를 고르는 방식입니다."
+    editorial.edit(DAY, FIRST, {"technical_details": theirs}, base=1, editor="jun")
+    # mina loaded revision 1 and changes only What's New: jun's newer section is kept.
+    saved = editorial.edit(DAY, FIRST, {"whats_new": KOREAN_EDIT}, base=1, editor="mina")
+    current = saved.current_revision
+    assert current is not None and (saved.current, current.author) == (3, "mina")
+    assert current.summary == night.model_copy(
+        update={"whats_new": KOREAN_EDIT, "technical_details": theirs}
+    )
+    assert (current.based_on, current.note) == (2, "edited on revision 1, onto revision 2")
+    # A section changed since the editor's base is still a conflict, with both texts.
+    mine = "제 편집입니다. 기술 세부 사항을 다른 말로 설명했습니다. 라우터의 동작 방식입니다."
+    with pytest.raises(EditConflict) as conflict:
+        editorial.edit(DAY, FIRST, {"technical_details": mine}, base=1, editor="mina")
+    assert conflict.value.theirs["technical_details"] == theirs
+    assert conflict.value.yours == {"technical_details": mine}
+    assert editorial.paper(DAY, FIRST).current == 3
+
+
 def test_approve_exclude_and_editing_an_approved_paper_needs_approval_again(
     editorial: Editorial,
 ) -> None:

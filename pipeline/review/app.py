@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import json
 import re
-import unicodedata
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +30,8 @@ from starlette.staticfiles import StaticFiles
 from ..core.config import Settings
 from ..core.errors import DigestError, EditConflict, ReviewRefused, StoreError, UsageError
 from ..stages.prompts import list_versions, summary_names
-from .db import EditorialBusy, EditorialClash
+from .actions import NEEDS_NUMBER, Action, Kind, editor_name, perform
+from .db import EditorialBusy, EditorialClash, EditorialDamaged, recovery_commands
 from .editorial import Editorial
 from .ids import parse_arxiv_id, parse_day
 from .models import SECTION_NAMES, PaperState
@@ -51,7 +51,6 @@ parsed at all."""
 RETRY_AFTER_S = 2
 EDITOR_COOKIE = "review_editor"
 EDITOR_HEADER = "x-review-editor"
-_EDITOR_NAME = re.compile(r"[^\x00-\x1f\x7f<>\"'`\\]{1,40}\Z")
 
 
 @dataclass
@@ -101,14 +100,6 @@ def parse_id(value: str) -> str:
         return parse_arxiv_id(value)
     except UsageError as exc:
         raise BadRequest(str(exc)) from exc
-
-
-def editor_name(value: str) -> str | None:
-    """A name fit for the history: 1-40 visible characters, nothing that could format."""
-    name = unicodedata.normalize("NFC", value).strip()
-    if not _EDITOR_NAME.match(name) or any(unicodedata.category(c) == "Cf" for c in name):
-        return None
-    return name
 
 
 def request_editor(request: Request, review: ReviewApp) -> str | None:
@@ -226,19 +217,56 @@ def create_app(review: ReviewApp) -> Starlette:
             Middleware(GZipMiddleware, minimum_size=1000),
         ],
         exception_handlers={
-            BadRequest: _bad_request,
-            TooLarge: _too_large,
-            NeedEditor: _need_editor,
-            EditConflict: _conflict,
-            ReviewRefused: _refused,
-            EditorialBusy: _busy,
-            EditorialClash: _clash,
-            StoreError: _store_failed,
-            DigestError: _failed,
-            Exception: _internal,
+            kind: _as_page(handler, env)
+            for kind, handler in (
+                (BadRequest, _bad_request),
+                (TooLarge, _too_large),
+                (NeedEditor, _need_editor),
+                (EditConflict, _conflict),
+                (ReviewRefused, _refused),
+                (EditorialBusy, _busy),
+                (EditorialClash, _clash),
+                (StoreError, _store_failed),
+                (DigestError, _failed),
+                (Exception, _internal),
+            )
         },
     )
     return app
+
+
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def wants_page(request: Request) -> bool:
+    """A browser opening a page, not the page's script calling the API: its error is a page."""
+    accept = request.headers.get("accept", "")
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith("/api/")
+        and "text/html" in accept
+    )
+
+
+def _as_page(handler: ErrorHandler, env: Environment) -> ErrorHandler:
+    """The same one-line error, as a readable page for a browser (JSON for everyone else); a
+    damaged database adds the commands that recover it."""
+
+    async def answer(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        if not wants_page(request):
+            return response
+        error = json.loads(bytes(response.body))["error"]
+        commands = (
+            recovery_commands(Path(str(exc.path))) if isinstance(exc, EditorialDamaged) else []
+        )
+        html = env.get_template("error.html").render(
+            status=response.status_code, error=error, commands=commands
+        )
+        kept = {k: v for k, v in response.headers.items() if k.lower() == "retry-after"}
+        return HTMLResponse(html, status_code=response.status_code, headers=kept)
+
+    return answer
 
 
 def _choices(review: ReviewApp) -> dict[str, Any]:
@@ -250,9 +278,9 @@ def _choices(review: ReviewApp) -> dict[str, Any]:
     }
 
 
-# ---- actions: each returns the paper's new state ----------------------------------------------
+# ---- actions: each returns the paper's new state; the editors' ones go through perform() -
 
-Action = Callable[[ReviewApp, dt.date, str, dict[str, Any], str], Awaitable[PaperState]]
+Handler = Callable[[ReviewApp, dt.date, str, dict[str, Any], str], Awaitable[PaperState]]
 
 
 def _base(body: dict[str, Any]) -> int:
@@ -272,23 +300,31 @@ def _number(body: dict[str, Any]) -> int:
 Body = dict[str, Any]
 
 
-async def _approve(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
-    return await r.db(r.editorial.approve, date, pid, _base(body), who)
+def _action(kind: Kind, body: Body, who: str) -> Action:
+    """The request body as the action both doors perform; the page always sends the revision
+    its editor saw (``base``), so the web never acts on a text nobody looked at."""
+    fields: dict[str, Any] = {"kind": kind, "editor": who, "base": _base(body)}
+    if kind is Kind.EDIT:
+        sections = body.get("sections")
+        if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
+            raise BadRequest("'sections' must map section names to text")
+        fields["sections"] = sections
+    elif kind is Kind.EXCLUDE:
+        reason = body.get("reason", "")
+        if not isinstance(reason, str):
+            raise BadRequest("'reason' must be text")
+        fields["reason"] = reason
+    elif kind in NEEDS_NUMBER:
+        fields["number"] = _number(body)
+    return Action(**fields)
 
 
-async def _exclude(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
-    reason = body.get("reason", "")
-    if not isinstance(reason, str):
-        raise BadRequest("'reason' must be text")
-    return await r.db(r.editorial.exclude, date, pid, reason[:500], _base(body), who)
+def _performed(kind: Kind) -> Handler:
+    async def act(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
+        done = await r.db(perform, r.editorial, date, pid, _action(kind, body, who))
+        return done.paper
 
-
-async def _edit(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
-    sections = body.get("sections")
-    if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
-        raise BadRequest("'sections' must map section names to text")
-    base = _base(body)
-    return await r.db(r.editorial.edit, date, pid, sections, base, who)
+    return act
 
 
 async def _regenerate(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
@@ -311,26 +347,9 @@ async def _regenerate(r: ReviewApp, date: dt.date, pid: str, body: Body, who: st
     return await r.db(r.editorial.paper, date, pid)
 
 
-async def _accept(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
-    return await r.db(r.editorial.accept, date, pid, _number(body), _base(body), who)
-
-
-async def _discard(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
-    return await r.db(r.editorial.discard, date, pid, _number(body), _base(body), who)
-
-
-async def _restore(r: ReviewApp, date: dt.date, pid: str, body: Body, who: str) -> PaperState:
-    return await r.db(r.editorial.restore, date, pid, _number(body), _base(body), who)
-
-
-ACTIONS: dict[str, Action] = {
-    "approve": _approve,
-    "exclude": _exclude,
-    "edit": _edit,
+ACTIONS: dict[str, Handler] = {
+    **{kind.value: _performed(kind) for kind in Kind},
     "regenerate": _regenerate,
-    "accept": _accept,
-    "discard": _discard,
-    "restore": _restore,
 }
 
 

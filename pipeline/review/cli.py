@@ -22,6 +22,7 @@ from ..core.wording import plural
 from .ids import parse_arxiv_id, parse_day
 
 if TYPE_CHECKING:
+    from .actions import Done
     from .editorial import Editorial
     from .models import PaperState
 
@@ -84,16 +85,37 @@ def _day(
             editorial.close()
 
 
-def _pinned(editorial: Editorial, day: dt.date, arxiv_id: str, base: int | None) -> tuple[int, str]:
-    """The revision to act on, and what to say about it. Without --base it is the current one,
-    pinned (a save landing meanwhile makes the action a conflict, never a surprise), and the
-    line names it and its author, so a script learns what it approved."""
-    if base is not None:
-        return base, ""
-    paper = editorial.paper(day, arxiv_id)
-    current = paper.current_revision
-    author = current.author if current else "nobody"
-    return paper.current, f" (acted on revision {paper.current} by {author}; --base N pins one)"
+def _act(
+    ctx: typer.Context,
+    data_dir: Path | None,
+    verbose: bool,
+    date: str,
+    arxiv_id: str,
+    kind: str,
+    editor: str | None,
+    base: int | None,
+    *,
+    section_file: tuple[str, Path] | None = None,
+    **fields: Any,
+) -> Done:
+    """Perform one editor's action through ``actions.perform``, the function the web app
+    calls too. ``section_file`` (edit) is read inside the error reporting: a bad file is one
+    line as well."""
+    from .actions import Action, Kind, perform
+
+    with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
+        if section_file is not None:
+            fields["sections"] = {section_file[0]: _read_text(section_file[1])}
+        action = Action(kind=Kind(kind), editor=_editor(editor), base=base, **fields)
+        return perform(editorial, day, arxiv_id, action)
+
+
+def _acted(done: Done) -> str:
+    """Without --base the line names the revision acted on and its author, so a script learns
+    what it approved (a save landing meanwhile is a conflict, never a surprise)."""
+    if done.acted_on_author is None:
+        return ""
+    return f" (acted on revision {done.acted_on} by {done.acted_on_author}; --base N pins one)"
 
 
 def paper_summary(p: PaperState) -> dict[str, Any]:
@@ -187,18 +209,30 @@ def edit(
     ],
     text_file: Annotated[Path, typer.Option(help="UTF-8 file with the new text ('-': stdin).")],
     base: Annotated[
-        int | None, typer.Option(help="Refuse if the current revision is no longer this one.")
+        int | None,
+        typer.Option(
+            help="The revision you edited: refused if this section changed since "
+            "(other sections' changes are kept)."
+        ),
     ] = None,
     editor: Editor = None,
     data_dir: o.DataDir = None,
     verbose: o.Verbose = False,
 ) -> None:
     """Replace one section's text (checked like the model's output)."""
-    with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
-        text = _read_text(text_file)
-        pinned, acted = _pinned(editorial, day, arxiv_id, base)
-        p = editorial.edit(day, arxiv_id, {section: text}, pinned, _editor(editor))
-    typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value}){acted}")
+    done = _act(
+        ctx,
+        data_dir,
+        verbose,
+        date,
+        arxiv_id,
+        "edit",
+        editor,
+        base,
+        section_file=(section, text_file),
+    )
+    p = done.paper
+    typer.echo(f"{arxiv_id}: saved revision {p.current} ({p.state.value}){_acted(done)}")
 
 
 def _read_text(path: Path) -> str:
@@ -231,6 +265,14 @@ Base = Annotated[
 ]
 
 
+Candidate = Annotated[
+    int, typer.Argument(help="The pending candidate's revision number (see 'review show').")
+]
+Earlier = Annotated[
+    int, typer.Argument(help="The earlier revision whose text comes back (see 'review show').")
+]
+
+
 @review_app.command()
 def approve(
     ctx: typer.Context,
@@ -242,10 +284,8 @@ def approve(
     verbose: o.Verbose = False,
 ) -> None:
     """Approve the current text for publication."""
-    with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
-        pinned, acted = _pinned(editorial, day, arxiv_id, base)
-        p = editorial.approve(day, arxiv_id, pinned, _editor(editor))
-    typer.echo(f"{arxiv_id}: approved revision {p.current}{acted}")
+    done = _act(ctx, data_dir, verbose, date, arxiv_id, "approve", editor, base)
+    typer.echo(f"{arxiv_id}: approved revision {done.paper.current}{_acted(done)}")
 
 
 @review_app.command()
@@ -260,10 +300,67 @@ def exclude(
     verbose: o.Verbose = False,
 ) -> None:
     """Leave a paper out of the published digest."""
-    with _day(ctx, data_dir, verbose, date, arxiv_id=arxiv_id) as (editorial, day):
-        pinned, acted = _pinned(editorial, day, arxiv_id, base)
-        p = editorial.exclude(day, arxiv_id, reason, pinned, _editor(editor))
-    typer.echo(f"{arxiv_id}: excluded ({p.reason}){acted}")
+    done = _act(ctx, data_dir, verbose, date, arxiv_id, "exclude", editor, base, reason=reason)
+    typer.echo(f"{arxiv_id}: excluded ({done.paper.reason}){_acted(done)}")
+
+
+@review_app.command()
+def accept(
+    ctx: typer.Context,
+    date: Day,
+    arxiv_id: ArxivId,
+    number: Candidate,
+    base: Base = None,
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Make a pending candidate (a regeneration, a later night) the current text.
+
+    A candidate made from an older revision keeps the sections edited since (merged per
+    section); when it changes one of them too, it is refused with both texts."""
+    done = _act(ctx, data_dir, verbose, date, arxiv_id, "accept", editor, base, number=number)
+    p = done.paper
+    typer.echo(
+        f"{arxiv_id}: accepted candidate {number} as revision {p.current} "
+        f"({p.state.value}){_acted(done)}"
+    )
+
+
+@review_app.command()
+def discard(
+    ctx: typer.Context,
+    date: Day,
+    arxiv_id: ArxivId,
+    number: Candidate,
+    base: Base = None,
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Set a pending candidate aside; the current text stays (the candidate stays in history)."""
+    done = _act(ctx, data_dir, verbose, date, arxiv_id, "discard", editor, base, number=number)
+    typer.echo(f"{arxiv_id}: discarded candidate {number}{_acted(done)}")
+
+
+@review_app.command()
+def restore(
+    ctx: typer.Context,
+    date: Day,
+    arxiv_id: ArxivId,
+    number: Earlier,
+    base: Base = None,
+    editor: Editor = None,
+    data_dir: o.DataDir = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Make an earlier revision's text current again, as a new revision (history only grows)."""
+    done = _act(ctx, data_dir, verbose, date, arxiv_id, "restore", editor, base, number=number)
+    p = done.paper
+    typer.echo(
+        f"{arxiv_id}: restored revision {number} as revision {p.current} "
+        f"({p.state.value}){_acted(done)}"
+    )
 
 
 @review_app.command()

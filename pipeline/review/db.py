@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,6 +43,16 @@ def recovery_hint(path: Path) -> str:
         f"recovered file in its place, or set the file aside (`mv {path} {path}.damaged`) to "
         "start an empty one"
     )
+
+
+def recovery_commands(path: Path) -> list[str]:
+    """The hint as commands to paste (the review app's error page shows them)."""
+    p, recovered, damaged = (shlex.quote(f"{path}{end}") for end in ("", ".recovered", ".damaged"))
+    return [
+        f"sqlite3 {p} .recover | sqlite3 {recovered}",
+        f"mv {p} {damaged}",
+        f"mv {recovered} {p}",
+    ]
 
 
 def translate(exc: sqlite3.Error, path: Path) -> StoreError:

@@ -6,11 +6,12 @@
     approved, excluded --edit/accept/restore--> edited (a changed text must be approved again)
 
 Every change names the revision the editor saw (``base``); when another save came first, the
-change is refused with both texts (EditConflict) and nothing is written. The checks (validator,
-faithfulness) run *before* the write transaction, which then only re-checks that the paper did
-not move on and writes: one slow check never holds the lock others wait for. A candidate made
-from an older revision is merged per section (``merge_candidate``). Any SQLite failure leaves as
-one StoreError naming the file (EditorialBusy when another writer holds it).
+change is refused with both texts (EditConflict) and nothing is written, except an edit whose
+sections nobody changed since: it lands on the current revision (``merge_edit``). The checks
+(validator, faithfulness) run *before* the write transaction, which then only re-checks that
+the paper did not move on and writes: one slow check never holds the lock others wait for. A
+candidate made from an older revision is merged per section (``merge_candidate``). Any SQLite
+failure leaves as one StoreError naming the file (EditorialBusy when another writer holds it).
 """
 
 from __future__ import annotations
@@ -144,6 +145,27 @@ def merge_candidate(paper: PaperState, candidate: Revision) -> tuple[Summary, bo
         )
     text = Summary(**merged)
     return text, text != candidate.summary
+
+
+def merge_edit(paper: PaperState, base: int | None, sections: dict[str, str]) -> int | None:
+    """Whether an edit made on revision ``base`` may be saved onto the current one: None when
+    ``base`` is current (or not given), ``base`` when only *other* sections changed since (their
+    newer text is kept, the edit lands on the current revision). A section the edit changes
+    that someone else changed since is a conflict with both texts, nothing written."""
+    if base is None or base == paper.current:
+        return None
+    current = paper.current_revision
+    based = next((r for r in paper.revisions if r.number == base), None)
+    was_current = based is not None and based.candidate in (None, CandidateState.ACCEPTED)
+    if (
+        current is None
+        or based is None
+        or not was_current
+        or any(getattr(based.summary, n) != getattr(current.summary, n) for n in sections)
+    ):
+        theirs = current.summary.model_dump() if current else {}
+        raise EditConflict(paper.arxiv_id, base, paper.current, theirs, sections)
+    return base
 
 
 DEFAULT_CHECKERS: tuple[Checker, ...] = (validator_checker,)
@@ -358,7 +380,8 @@ class Editorial:
     ) -> PaperState:
         """Save new text for one or more sections, checked like the model's output."""
         cleaned = capped(sections)
-        paper = self._checked(date, arxiv_id, base, cleaned)
+        paper = self.paper(date, arxiv_id)
+        merged_from = merge_edit(paper, base, cleaned)
         current = paper.current_revision
         old = current.summary.model_dump() if current else dict.fromkeys(SECTION_NAMES, "")
         text = Summary(**{**old, **cleaned})
@@ -369,8 +392,13 @@ class Editorial:
             raise ReviewRefused(f"paper {arxiv_id}: edit refused, nothing saved", problems)
         after = self.problems(text, paper)
         flags = self._flags(text, paper, Origin.EDIT)
+        note = None
+        if merged_from is not None:
+            note = f"edited on revision {merged_from}, onto revision {paper.current}"
         with self._write(paper, cleaned) as fresh:
-            number = self._add_revision(fresh, text, Origin.EDIT, editor, None, flags=flags)
+            number = self._add_revision(
+                fresh, text, Origin.EDIT, editor, None, note=note, flags=flags
+            )
             self._become_current(fresh, number, editor, after)
             self._log(fresh, editor, "edit", f"revision {number}: {', '.join(cleaned)}")
         return self.paper(date, arxiv_id)

@@ -15,6 +15,7 @@ from ..core.errors import ReviewRefused
 from ..core.models import Digest, PaperRecord, Status
 from ..core.wording import clip, plural
 from ..stages.render import build_digest, render_markdown
+from .actions import checked_editor
 from .db import mapped, transaction
 from .editorial import Editorial
 from .models import Origin, PaperState, Publication, State
@@ -72,8 +73,9 @@ def last_publication(editorial: Editorial, date: dt.date) -> sqlite3.Row | None:
 def publish_day(editorial: Editorial, date: dt.date, editor: str) -> Publication:
     """Publish the day: one critical section (the database's write lock) chooses the version,
     writes the files and inserts the row, so two publishes at once get one version each (or
-    "unchanged") and the files on disk always equal the newest row."""
-    return _publish(editorial, date, editor)
+    "unchanged") and the files on disk always equal the newest row. Both doors call it; the
+    editor's name is checked here as ``actions.perform`` checks it."""
+    return _publish(editorial, date, checked_editor(editor))
 
 
 @mapped(lambda editorial: editorial.path)

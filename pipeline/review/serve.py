@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ..core.config import Settings
 from ..core.errors import UsageError
+from .actions import checked_editor
 from .app import ReviewApp, create_app
 from .editorial import Editorial
 from .faithful import open_editorial
@@ -82,6 +83,7 @@ def serve(
     from ..store import Store
 
     host = checked_host(host)
+    editor = None if editor is None else checked_editor(editor)
     editorial = open_editorial(Store(settings.data_dir), settings, timeout=2.0)
     token_hash, token = access_token(editorial, host, new_token_)
     names = list(allow_hosts)
