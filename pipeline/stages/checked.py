@@ -93,11 +93,11 @@ async def summarize_checked(
             use_cache=use_cache, content_check=_counting(check, asked) if check else None,
         )  # fmt: skip
     except SummaryError as exc:
-        # The reply never came (the request failed, the paper never fit): one problem, whatever
-        # its text holds.
+        # No reply to judge (the request failed, the paper never fit): one problem, whatever its
+        # text holds, and no form flag: the model's form is not what went wrong.
         return CheckedOutcome(
             Status.FAILED, problems_line([exc.problem]), None, exc.draft, exc.last_reply, None,
-            flags=form_flags([exc.problem]), problems=[exc.problem],
+            problems=[exc.problem],
             form_reasks=max(exc.attempts - 1, 0), calls=exc.calls, usage=exc.usage or Usage(),
         )  # fmt: skip
     faithful = len(asked)

@@ -23,12 +23,13 @@ def _v0_to_v1(raw: Raw) -> Raw:
 
 def _form_flag(paper: Raw) -> Raw:
     """v2 records one ``form`` flag per form problem; v1 kept them only joined into the reason,
-    and a problem may itself contain "; ", so the reason is not split again: a paper that did not
-    pass for its form (needs review or failed, with no faithfulness flag to explain it) gets the
-    whole reason as one problem. Its count may be low; it is never made up."""
+    and a problem may itself contain "; ", so the reason is not split again: a paper sent to
+    review with no faithfulness flag to explain it gets the whole reason as one problem. A failed
+    paper gets none (v1 cannot tell a reply of the wrong form from a request that failed). The
+    count may be low; it is never made up."""
     flags = paper.get("flags") or []
     codes = [str(flag.get("code", "")) for flag in flags]
-    judged = paper.get("status") in ("needs_review", "failed") and paper.get("reason")
+    judged = paper.get("status") == "needs_review" and paper.get("reason")
     if not judged or any(c == "form" or c.startswith("faithfulness_") for c in codes):
         return paper
     return {**paper, "flags": [{"code": "form", "detail": paper["reason"]}, *flags]}
