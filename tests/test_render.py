@@ -72,6 +72,22 @@ def test_json_round_trips() -> None:
     assert [e.arxiv_id for e in again.papers] == ["2406.00001", "2406.00002", "2406.00004"]
 
 
+@pytest.mark.parametrize("count", [0, 1, 2, 3])
+def test_json_written_piece_by_piece_is_what_pydantic_writes(count: int) -> None:
+    """digest.json is written one entry at a time (a long day is never in memory whole): byte for
+    byte what the model itself would write, with no paper, one or several, with and without a
+    provenance, with empty lists, and with Korean, quotes and newlines in the text."""
+    digest = build_digest(dt.date(2024, 6, 13), RECORDS)
+    entries = digest.papers[:count]
+    if count >= 2:
+        odd = entries[1].model_copy(
+            update={"provenance": None, "authors": [], "title": 'A "quoted"\nline 한국어'}
+        )
+        entries = [entries[0], odd, *entries[2:]]
+    whole = Digest(date=digest.date, papers=entries)
+    assert render_json(whole) == whole.model_dump_json(indent=2) + "\n"
+
+
 @pytest.mark.parametrize("value", ["0", "", "yes"])
 def test_only_update_golden_1_rewrites_a_golden(
     value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

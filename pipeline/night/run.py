@@ -417,7 +417,7 @@ async def _night_body(night: _Night) -> RunResult:
     all_ok = report.counts[Status.OK.value] == len(records)
     attention = not all_ok or needs_attention(records, skipped)
     exit_code = ExitCode.ATTENTION if attention else ExitCode.OK
-    if records and not published.digest.papers:
+    if records and not published.papers:
         # Nothing to read tomorrow (an incompatible server fails every paper): not a success.
         exit_code, report.error = ExitCode.FATAL, nothing_published(records)
     report.exit_status = exit_code

@@ -8,7 +8,7 @@ what would act is escaped, so the raw file reads as the model and the authors wr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ..core.escaping import escape_html, escape_inline, escape_text, safe_url
 from ..core.models import SECTION_TITLES, Digest, DigestEntry, PaperRecord, Status
@@ -43,29 +43,55 @@ def render_entry(entry: DigestEntry) -> str:
     return "".join(parts)
 
 
+def markdown_head(date: dt.date) -> str:
+    return f"## Daily Papers ({date.isoformat()})\n\n"
+
+
 def render_markdown(digest: Digest) -> str:
-    header = f"## Daily Papers ({digest.date.isoformat()})\n\n"
-    return header + "".join(render_entry(e) for e in digest.papers)
+    return markdown_head(digest.date) + "".join(render_entry(e) for e in digest.papers)
+
+
+# digest.json piece by piece, byte for byte what ``Digest.model_dump_json(indent=2)`` writes: its
+# head up to the papers' list, each entry indented one level more, and the end.
+_PAPERS_OPEN = '"papers": ['
+
+
+def json_head(date: dt.date) -> str:
+    empty = Digest(date=date, papers=[]).model_dump_json(indent=2)
+    return empty[: empty.index(_PAPERS_OPEN) + len(_PAPERS_OPEN)]
+
+
+def json_entry(entry: DigestEntry, first: bool) -> str:
+    # JSON strings hold no raw newline, so every line of the entry is indented alike.
+    body = entry.model_dump_json(indent=2).replace("\n", "\n    ")
+    return ("\n    " if first else ",\n    ") + body
+
+
+def json_tail(entries: int) -> str:
+    return ("\n  ]" if entries else "]") + "\n}\n"
 
 
 def render_json(digest: Digest) -> str:
-    return digest.model_dump_json(indent=2) + "\n"
+    papers = digest.papers
+    entries = "".join(json_entry(e, first=i == 0) for i, e in enumerate(papers))
+    return json_head(digest.date) + entries + json_tail(len(papers))
+
+
+def digest_entries(records: Iterable[PaperRecord]) -> Iterator[DigestEntry]:
+    """The publishable papers, in the order given (the caller sorts by votes)."""
+    for r in records:
+        if r.status is Status.OK and r.summary is not None:
+            yield DigestEntry(
+                arxiv_id=r.paper.arxiv_id,
+                title=r.paper.title,
+                url=abs_url(r.paper.arxiv_id),
+                thumbnail=safe_url(r.paper.thumbnail),  # records from before the listing checked
+                upvotes=r.paper.upvotes,
+                authors=r.paper.authors,
+                summary=r.summary,
+                provenance=r.provenance,
+            )
 
 
 def build_digest(date: dt.date, records: Iterable[PaperRecord]) -> Digest:
-    """The publishable papers, in the order given (the caller sorts by votes)."""
-    entries = [
-        DigestEntry(
-            arxiv_id=r.paper.arxiv_id,
-            title=r.paper.title,
-            url=abs_url(r.paper.arxiv_id),
-            thumbnail=safe_url(r.paper.thumbnail),  # records from before the listing checked
-            upvotes=r.paper.upvotes,
-            authors=r.paper.authors,
-            summary=r.summary,
-            provenance=r.provenance,
-        )
-        for r in records
-        if r.status is Status.OK and r.summary is not None
-    ]
-    return Digest(date=date, papers=entries)
+    return Digest(date=date, papers=list(digest_entries(records)))

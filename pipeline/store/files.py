@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -55,6 +56,54 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+class StagedFile:
+    """A file filled piece by piece in a temp file beside ``path``, and hashed as it is filled:
+    nothing is in place until ``put``, and ``discard`` leaves no trace. For a file too long to
+    hold whole (a long day's digest); ``atomic_file`` for the rest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = _create_temp(path.parent, path.name)
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror}", path) from exc
+        self._file: BinaryIO = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self.done = False
+        self.kept: Path | None = None
+        """Where a copy someone edited by hand was moved before this one took its place."""
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.path}: {exc.strerror}", self.path) from exc
+        self._hash.update(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def put(self) -> None:
+        """In place as ``path``, durably (fsync, then rename)."""
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise StoreError(f"cannot write {self.path}: {exc.strerror}", self.path) from exc
+        self.done = True
+
+    def discard(self) -> None:
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._tmp)
+        self.done = True
 
 
 def atomic_write(path: Path, data: bytes) -> None:
