@@ -4,6 +4,6 @@ command ``korean-daily-papers`` and ``python -m pipeline`` are the same)."""
 if __name__ == "__main__":
     # Imported here, not above: the extraction workers import this file as their main module
     # (multiprocessing does), and they need nothing of the command line.
-    from pipeline.cli import main
+    from pipeline.entry import main
 
     main()

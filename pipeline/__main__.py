@@ -1,5 +1,5 @@
 """``python -m pipeline ...``: the same commands as ``run.py`` (the demo runs them this way)."""
 
-from pipeline.cli import main
+from pipeline.entry import main
 
 main()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import typer
 
 from .batch import cli as batch_cli
+from .core.ending import end
 from .demo import cli as demo_cli
 from .extract import cli as extract_cli
 from .faithfulness import cli as faithfulness_cli
@@ -44,7 +45,12 @@ for feature in FEATURES:
 
 
 def main() -> None:
-    app()
+    """Run the command, then end the process as soon as its work is done (``ending.end``)."""
+    try:
+        app()
+    except SystemExit as exc:
+        end(exc.code)
+    end(0)
 
 
 __all__ = ["app", "main"]

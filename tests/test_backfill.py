@@ -7,7 +7,7 @@ from functools import cache
 
 import pytest
 
-from pipeline.stages import fetch
+from pipeline.stages import arxiv_api
 from tests import pdfs
 from tests.fakes.hf import hf_entry
 from tests.fakes.server import server_error
@@ -103,9 +103,9 @@ def test_range_usage_errors(world: World) -> None:
 
 
 def test_arxiv_queries_keep_their_pace_across_calls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "_last_query", float("-inf"))
+    monkeypatch.setattr(arxiv_api, "_last_query", float("-inf"))
     started = time.monotonic()
-    fetch._pace(0.2)  # the first query goes at once
+    arxiv_api._pace(0.2)  # the first query goes at once
     assert time.monotonic() - started < 0.2
-    fetch._pace(0.2)  # the next waits for the rest of the delay, whoever calls
+    arxiv_api._pace(0.2)  # the next waits for the rest of the delay, whoever calls
     assert time.monotonic() - started >= 0.2

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.core.errors import ExitCode
+from pipeline.entry import is_the_night
 from tests import pdfs
 
+ROOT = Path(__file__).resolve().parent.parent
 TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
 
 
@@ -59,3 +65,49 @@ def test_a_shared_option_before_the_command_reaches_it(tmp_path: Path) -> None:
     assert json.loads(out)["context"]["tokens"] == before <= 300
     code, out, _ = invoke("extract", str(pdf), "--json")
     assert json.loads(out)["context"]["tokens"] > 300
+
+
+def _run_py(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # From an empty folder: a developer's own .env in the checkout stays out of it. Buffered
+    # output, as under cron (a pipe, no PYTHONUNBUFFERED): what is not flushed is lost.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args],
+        capture_output=True, text=True, cwd=cwd, env=env, check=False,
+    )  # fmt: skip
+
+
+def test_a_process_that_ends_at_once_still_says_everything_with_its_status(
+    tmp_path: Path,
+) -> None:
+    """run.py ends with os._exit once a command is done (``core.ending``): what it printed, to
+    stdout and stderr, and its exit status are exactly those of the command run in-process."""
+    listed = _run_py(tmp_path, "prompts", "list")
+    code, out, _ = invoke("prompts", "list")
+    assert (listed.returncode, listed.stdout) == (code, out) and code == 0 and out.strip()
+    refused = _run_py(tmp_path, "--date", TOMORROW)
+    code, _, err = invoke("--date", TOMORROW)
+    assert refused.returncode == code == ExitCode.USAGE
+    assert refused.stderr.strip().splitlines()[-1] == err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "night"),
+    [
+        ([], True),
+        (["--date", "2024-06-13"], True),
+        (["run", "--date", "2024-06-13"], True),
+        (["--from", "2024-06-10", "--to", "2024-06-13"], True),
+        (["--help"], False),
+        (["--version"], False),
+        (["run", "--help"], False),
+        (["review", "list", "2024-06-13"], False),
+        (["extract", "paper.pdf"], False),
+        (["prompts", "list"], False),
+    ],
+)
+def test_the_night_is_told_from_its_arguments_before_the_commands_load(
+    args: list[str], night: bool
+) -> None:
+    """The extraction fork server starts before the commands are imported only for the night."""
+    assert is_the_night(args) is night

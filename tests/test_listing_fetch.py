@@ -10,7 +10,8 @@ import pytest
 from pipeline.core.config import Settings
 from pipeline.core.errors import FetchError
 from pipeline.core.http import make_client
-from pipeline.stages.fetch import arxiv_metadata, download_pdf
+from pipeline.stages.arxiv_api import arxiv_metadata
+from pipeline.stages.fetch import download_pdf
 from pipeline.stages.listing import list_papers
 from tests import pdfs
 from tests.fakes.arxiv import FakeArxiv, html_error_page

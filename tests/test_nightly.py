@@ -361,10 +361,15 @@ def test_wrong_key_on_a_day_without_papers_still_fails(world: World) -> None:
     assert outcome.exit_code == 1 and "401" in one_line_error(outcome.stderr)
 
 
-def test_the_night_starts_without_the_openai_sdk() -> None:
-    """The SDK (~0.3 s) is imported in a thread while the night lists and downloads: importing
-    the night must not pull it in."""
-    code = "import sys, pipeline.night.run; print(sorted(m for m in sys.modules if m == 'openai'))"
+def test_the_night_starts_without_the_openai_sdk_or_the_arxiv_package() -> None:
+    """The SDK (~0.3 s) and the arxiv package with requests (~0.15 s) are imported in threads
+    while the night lists and downloads: importing the command and the night must not pull them
+    in."""
+    heavy = ("openai", "arxiv", "requests")
+    code = (
+        "import sys, pipeline.cli, pipeline.night.run; "
+        f"print(sorted(m for m in sys.modules if m in {heavy!r}))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 

@@ -17,7 +17,7 @@ from pipeline.core.http import make_client
 from pipeline.core.models import ArxivMeta, DailyPaper, Extraction, PaperInput
 from pipeline.core.progress import StageProgress
 from pipeline.extract.extractor import EXTRACTOR_VERSION
-from pipeline.stages.fetch import arxiv_metadata
+from pipeline.stages.arxiv_api import arxiv_metadata
 from pipeline.stages.inputs import EXTRACTED, FETCHED, InputLimits, build_input, tokenizer_name
 from pipeline.stages.listing import list_papers, parse_listing
 from pipeline.stages.pool import extraction_pool

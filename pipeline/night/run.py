@@ -46,7 +46,6 @@ from ..faithfulness.policy import Policy
 from ..faithfulness.sources import input_source
 from ..review.nightly import import_night
 from ..stages.checked import summarize_checked
-from ..stages.fetch import arxiv_metadata
 from ..stages.inputs import InputLimits, build_input
 from ..stages.listing import list_papers
 from ..stages.llm import LLM
@@ -253,6 +252,16 @@ def _report_for(record: PaperRecord) -> PaperReport:
     )
 
 
+def _arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:
+    if not ids:
+        return {}
+    # Imported here, in the thread that asks arXiv: the arxiv package and requests take ~0.15 s
+    # to import, which the night's start would otherwise wait for (and a cached night skips).
+    from ..stages.arxiv_api import arxiv_metadata
+
+    return arxiv_metadata(settings, ids)
+
+
 async def _metadata(night: _Night, papers: list[DailyPaper]) -> dict[str, ArxivMeta]:
     known: dict[str, ArxivMeta] = {}
     missing: list[str] = []
@@ -262,7 +271,7 @@ async def _metadata(night: _Night, papers: list[DailyPaper]) -> dict[str, ArxivM
             missing.append(paper.arxiv_id)
         else:
             known[paper.arxiv_id] = meta
-    fetched = await asyncio.to_thread(arxiv_metadata, night.settings, missing)
+    fetched = await asyncio.to_thread(_arxiv_metadata, night.settings, missing)
     for meta in fetched.values():
         night.store.save_arxiv(meta)
     return known | fetched
