@@ -31,6 +31,10 @@ def end(code: object) -> None:
     else:
         print(code, file=sys.stderr)
         status = 1
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        # A debugger, coverage or a profiler (`python -m cProfile run.py`) reports after the
+        # program ends: it gets Python's own exit.
+        sys.exit(status)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
