@@ -91,6 +91,18 @@ def test_a_process_that_ends_at_once_still_says_everything_with_its_status(
     assert refused.stderr.strip().splitlines()[-1] == err.strip().splitlines()[-1]
 
 
+def test_a_profiled_command_still_writes_its_profile(tmp_path: Path) -> None:
+    """`python -m cProfile -o F run.py ...` writes F after the program ends: the quick exit of
+    ``core.ending`` must leave it Python's own."""
+    out = tmp_path / "night.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), str(ROOT / "run.py"), "--version"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0 and "korean-daily-papers" in done.stdout
+    assert out.stat().st_size > 0
+
+
 @pytest.mark.parametrize(
     ("args", "night"),
     [
