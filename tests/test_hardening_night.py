@@ -3,12 +3,17 @@ abstracts or hiding text says so and exits 3; a broken listing entry costs only 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
+from pipeline.review.editorial import Editorial
+from pipeline.review.models import PaperState
+from pipeline.store import Store
 from tests import pdfs
 from tests.fakes.arxiv import html_error_page
 from tests.fakes.hostile import html_page
-from tests.world import World
+from tests.world import DATE, World
 
 TITLES = [f"Paper Number {i} On Things" for i in range(1, 4)]
 
@@ -162,6 +167,49 @@ def test_force_never_unpublishes_the_last_good_summary(world: World) -> None:
     assert "flagged: 2406.10002 - kept_previous (the new attempt is needs_review" in outcome.stdout
     history = sorted((world.day / "papers" / "history").glob("2406.10001.*.json"))
     assert history and '"failed"' in history[-1].read_text()
+    # The editors see what the night made: the attempt that did not pass (held only by the
+    # night, the store's current record is the good one) is the draft they review, and the good
+    # summary stays among its revisions.
+    attempt = _editorial(world, "2406.10002")
+    assert attempt.night_status == "needs_review" and attempt.current_revision is not None
+    assert attempt.current_revision.summary.model_dump() == _last_draft(world, "2406.10002")
+    good = world.record("2406.10002")["summary"]
+    assert any(r.summary.model_dump() == good for r in attempt.revisions)
     # the next plain night reuses the good summary: no flag, no LLM call, exit 0
     calls = world.llm.calls
     assert world.night().exit_code == 0 and world.llm.calls == calls
+
+
+def _editorial(world: World, arxiv_id: str) -> PaperState:
+    editorial = Editorial(Store(world.data))
+    try:
+        return editorial.paper(dt.date.fromisoformat(DATE), arxiv_id)
+    finally:
+        editorial.close()
+
+
+def _last_draft(world: World, arxiv_id: str) -> dict[str, Any]:
+    history = sorted((world.day / "papers" / "history").glob(f"{arxiv_id}.*.json"))
+    draft: dict[str, Any] = json.loads(history[-1].read_text())["draft"]
+    return draft
+
+
+def test_the_editors_copy_is_what_the_night_made_with_the_days_votes(world: World) -> None:
+    """The editorial import reads each record back from the store after the digest (the night
+    keeps no texts): each paper's text is its record's summary, and a re-run that reuses the
+    summaries brings the listing's new votes and order along."""
+    _three(world)
+    assert world.night().exit_code == 0
+    for i in range(1, 4):
+        state = _editorial(world, f"2406.1000{i}")
+        assert state.current_revision is not None
+        assert state.current_revision.summary.model_dump() == world.record(f"2406.1000{i}")[
+            "summary"
+        ]
+    world.entries[2]["paper"]["upvotes"] = 500  # the third paper climbs to the top
+    world.hf.set_day(DATE, world.entries)
+    calls = world.llm.calls
+    assert world.night().exit_code == 0 and world.llm.calls == calls
+    top = _editorial(world, "2406.10003")
+    assert top.paper.upvotes == 500 and top.position == 0
+    assert len(top.revisions) == 1  # the same text: no new revision

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,7 @@ class RunResult:
     date: dt.date | None = None
     report: RunReport | None = None
     records: list[PaperRecord] = field(default_factory=list)
+    """Each paper's record without its texts (those are in the store)."""
     published: Published | None = None
     dry_run: list[DryRunPaper] = field(default_factory=list)
     estimated_usd: float | None = None
@@ -277,9 +278,44 @@ async def _metadata(night: _Night, papers: list[DailyPaper]) -> dict[str, ArxivM
     return known | fetched
 
 
+@dataclass
+class _Finished:
+    """One paper's outcome as the night keeps it until its end: a long day must not hold every
+    summary, draft and provenance in memory (each record is in the store already)."""
+
+    record: PaperRecord
+    """Without its texts (summary, draft, last reply, provenance): what the counts, the
+    attention lines and run.json read."""
+    report: PaperReport
+    attempt: PaperRecord | None
+    """The whole record when the store's current one is another (an attempt that did not pass,
+    while the last good summary stays published): the editorial import shows it to editors."""
+
+    @classmethod
+    def of(cls, record: PaperRecord) -> _Finished:
+        kept = any(f.code == KEPT_PREVIOUS for f in record.flags)
+        texts = {"summary": None, "draft": None, "last_reply": None, "provenance": None}
+        return cls(record.model_copy(update=texts), _report_for(record), record if kept else None)
+
+
+async def _finish(night: _Night, paper: DailyPaper, meta: ArxivMeta | None) -> _Finished:
+    return _Finished.of(await process_paper(night, paper, meta))
+
+
+def _whole_records(night: _Night, finished: list[_Finished]) -> Iterator[PaperRecord]:
+    """The night's records in full, one at a time, as the store has them (with this night's
+    listing entry: a reused summary's record keeps the listing it was made with)."""
+    for done in finished:
+        if done.attempt is not None:
+            yield done.attempt
+            continue
+        stored = night.store.load_record(night.options.date, done.record.paper.arxiv_id)
+        yield (stored or done.record).model_copy(update={"paper": done.record.paper})
+
+
 async def _run_papers(
     night: _Night, papers: list[DailyPaper], report: RunReport
-) -> list[PaperRecord]:
+) -> list[_Finished]:
     started = time.perf_counter()
     metas = await _metadata(night, papers)
     _timed(report.stage_timings, "arxiv", started)
@@ -292,9 +328,7 @@ async def _run_papers(
         async with asyncio.TaskGroup() as group:
             if night.checked is not None:  # a failed check stops every paper where it is
                 group.create_task(night.checked())
-            tasks = [
-                group.create_task(process_paper(night, p, metas.get(p.arxiv_id))) for p in papers
-            ]
+            tasks = [group.create_task(_finish(night, p, metas.get(p.arxiv_id))) for p in papers]
     except ExceptionGroup as group_error:
         fatal = _first_fatal(group_error)
         raise fatal from fatal.__cause__  # keep the original cause for --verbose
@@ -406,8 +440,9 @@ async def _night_body(night: _Night) -> RunResult:
     night.progress.start("papers listed", len(papers))
     for paper in papers:
         night.progress.advance("papers listed", paper.arxiv_id)
-    records = await _run_papers(night, papers, report)
-    report.papers = [_report_for(r) for r in records]
+    finished = await _run_papers(night, papers, report)
+    records = [done.record for done in finished]
+    report.papers = [done.report for done in finished]
     report.counts = {s.value: sum(r.status is s for r in records) for s in Status}
     report.counts["listed"] = len(papers)
     report.counts["abstract_only"] = len(fell_back(records))
@@ -434,7 +469,7 @@ async def _night_body(night: _Night) -> RunResult:
     night.store.save_run(report)
     result = RunResult(exit_code, options.date, report, records, published)
     # After the digest and run.json, never before: editors' tool never holds up the digest.
-    result.warnings += import_night(night.store, options.date, records)
+    result.warnings += import_night(night.store, options.date, _whole_records(night, finished))
     return result
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 
 from ..core.errors import StoreError
 from ..core.models import PaperRecord
@@ -22,7 +23,7 @@ NIGHT_BUSY_TIMEOUT_S = 2.0
 """The longest the night waits for an editor's save before leaving the import for later."""
 
 
-def import_night(store: Store, date: dt.date, records: list[PaperRecord]) -> list[str]:
+def import_night(store: Store, date: dt.date, records: Iterable[PaperRecord]) -> list[str]:
     """Import the night (and any day an earlier night left pending); the lines to show, [] when
     all went in. Never raises a StoreError: the night's own output is already written."""
     try:
