@@ -148,8 +148,12 @@ def style_flags(
 ) -> list[Flag]:
     """One flag per section and kind of style problem (of ``codes``), for editors; never a
     rejection."""
+    # The paper's terms cost a search of its whole text per term (~4 ms a paper): only when
+    # their flag is asked for. The night's replies arrive together and are judged one by one.
+    terms = paper_terms(paper_text) if TRANSLITERATION in codes else []
     flags = []
-    for name, style in summary_style(summary, paper_text).items():
+    for name, text in summary.model_dump().items():
+        style = section_style(text, terms)
         if style.off_register and REGISTER in codes:
             endings = ", ".join(dict.fromkeys(style.off_register))
             flags.append(Flag(code=REGISTER, section=name, detail=f"not 합니다체: {endings}"))
