@@ -4,8 +4,10 @@ place refused instead of silently ignored."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.core.errors import ExitCode
+from pipeline.core.progress import StageProgress
 from pipeline.entry import is_the_night
 from tests import pdfs
 
@@ -123,3 +126,13 @@ def test_the_night_is_told_from_its_arguments_before_the_commands_load(
 ) -> None:
     """The extraction fork server starts before the commands are imported only for the night."""
     assert is_the_night(args) is night
+
+
+def test_a_terminal_gets_a_bar_per_stage_with_its_count() -> None:
+    """Bars for a person at a terminal (rich, loaded only then); under cron, log lines."""
+    shown = io.StringIO()
+    with StageProgress(shown, interactive=True) as progress:
+        progress.start("PDFs fetched", 2)
+        for arxiv_id in ("2406.00001", "2406.00002"):
+            progress.advance("PDFs fetched", arxiv_id)
+    assert re.search(r"PDFs fetched\s+━+ 2/2", shown.getvalue())

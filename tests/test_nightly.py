@@ -363,9 +363,9 @@ def test_wrong_key_on_a_day_without_papers_still_fails(world: World) -> None:
 
 def test_the_night_starts_without_the_openai_sdk_or_the_arxiv_package() -> None:
     """The SDK (~0.3 s) and the arxiv package with requests (~0.15 s) are imported in threads
-    while the night lists and downloads: importing the command and the night must not pull them
-    in."""
-    heavy = ("openai", "arxiv", "requests")
+    while the night lists and downloads, and rich (~55 ms) only for a terminal's progress bars:
+    importing the command and the night must not pull them in."""
+    heavy = ("openai", "arxiv", "requests", "rich")
     code = (
         "import sys, pipeline.cli, pipeline.night.run; "
         f"print(sorted(m for m in sys.modules if m in {heavy!r}))"

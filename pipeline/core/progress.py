@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 log = logging.getLogger("pipeline")
 
@@ -24,6 +24,10 @@ class StageProgress:
         self._tasks: dict[str, TaskID] = {}
         self._bars: Progress | None = None
         if self.interactive:
+            # Imported for a terminal only (~55 ms): under cron the night logs lines instead.
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             self._bars = Progress(
                 TextColumn("{task.description:<18}"),
                 BarColumn(),
