@@ -176,7 +176,9 @@ async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None
     )  # fmt: skip
     record.flags, record.input_tokens = [*paper.flags, *inp.flags], inp.tokens
     if night.llm is None:
-        night.dry_run[paper.arxiv_id] = _dry_run(night, paper, inp)
+        # In a thread: counting the prompt's tokens is CPU work (the first count loads the
+        # tokenizer, ~0.5 s), and the loop has every other paper's downloads to run meanwhile.
+        night.dry_run[paper.arxiv_id] = await asyncio.to_thread(_dry_run, night, paper, inp)
         return previous or record
     if not options.force and reusable(previous, night.llm, night.template, inp):
         assert previous is not None

@@ -11,6 +11,7 @@ them asks again.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import Callable
@@ -154,7 +155,8 @@ class _Conversation:
                 reply = await self.llm.complete(messages, self.template.params)
             except ContextTooLong as exc:
                 if self.store is not None:
-                    self.store.save_llm(key, self._entry(context_overflow=str(exc)))
+                    entry = self._entry(context_overflow=str(exc))
+                    await asyncio.to_thread(self.store.save_llm, key, entry)
                 raise
             except ServiceError as exc:  # attempts that timed out half-way are billed too
                 self.fresh_usage += exc.usage or Usage()
@@ -163,7 +165,10 @@ class _Conversation:
             self.calls += 1
             self.fresh_usage += reply.usage
             if self.store is not None:
-                self.store.save_llm(key, self._entry(reply=reply.model_dump()))
+                # In a thread: its fsync on the loop would queue each reply of a night (they
+                # arrive together) behind the others' writes.
+                entry = self._entry(reply=reply.model_dump())
+                await asyncio.to_thread(self.store.save_llm, key, entry)
         self.usage, self.latency = self.usage + reply.usage, self.latency + reply.latency_s
         return reply
 
