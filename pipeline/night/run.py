@@ -330,7 +330,10 @@ async def _run_papers(
         async with asyncio.TaskGroup() as group:
             if night.checked is not None:  # a failed check stops every paper where it is
                 group.create_task(night.checked())
-            tasks = [group.create_task(_finish(night, p, metas.get(p.arxiv_id))) for p in papers]
+            # Popped: each paper's metadata goes with its task, not kept for the whole night.
+            tasks = [
+                group.create_task(_finish(night, p, metas.pop(p.arxiv_id, None))) for p in papers
+            ]
     except ExceptionGroup as group_error:
         fatal = _first_fatal(group_error)
         raise fatal from fatal.__cause__  # keep the original cause for --verbose
