@@ -227,6 +227,8 @@ class PaperRecord(Model):
 
 class PaperReport(Model):
     arxiv_id: str
+    title: str = ""
+    """The listing's title (run.json rows written before 2026-12 have none)."""
     status: Status
     reason: str | None = None
     flags: list[Flag] = Field(default_factory=list)

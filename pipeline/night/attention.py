@@ -1,4 +1,5 @@
-"""What an editor must know about a night beyond each paper's status. Pure functions.
+"""What an editor must know about a night beyond each paper's status, read from its run.json
+rows. Pure functions.
 
 A paper summarised from its abstract only, or whose PDF hides text or instructions, may be
 published, but the night is not a plain success: it exits 3 and says how many and why. When
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..core.models import PaperRecord, SkippedEntry
+from ..core.models import PaperReport, SkippedEntry
 from ..core.wording import plural
 
 FALLBACK = "abstract_fallback"
@@ -20,26 +21,26 @@ ATTENTION_FLAGS = HIDDEN | {FALLBACK, KEPT_PREVIOUS}
 out of the digest, does not)."""
 
 
-def needs_attention(records: list[PaperRecord], skipped: list[SkippedEntry]) -> bool:
+def needs_attention(records: list[PaperReport], skipped: list[SkippedEntry]) -> bool:
     flagged = any(f.code in ATTENTION_FLAGS for r in records for f in r.flags)
     return flagged or bool(skipped)
 
 
-def fell_back(records: list[PaperRecord]) -> list[PaperRecord]:
+def fell_back(records: list[PaperReport]) -> list[PaperReport]:
     return [r for r in records if any(f.code == FALLBACK for f in r.flags)]
 
 
-def hidden(records: list[PaperRecord]) -> list[PaperRecord]:
+def hidden(records: list[PaperReport]) -> list[PaperReport]:
     return [r for r in records if any(f.code in HIDDEN for f in r.flags)]
 
 
-def _why(record: PaperRecord) -> str:
+def _why(record: PaperReport) -> str:
     """The kind of fallback: "PDF unavailable", "arXiv has no record of this id", ..."""
     detail = next(f.detail for f in record.flags if f.code == FALLBACK)
     return detail.split(":", 1)[0]
 
 
-def fallback_line(records: list[PaperRecord]) -> str | None:
+def fallback_line(records: list[PaperReport]) -> str | None:
     """How many papers were made from abstracts and why, most common reason first."""
     fallen = fell_back(records)
     if not fallen:
@@ -49,7 +50,7 @@ def fallback_line(records: list[PaperRecord]) -> str | None:
     return f"{len(fallen)} of {len(records)} papers were summarized from the abstract only: {why}"
 
 
-def most_fell_back_line(records: list[PaperRecord]) -> str | None:
+def most_fell_back_line(records: list[PaperReport]) -> str | None:
     """The night's headline when more than half of it is abstracts only."""
     fallen = fell_back(records)
     if not records or len(fallen) * 2 <= len(records):
@@ -61,11 +62,11 @@ def most_fell_back_line(records: list[PaperRecord]) -> str | None:
     )
 
 
-def hidden_line(records: list[PaperRecord]) -> str | None:
+def hidden_line(records: list[PaperReport]) -> str | None:
     found = hidden(records)
     if not found:
         return None
-    ids = ", ".join(r.paper.arxiv_id for r in found[:10])
+    ids = ", ".join(r.arxiv_id for r in found[:10])
     which = plural(len(found), "paper has", "papers have")
     return f"{which} hidden text or instructions in their PDF: {ids}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.models import PaperRecord, RunReport, Status
+from ..core.models import RunReport, Status
 from ..core.wording import clip
 from ..stages.checked import FORM
 from ..stages.publish import Published
@@ -13,7 +13,7 @@ from .run import DryRunPaper, RunResult
 def result_lines(result: RunResult) -> list[str]:
     """The lines the nightly job prints, in order: warnings, then what happened."""
     lines = list(result.warnings)
-    if result.report is not None and (headline := most_fell_back_line(result.records)):
+    if result.report is not None and (headline := most_fell_back_line(result.report.papers)):
         lines.insert(0, headline)  # before anything else: the night is mostly abstracts
     if result.nothing_listed:
         return [*lines, f"{result.date}: Hugging Face lists no papers; nothing to do"]
@@ -21,7 +21,7 @@ def result_lines(result: RunResult) -> list[str]:
         return [*lines, *dry_run_lines(result.dry_run, result.show_prompts, result.estimated_usd)]
     if result.published is not None:
         lines += published_lines(result.published)
-    lines += final_lines(result.report, result.records)
+    lines += final_lines(result.report)
     if result.report.error:  # the night published nothing: why, last, where it is seen
         lines.append(result.report.error)
     return lines
@@ -52,7 +52,8 @@ def dry_run_lines(planned: list[DryRunPaper], show_prompts: bool, total: float |
     return [*lines, f"estimated cost of the night: {estimate}"]
 
 
-def final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
+def final_lines(report: RunReport) -> list[str]:
+    records = report.papers
     lines = [
         f"{report.date}: {report.counts.get('ok', 0)} ok, "
         f"{report.counts.get('needs_review', 0)} need review, "
@@ -62,12 +63,12 @@ def final_lines(report: RunReport, records: list[PaperRecord]) -> list[str]:
     ]
     for r in records:
         if r.status is not Status.OK:
-            lines.append(f"  {r.status}: {r.paper.arxiv_id} {clip(r.paper.title, 50)} - {r.reason}")
+            lines.append(f"  {r.status}: {r.arxiv_id} {clip(r.title, 50)} - {r.reason}")
     for r in records:
         # Form problems are the reason of the line above already.
         flags = [f for f in r.flags if f.code != FORM]
         if flags:  # published, but an editor should look: hidden text, abstract only, ...
             found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in flags[:3])
-            lines.append(f"  flagged: {r.paper.arxiv_id} - {found}")
+            lines.append(f"  flagged: {r.arxiv_id} - {found}")
     summaries = (fallback_line(records), hidden_line(records))
     return [*lines, *(s for s in summaries if s), *skipped_lines(report.skipped)]

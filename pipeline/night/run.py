@@ -88,8 +88,7 @@ class RunResult:
     exit_code: int
     date: dt.date | None = None
     report: RunReport | None = None
-    records: list[PaperRecord] = field(default_factory=list)
-    """Each paper's record without its texts (those are in the store)."""
+    """run.json: each paper's row (status, reason, flags) is what the lines read."""
     published: Published | None = None
     dry_run: list[DryRunPaper] = field(default_factory=list)
     estimated_usd: float | None = None
@@ -101,7 +100,7 @@ class RunResult:
         # Short on purpose: asyncio.run formats its main task, result included, as it restores
         # the SIGINT handler on the way out, and a dataclass repr would spell out every record
         # and summary of the night (1.4 MB on a 200-paper day).
-        papers = len(self.records) or len(self.dry_run)
+        papers = len(self.report.papers) if self.report else len(self.dry_run)
         return f"RunResult(exit_code={self.exit_code}, date={self.date}, papers={papers})"
 
 
@@ -124,6 +123,9 @@ class _Night:
     dry_run: dict[str, DryRunPaper] = field(default_factory=dict)
     checked: Callable[[], Coroutine[Any, Any, object]] | None = None
     """Waits for the model check still running beside the night; raises its error."""
+    active: int = 1
+    """Papers under way at once: as many as can be with the model or between download and
+    extracted (``llm_slots`` + ``limits.held``); more would only wait."""
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
@@ -236,7 +238,7 @@ async def _summarize(
     _timed(record.timings, "summarize", started)
 
 
-def nothing_published(records: list[PaperRecord]) -> str:
+def nothing_published(records: list[PaperReport]) -> str:
     """The line of a night that published no paper: its most common reasons, counted."""
     why = top_reasons(f"{r.status}: {r.reason or 'no reason given'}" for r in records)
     return f"no paper was published: {why}"
@@ -246,6 +248,7 @@ def _report_for(record: PaperRecord) -> PaperReport:
     prov = record.provenance
     return PaperReport(
         arxiv_id=record.paper.arxiv_id,
+        title=record.paper.title,
         status=record.status,
         reason=record.reason,
         flags=record.flags,
@@ -265,43 +268,57 @@ def _arxiv_metadata(settings: Settings, ids: list[str]) -> dict[str, ArxivMeta]:
     return arxiv_metadata(settings, ids)
 
 
-async def _metadata(night: _Night, papers: list[DailyPaper]) -> dict[str, ArxivMeta]:
+async def _metadata(night: _Night, ids: list[str]) -> dict[str, str]:
+    """Each paper's arXiv metadata, as JSON until its paper starts (see `_Entry`)."""
     known: dict[str, ArxivMeta] = {}
     missing: list[str] = []
-    for paper in papers:
-        meta = None if night.options.force else night.store.load_arxiv(paper.arxiv_id)
+    for arxiv_id in ids:
+        meta = None if night.options.force else night.store.load_arxiv(arxiv_id)
         if meta is None:
-            missing.append(paper.arxiv_id)
+            missing.append(arxiv_id)
         else:
-            known[paper.arxiv_id] = meta
+            known[arxiv_id] = meta
     fetched = await asyncio.to_thread(_arxiv_metadata, night.settings, missing)
     for meta in fetched.values():
         night.store.save_arxiv(meta)
-    return known | fetched
+    return {arxiv_id: meta.model_dump_json() for arxiv_id, meta in (known | fetched).items()}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A listing entry as the night holds it, to its end: its JSON. A long day keeps every
+    entry, and a model instance weighs ~1.5 KB of dicts and sets before its values."""
+
+    arxiv_id: str
+    json: str
+
+    @classmethod
+    def of(cls, paper: DailyPaper) -> _Entry:
+        return cls(paper.arxiv_id, paper.model_dump_json())
+
+    def paper(self) -> DailyPaper:
+        return DailyPaper.model_validate_json(self.json)
+
+
+@dataclass(frozen=True, slots=True)
 class _Finished:
-    """One paper's outcome as the night keeps it until its end: a long day must not hold every
-    summary, draft and provenance in memory (each record is in the store already)."""
+    """One paper's outcome as the night keeps it until its end: its run.json row, as JSON for
+    the same reason as `_Entry`. Summary, draft and provenance are in the store already."""
 
-    record: PaperRecord
-    """Without its texts (summary, draft, last reply, provenance): what the counts, the
-    attention lines and run.json read."""
-    report: PaperReport
+    entry: _Entry
+    report: str
     attempt: PaperRecord | None
     """The whole record when the store's current one is another (an attempt that did not pass,
     while the last good summary stays published): the editorial import shows it to editors."""
 
     @classmethod
-    def of(cls, record: PaperRecord) -> _Finished:
+    def of(cls, entry: _Entry, record: PaperRecord) -> _Finished:
         kept = any(f.code == KEPT_PREVIOUS for f in record.flags)
-        texts = {"summary": None, "draft": None, "last_reply": None, "provenance": None}
-        return cls(record.model_copy(update=texts), _report_for(record), record if kept else None)
+        return cls(entry, _report_for(record).model_dump_json(), record if kept else None)
 
 
-async def _finish(night: _Night, paper: DailyPaper, meta: ArxivMeta | None) -> _Finished:
-    return _Finished.of(await process_paper(night, paper, meta))
+async def _finish(night: _Night, entry: _Entry, meta: ArxivMeta | None) -> _Finished:
+    return _Finished.of(entry, await process_paper(night, entry.paper(), meta))
 
 
 def _whole_records(night: _Night, finished: list[_Finished]) -> Iterator[PaperRecord]:
@@ -310,35 +327,49 @@ def _whole_records(night: _Night, finished: list[_Finished]) -> Iterator[PaperRe
     for done in finished:
         if done.attempt is not None:
             yield done.attempt
-            continue
-        stored = night.store.load_record(night.options.date, done.record.paper.arxiv_id)
-        yield (stored or done.record).model_copy(update={"paper": done.record.paper})
+        elif stored := night.store.load_record(night.options.date, done.entry.arxiv_id):
+            yield stored.model_copy(update={"paper": done.entry.paper()})
 
 
-async def _run_papers(
-    night: _Night, papers: list[DailyPaper], report: RunReport
-) -> list[_Finished]:
+async def _run_papers(night: _Night, papers: list[_Entry], report: RunReport) -> list[_Finished]:
     started = time.perf_counter()
-    metas = await _metadata(night, papers)
+    metas = await _metadata(night, [p.arxiv_id for p in papers])
     _timed(report.stage_timings, "arxiv", started)
     for stage in ("PDFs fetched", "texts extracted", "summarized"):
         night.progress.start(stage, len(papers))
     started = time.perf_counter()
+    queue = iter(enumerate(papers))
+    finished: dict[int, _Finished] = {}
     try:
         # A TaskGroup, not gather: a fatal error (wrong key, wrong model) cancels the other
         # papers at once instead of letting them fail one by one against a dead endpoint.
         async with asyncio.TaskGroup() as group:
             if night.checked is not None:  # a failed check stops every paper where it is
                 group.create_task(night.checked())
-            # Popped: each paper's metadata goes with its task, not kept for the whole night.
-            tasks = [
-                group.create_task(_finish(night, p, metas.pop(p.arxiv_id, None))) for p in papers
-            ]
+            for _ in range(min(night.active, len(papers))):
+                group.create_task(_work(night, queue, metas, finished))
     except ExceptionGroup as group_error:
         fatal = _first_fatal(group_error)
         raise fatal from fatal.__cause__  # keep the original cause for --verbose
     _timed(report.stage_timings, "papers", started)
-    return [task.result() for task in tasks]
+    return [finished[index] for index in range(len(papers))]  # every paper or an error
+
+
+async def _work(
+    night: _Night,
+    queue: Iterator[tuple[int, _Entry]],
+    metas: dict[str, str],
+    finished: dict[int, _Finished],
+) -> None:
+    """Takes the next paper until none is left. A few of these, not a task per paper: a paper
+    waiting for its turn is then only its listing entry, where a task parked on a semaphore is
+    ~3 KB of frames and waiters, and a long day's extracted texts queue for the LLM only as
+    far as the download limit allows (they would otherwise pile up while the model is slow)."""
+    for index, entry in queue:  # one iterator shared: each paper is taken once, in order
+        # Popped: a paper's metadata is not kept for the rest of the night.
+        meta = metas.pop(entry.arxiv_id, None)
+        arxiv = ArxivMeta.model_validate_json(meta) if meta is not None else None
+        finished[index] = await _finish(night, entry, arxiv)
 
 
 def _first_fatal(group_error: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -380,15 +411,17 @@ async def _night(
     price = scaled(price, getattr(llm, "price_factor", 1.0))
     with store.lock_day(options.date), _own_pool(settings, options) as pool:
         async with make_client(settings.http_timeout_s) as http:
+            held = settings.download_concurrency + 1 + 2 * pool.workers
             limits = InputLimits(
                 downloads=asyncio.Semaphore(settings.download_concurrency),
-                held=asyncio.Semaphore(settings.download_concurrency + 1 + 2 * pool.workers),
+                held=asyncio.Semaphore(held),
                 extractor=pool,
                 progress=progress,
             )
             night = _Night(
                 settings, options, store, http, template, price, None if options.dry_run else llm,
                 limits, progress, asyncio.Semaphore(settings.concurrency), checked=checked,
+                active=settings.concurrency + held,
             )  # fmt: skip
             try:
                 result = await _night_body(night)
@@ -420,14 +453,14 @@ def _save_failed_run(store: Store, date: dt.date, started: dt.datetime, exc: Dig
         store.save_run(report)
 
 
-async def _listed(night: _Night, report: RunReport) -> tuple[list[DailyPaper], list[SkippedEntry]]:
+async def _listed(night: _Night, report: RunReport) -> tuple[list[_Entry], list[SkippedEntry]]:
     """The day's papers and the entries skipped, the raw listing saved: the raw JSON is not
     kept for the rest of the night (on a long day it outweighs the papers themselves)."""
     started = time.perf_counter()
     listing = await list_papers(night.http, night.settings, night.options.date)
     _timed(report.stage_timings, "list", started)
     night.store.save_listing(night.options.date, listing.raw)
-    return listing.papers, listing.skipped
+    return [_Entry.of(paper) for paper in listing.papers], listing.skipped
 
 
 async def _night_body(night: _Night) -> RunResult:
@@ -446,8 +479,7 @@ async def _night_body(night: _Night) -> RunResult:
     for paper in papers:
         night.progress.advance("papers listed", paper.arxiv_id)
     finished = await _run_papers(night, papers, report)
-    records = [done.record for done in finished]
-    report.papers = [done.report for done in finished]
+    report.papers = records = [PaperReport.model_validate_json(done.report) for done in finished]
     report.counts = {s.value: sum(r.status is s for r in records) for s in Status}
     report.counts["listed"] = len(papers)
     report.counts["abstract_only"] = len(fell_back(records))
@@ -455,7 +487,7 @@ async def _night_body(night: _Night) -> RunResult:
     report.counts["skipped"] = len(skipped)
     report.skipped = skipped
     if night.llm is None:
-        return _dry_run_result(night, papers)
+        return _dry_run_result(night, [p.arxiv_id for p in papers])
     report.llm_calls, report.usage = night.calls, night.spent
     report.cost_usd = round(cost(night.price, night.spent) or 0.0, 6)
     report.prompts = [prompt_tag(night.template)]
@@ -472,14 +504,14 @@ async def _night_body(night: _Night) -> RunResult:
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)
-    result = RunResult(exit_code, options.date, report, records, published)
+    result = RunResult(exit_code, options.date, report, published)
     # After the digest and run.json, never before: editors' tool never holds up the digest.
     result.warnings += import_night(night.store, options.date, _whole_records(night, finished))
     return result
 
 
-def _dry_run_result(night: _Night, papers: list[DailyPaper]) -> RunResult:
-    planned = [night.dry_run[p.arxiv_id] for p in papers if p.arxiv_id in night.dry_run]
+def _dry_run_result(night: _Night, ids: list[str]) -> RunResult:
+    planned = [night.dry_run[i] for i in ids if i in night.dry_run]
     total = sum(p.estimate_usd or 0.0 for p in planned) if night.price else None
     return RunResult(
         ExitCode.OK,
