@@ -16,7 +16,7 @@ ENV = {
     "DIGEST_EXTRACT_WORKERS": "1",
 }
 UNDER_WAY = 1 + (1 + 1 + 2 * 1)
-"""The model's slots, plus the papers allowed between download and extracted (download limit +
+"""The model's slots, plus the papers allowed between taken and extracted (download limit +
 1 + 2 per extraction worker): how many papers can be under way at once."""
 
 

@@ -15,8 +15,6 @@ import httpx2
 from .errors import ServiceError, TransientError
 from .retry import connection_failed, retrying, timed_out, transient_status
 
-CHUNK = 1 << 16
-
 
 class DeadlineExceeded(Exception):
     """The whole answer did not arrive within the request's deadline."""
@@ -55,7 +53,9 @@ async def stream_get(
                 _check_status(response)
                 _check_declared_size(response, max_bytes)
                 size = 0
-                async for chunk in response.aiter_bytes(CHUNK):
+                # Pieces as they arrive (each at most one socket read, or what the decoder made
+                # of it): asking for fixed-size chunks would copy every byte once more.
+                async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if max_bytes is not None and size > max_bytes:
                         raise TooLarge(max_bytes)

@@ -123,9 +123,12 @@ class _Night:
     dry_run: dict[str, DryRunPaper] = field(default_factory=dict)
     checked: Callable[[], Coroutine[Any, Any, object]] | None = None
     """Waits for the model check still running beside the night; raises its error."""
+    starting: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    """Papers between taken and extracted at once: keeps memory flat on long lists, while
+    leaving the pool's line a few PDFs to choose the biggest from."""
     active: int = 1
-    """Papers under way at once: as many as can be with the model or between download and
-    extracted (``llm_slots`` + ``limits.held``); more would only wait."""
+    """Papers under way at once: as many as can be with the model or starting (``llm_slots``
+    + ``starting``); more would only wait."""
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
@@ -168,15 +171,31 @@ def _dry_run(night: _Night, paper: DailyPaper, inp: PaperInput) -> DryRunPaper:
     return DryRunPaper(paper, inp, prompt_tokens, estimate, rendered)
 
 
-async def process_paper(night: _Night, paper: DailyPaper, meta: ArxivMeta | None) -> PaperRecord:
-    date, options = night.options.date, night.options
-    previous = night.store.load_record(date, paper.arxiv_id)
+@dataclass
+class _Started:
+    """A paper with its text ready: what the rest of its night needs."""
+
+    paper: DailyPaper
+    previous: PaperRecord | None
+    record: PaperRecord
+    inp: PaperInput
+
+
+async def _start(night: _Night, paper: DailyPaper, meta: ArxivMeta | None) -> _Started:
+    previous = night.store.load_record(night.options.date, paper.arxiv_id)
     record = PaperRecord(paper=paper)
     inp = await build_input(
         paper, meta, store=night.store, settings=night.settings, http=night.http,
-        force=options.force, limits=night.limits, timings=record.timings,
+        force=night.options.force, limits=night.limits, timings=record.timings,
     )  # fmt: skip
     record.flags, record.input_tokens = [*paper.flags, *inp.flags], inp.tokens
+    return _Started(paper, previous, record, inp)
+
+
+async def _conclude(night: _Night, started: _Started) -> PaperRecord:
+    """The paper's summary (or its dry run, or the unchanged one reused), saved."""
+    date, options = night.options.date, night.options
+    paper, previous, record, inp = started.paper, started.previous, started.record, started.inp
     if night.llm is None:
         # In a thread: counting the prompt's tokens is CPU work (the first count loads the
         # tokenizer, ~0.5 s), and the loop has every other paper's downloads to run meanwhile.
@@ -317,10 +336,6 @@ class _Finished:
         return cls(entry, _report_for(record).model_dump_json(), record if kept else None)
 
 
-async def _finish(night: _Night, entry: _Entry, meta: ArxivMeta | None) -> _Finished:
-    return _Finished.of(entry, await process_paper(night, entry.paper(), meta))
-
-
 def _whole_records(night: _Night, finished: list[_Finished]) -> Iterator[PaperRecord]:
     """The night's records in full, one at a time, as the store has them (with this night's
     listing entry: a reused summary's record keeps the listing it was made with)."""
@@ -361,15 +376,35 @@ async def _work(
     metas: dict[str, str],
     finished: dict[int, _Finished],
 ) -> None:
-    """Takes the next paper until none is left. A few of these, not a task per paper: a paper
-    waiting for its turn is then only its listing entry, where a task parked on a semaphore is
-    ~3 KB of frames and waiters, and a long day's extracted texts queue for the LLM only as
-    far as the download limit allows (they would otherwise pile up while the model is slow)."""
-    for index, entry in queue:  # one iterator shared: each paper is taken once, in order
+    """Takes the next paper until none is left. A few of these, not a task per paper, and a
+    paper is taken only when there is room for its download and extraction: a paper waiting
+    for its turn is then only its listing entry (a task parked on a semaphore is ~3 KB of frames
+    and waiters, with its paper and metadata), and a long day's extracted texts queue for the
+    LLM only as far as ``starting`` allows (they would otherwise pile up while the model is
+    slow)."""
+    while await _one_paper(night, queue, metas, finished):
+        pass
+
+
+async def _one_paper(
+    night: _Night,
+    queue: Iterator[tuple[int, _Entry]],
+    metas: dict[str, str],
+    finished: dict[int, _Finished],
+) -> bool:
+    """The next paper from taken to finished; False when none is left. A function of its own:
+    a worker waiting for its next turn must not keep this paper's text and record alive."""
+    async with night.starting:
+        taken = next(queue, None)  # one iterator shared: each paper is taken once, in order
+        if taken is None:
+            return False
+        index, entry = taken
         # Popped: a paper's metadata is not kept for the rest of the night.
         meta = metas.pop(entry.arxiv_id, None)
         arxiv = ArxivMeta.model_validate_json(meta) if meta is not None else None
-        finished[index] = await _finish(night, entry, arxiv)
+        ready = await _start(night, entry.paper(), arxiv)
+    finished[index] = _Finished.of(entry, await _conclude(night, ready))
+    return True
 
 
 def _first_fatal(group_error: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -411,17 +446,16 @@ async def _night(
     price = scaled(price, getattr(llm, "price_factor", 1.0))
     with store.lock_day(options.date), _own_pool(settings, options) as pool:
         async with make_client(settings.http_timeout_s) as http:
-            held = settings.download_concurrency + 1 + 2 * pool.workers
+            starting = settings.download_concurrency + 1 + 2 * pool.workers
             limits = InputLimits(
                 downloads=asyncio.Semaphore(settings.download_concurrency),
-                held=asyncio.Semaphore(held),
                 extractor=pool,
                 progress=progress,
             )
             night = _Night(
                 settings, options, store, http, template, price, None if options.dry_run else llm,
                 limits, progress, asyncio.Semaphore(settings.concurrency), checked=checked,
-                active=settings.concurrency + held,
+                starting=asyncio.Semaphore(starting), active=settings.concurrency + starting,
             )  # fmt: skip
             try:
                 result = await _night_body(night)
