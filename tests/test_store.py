@@ -40,6 +40,48 @@ def test_listing_snapshots_are_kept_when_the_list_changes(tmp_path: Path) -> Non
     assert json.loads((store.day(DAY) / "hf_daily_papers.json").read_text()) == [{"a": 1}, {"b": 2}]
 
 
+LISTINGS: list[list[object]] = [
+    [],
+    [{}],
+    [{"paper": {"id": "2406.1", "title": "Line\nbreak \"q\" 한국어 \\ \u2028"}, "votes": [1, []]}],
+    [[1, [2, [], {}]], "s", 3.5, None, True, {"deep": {"er": {"est": [False]}}}],
+]
+
+
+@pytest.mark.parametrize("raw", LISTINGS)
+def test_a_listing_written_page_by_page_is_the_file_earlier_nights_wrote(
+    tmp_path: Path, raw: list[object]
+) -> None:
+    store = Store(tmp_path)
+    with store.saving_listing(DAY) as saved:
+        for start in range(0, len(raw), 2):  # two entries a page
+            saved.add(raw[start : start + 2])
+    written = (store.day(DAY) / "hf_daily_papers.json").read_bytes()
+    assert written == json.dumps(raw, ensure_ascii=False, indent=1).encode() + b"\n"
+    assert json.loads(written) == raw
+
+
+def test_a_listing_that_fails_half_way_changes_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.save_listing(DAY, [{"a": 1}])
+    before = sorted(p.name for p in store.day(DAY).iterdir())
+    with pytest.raises(RuntimeError), store.saving_listing(DAY) as saved:
+        saved.add([{"b": 2}])
+        raise RuntimeError("the second page never came")
+    assert sorted(p.name for p in store.day(DAY).iterdir()) == before  # no temp file either
+    assert json.loads((store.day(DAY) / "hf_daily_papers.json").read_text()) == [{"a": 1}]
+
+
+def test_an_earlier_listing_is_kept_byte_for_byte(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    path = store.day(DAY) / "hf_daily_papers.json"
+    store.save_listing(DAY, [{"a": 1}])
+    path.write_bytes(b'[{"a": 1}]  \n')  # an older night's (or a person's) bytes
+    store.save_listing(DAY, [{"a": 2}])
+    aside = [p for p in store.day(DAY).glob("hf_daily_papers.*.json") if p != path]
+    assert [p.read_bytes() for p in aside] == [b'[{"a": 1}]  \n']
+
+
 def test_hand_edited_digest_is_kept_aside(tmp_path: Path) -> None:
     store = Store(tmp_path)
     assert store.publish(DAY, "digest.md", b"v1") is None

@@ -47,7 +47,7 @@ from ..faithfulness.sources import input_source
 from ..review.nightly import import_night
 from ..stages.checked import summarize_checked
 from ..stages.inputs import InputLimits, build_input
-from ..stages.listing import list_papers
+from ..stages.listing import ListingReader, by_votes, listing_pages
 from ..stages.llm import LLM
 from ..stages.pool import ExtractionPool, extraction_pool
 from ..stages.prompts import PromptTemplate, load_prompt, prompt_tag
@@ -488,13 +488,19 @@ def _save_failed_run(store: Store, date: dt.date, started: dt.datetime, exc: Dig
 
 
 async def _listed(night: _Night, report: RunReport) -> tuple[list[_Entry], list[SkippedEntry]]:
-    """The day's papers and the entries skipped, the raw listing saved: the raw JSON is not
-    kept for the rest of the night (on a long day it outweighs the papers themselves)."""
+    """The day's papers (by votes, ties in the listing's order) and the entries skipped. Read
+    page by page, each page saved as it arrives: a long day's raw JSON is never held whole (it
+    outweighs the papers themselves)."""
     started = time.perf_counter()
-    listing = await list_papers(night.http, night.settings, night.options.date)
+    reader = ListingReader()
+    papers: list[tuple[int, _Entry]] = []
+    date = night.options.date
+    with night.store.saving_listing(date) as saved:
+        async for page in listing_pages(night.http, night.settings, date):
+            saved.add(page)
+            papers += [(paper.upvotes, _Entry.of(paper)) for paper in reader.read(page)]
     _timed(report.stage_timings, "list", started)
-    night.store.save_listing(night.options.date, listing.raw)
-    return [_Entry.of(paper) for paper in listing.papers], listing.skipped
+    return by_votes(papers), reader.skipped
 
 
 async def _night_body(night: _Night) -> RunResult:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, TypeVar
 
 import httpx2
 from pydantic import BaseModel, ValidationError
@@ -15,6 +16,8 @@ from ..core.errors import ServiceError
 from ..core.escaping import safe_url
 from ..core.http import get_bytes
 from ..core.models import DailyPaper, Flag, HFDailyEntry, SkippedEntry
+
+T = TypeVar("T")
 
 PAGE_SIZE = 50
 MAX_PAGES = 40  # 2,000 papers: far beyond any real day; stops a server that ignores `p`.
@@ -115,27 +118,50 @@ def parse_entry(item: Any) -> DailyPaper:
     return normalise(entry)
 
 
+class ListingReader:
+    """The listing read a page at a time, as ``parse_listing`` reads it whole: each entry
+    validated on its own (a broken one is skipped and named, the others go on), each paper
+    once (a paper repeated across pages counts once)."""
+
+    def __init__(self) -> None:
+        self.skipped: list[SkippedEntry] = []
+        self._seen: set[str] = set()
+        self._index = 0
+
+    def read(self, items: Sequence[Any]) -> list[DailyPaper]:
+        """The papers of ``items`` not read before, normalised, in the API's order."""
+        fresh = []
+        for index, item in enumerate(items, start=self._index):
+            try:
+                paper = parse_entry(item)
+            except ValueError as exc:
+                name = _entry_name(item)
+                self.skipped.append(SkippedEntry(index=index, arxiv_id=name, reason=str(exc)))
+                continue
+            if paper.arxiv_id not in self._seen:
+                self._seen.add(paper.arxiv_id)
+                fresh.append(paper)
+        self._index += len(items)
+        return fresh
+
+
+def by_votes(papers: Iterable[tuple[int, T]]) -> list[T]:
+    """Most upvotes first; equal votes keep the API's order (sorted() is stable)."""
+    return [paper for _, paper in sorted(papers, key=lambda voted: -voted[0])]
+
+
 def parse_listing(raw: list[Any]) -> Listing:
-    """Validate each entry on its own (a broken one is skipped and named, the others go on),
-    normalise, and sort by upvotes (descending; ties keep the API's order)."""
-    papers: dict[str, DailyPaper] = {}
-    skipped: list[SkippedEntry] = []
-    for index, item in enumerate(raw):
-        try:
-            paper = parse_entry(item)
-        except ValueError as exc:
-            skipped.append(SkippedEntry(index=index, arxiv_id=_entry_name(item), reason=str(exc)))
-            continue
-        papers.setdefault(paper.arxiv_id, paper)  # a paper repeated across pages counts once
-    # sorted() is stable, so equal votes keep the API's order.
-    ordered = sorted(papers.values(), key=lambda p: -p.upvotes)
-    return Listing(papers=ordered, skipped=skipped, raw=raw)
+    """Validate each entry on its own, normalise, and sort by upvotes (``ListingReader``)."""
+    reader = ListingReader()
+    ordered = by_votes((p.upvotes, p) for p in reader.read(raw))
+    return Listing(papers=ordered, skipped=reader.skipped, raw=raw)
 
 
-async def fetch_listing(client: httpx2.AsyncClient, settings: Settings, date: dt.date) -> list[Any]:
-    """All pages of the day's raw JSON."""
+async def listing_pages(
+    client: httpx2.AsyncClient, settings: Settings, date: dt.date
+) -> AsyncIterator[list[Any]]:
+    """The day's raw JSON, page by page."""
     url = settings.hf_endpoint.rstrip("/") + "/api/daily_papers"
-    raw: list[Any] = []
     for page in range(MAX_PAGES):
         params = {"date": date.isoformat(), "p": str(page), "limit": str(PAGE_SIZE)}
         body = await get_bytes(
@@ -154,10 +180,14 @@ async def fetch_listing(client: httpx2.AsyncClient, settings: Settings, date: dt
             raise ServiceError("Hugging Face", url, "response is not JSON") from exc
         if not isinstance(items, list):
             raise ServiceError("Hugging Face", url, "response is not a list of papers")
-        raw.extend(items)
+        yield items
         if len(items) < PAGE_SIZE:
-            break
-    return raw
+            return
+
+
+async def fetch_listing(client: httpx2.AsyncClient, settings: Settings, date: dt.date) -> list[Any]:
+    """All pages of the day's raw JSON."""
+    return [item async for page in listing_pages(client, settings, date) for item in page]
 
 
 async def list_papers(client: httpx2.AsyncClient, settings: Settings, date: dt.date) -> Listing:

@@ -6,13 +6,35 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import StoreError
+from ..core.hashing import sha256_file
 from ..core.models import PaperRecord, RunReport
-from .files import STALE_TEMP_S, TEMP_SUFFIX, Files, _is_date, _safe, _stamp
+from .files import STALE_TEMP_S, TEMP_SUFFIX, Files, StagedFile, _is_date, _safe, _stamp
+
+
+class ListingFile:
+    """The raw listing as one JSON array, written entry by entry: the bytes are those of
+    ``json.dumps(raw, ensure_ascii=False, indent=1)`` and a newline, as earlier nights wrote."""
+
+    def __init__(self, staged: StagedFile) -> None:
+        self.staged = staged
+        self._count = 0
+
+    def add(self, entries: Sequence[Any]) -> None:
+        for entry in entries:
+            # An entry's own lines, one level in: a newline only ever ends a line in JSON
+            # (one inside a string is written as \n).
+            text = json.dumps(entry, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            self.staged.write(("[\n " if self._count == 0 else ",\n ").encode() + text.encode())
+            self._count += 1
+
+    def close(self) -> None:
+        self.staged.write(b"\n]\n" if self._count else b"[]\n")
 
 
 class Days(Files):
@@ -52,14 +74,38 @@ class Days(Files):
 
     def save_listing(self, date: dt.date, raw: list[Any]) -> None:
         """Keep the raw snapshot; an earlier, different snapshot is kept under a timestamp."""
+        with self.saving_listing(date) as listing:
+            listing.add(raw)
+
+    @contextlib.contextmanager
+    def saving_listing(self, date: dt.date) -> Iterator[ListingFile]:
+        """``save_listing`` for a listing that arrives page by page: a long day's raw JSON is
+        never held whole (on 400 papers it was the night's peak). In place when the block ends
+        without an error; the same snapshot as the one in place is not written again."""
         path = self.day(date) / "hf_daily_papers.json"
-        data = json.dumps(raw, ensure_ascii=False, indent=1).encode() + b"\n"
-        old = self._read_bytes(path)
-        if old == data:
+        listing = ListingFile(StagedFile(path))
+        try:
+            yield listing
+            listing.close()
+        except BaseException:
+            listing.staged.discard()
+            raise
+        try:
+            current = sha256_file(path) if path.exists() else None
+        except OSError as exc:
+            listing.staged.discard()
+            raise StoreError(f"cannot read {path}: {exc.strerror}", path) from exc
+        if current == listing.staged.sha256:
+            listing.staged.discard()
             return
-        if old is not None:
-            self._write(path.with_name(f"hf_daily_papers.{_stamp()}.json"), old)
-        self._write(path, data)
+        if current is not None:
+            aside = path.with_name(f"hf_daily_papers.{_stamp()}.json")
+            try:
+                os.replace(path, aside)  # the earlier snapshot, byte for byte
+            except OSError as exc:
+                listing.staged.discard()
+                raise StoreError(f"cannot keep {path} aside: {exc.strerror}", path) from exc
+        listing.staged.put()
 
     def load_listing(self, date: dt.date) -> list[Any] | None:
         """The day's latest raw Hugging Face snapshot, as saved."""
