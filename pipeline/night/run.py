@@ -353,8 +353,7 @@ async def _run_papers(night: _Night, papers: list[_Entry], report: RunReport) ->
     for stage in ("PDFs fetched", "texts extracted", "summarized"):
         night.progress.start(stage, len(papers))
     started = time.perf_counter()
-    queue = iter(enumerate(papers))
-    finished: dict[int, _Finished] = {}
+    day = _Queue(iter(enumerate(papers)), metas)
     try:
         # A TaskGroup, not gather: a fatal error (wrong key, wrong model) cancels the other
         # papers at once instead of letting them fail one by one against a dead endpoint.
@@ -362,48 +361,47 @@ async def _run_papers(night: _Night, papers: list[_Entry], report: RunReport) ->
             if night.checked is not None:  # a failed check stops every paper where it is
                 group.create_task(night.checked())
             for _ in range(min(night.active, len(papers))):
-                group.create_task(_work(night, queue, metas, finished))
+                group.create_task(_work(night, day))
     except ExceptionGroup as group_error:
         fatal = _first_fatal(group_error)
         raise fatal from fatal.__cause__  # keep the original cause for --verbose
     _timed(report.stage_timings, "papers", started)
-    return [finished[index] for index in range(len(papers))]  # every paper or an error
+    return [day.finished[index] for index in range(len(papers))]  # every paper or an error
 
 
-async def _work(
-    night: _Night,
-    queue: Iterator[tuple[int, _Entry]],
-    metas: dict[str, str],
-    finished: dict[int, _Finished],
-) -> None:
+@dataclass
+class _Queue:
+    """The papers the workers take from: each once, in order, with its arXiv metadata (JSON,
+    popped when taken), and where each ends."""
+
+    papers: Iterator[tuple[int, _Entry]]
+    metas: dict[str, str]
+    finished: dict[int, _Finished] = field(default_factory=dict)
+
+
+async def _work(night: _Night, day: _Queue) -> None:
     """Takes the next paper until none is left. A few of these, not a task per paper, and a
     paper is taken only when there is room for its download and extraction: a paper waiting
     for its turn is then only its listing entry (a task parked on a semaphore is ~3 KB of frames
     and waiters, with its paper and metadata), and a long day's extracted texts queue for the
     LLM only as far as ``starting`` allows (they would otherwise pile up while the model is
     slow)."""
-    while await _one_paper(night, queue, metas, finished):
+    while await _one_paper(night, day):
         pass
 
 
-async def _one_paper(
-    night: _Night,
-    queue: Iterator[tuple[int, _Entry]],
-    metas: dict[str, str],
-    finished: dict[int, _Finished],
-) -> bool:
+async def _one_paper(night: _Night, day: _Queue) -> bool:
     """The next paper from taken to finished; False when none is left. A function of its own:
     a worker waiting for its next turn must not keep this paper's text and record alive."""
     async with night.starting:
-        taken = next(queue, None)  # one iterator shared: each paper is taken once, in order
+        taken = next(day.papers, None)  # one iterator shared by the workers
         if taken is None:
             return False
         index, entry = taken
-        # Popped: a paper's metadata is not kept for the rest of the night.
-        meta = metas.pop(entry.arxiv_id, None)
+        meta = day.metas.pop(entry.arxiv_id, None)
         arxiv = ArxivMeta.model_validate_json(meta) if meta is not None else None
         ready = await _start(night, entry.paper(), arxiv)
-    finished[index] = _Finished.of(entry, await _conclude(night, ready))
+    day.finished[index] = _Finished.of(entry, await _conclude(night, ready))
     return True
 
 
