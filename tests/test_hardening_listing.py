@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.stages.listing import arxiv_id_problem, parse_listing
+from pipeline.stages.listing import ListingReader, arxiv_id_problem, by_votes, parse_listing
 from tests.fakes.hf import hf_entry
 
 
@@ -106,3 +106,29 @@ def test_arxiv_id_formats_are_accepted(given: str, stored: str) -> None:
 )
 def test_other_ids_are_refused(bad: str) -> None:
     assert arxiv_id_problem(bad) is not None
+
+
+@pytest.mark.parametrize("page", [1, 2, 3, 50])
+def test_a_listing_read_page_by_page_is_the_listing_read_whole(page: int) -> None:
+    broken = _good("2406.00004")
+    BROKEN["missing title"][0](broken)
+    raw: list[Any] = [
+        _good("2406.00001", votes=1),
+        None,
+        _good("2406.00002", votes=9),
+        broken,
+        _good("2406.00001", votes=7),  # the same paper on a later page counts once
+        _good("2406.00003", votes=9),
+        "x",
+        _good("2406.00005", votes=3),
+    ]
+    reader = ListingReader()
+    pages = [raw[start : start + page] for start in range(0, len(raw), page)]
+    papers = [paper for items in pages for paper in reader.read(items)]
+    whole = parse_listing(raw)
+    assert by_votes((p.upvotes, p) for p in papers) == whole.papers
+    assert reader.skipped == whole.skipped
+    assert [s.index for s in whole.skipped] == [1, 3, 6]
+    assert [p.arxiv_id for p in whole.papers] == [
+        "2406.00002", "2406.00003", "2406.00005", "2406.00001"
+    ]  # fmt: skip
