@@ -6,15 +6,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import StoreError
-from ..core.hashing import sha256_file
 from ..core.models import PaperRecord, RunReport
-from .files import STALE_TEMP_S, TEMP_SUFFIX, Files, StagedFile, _is_date, _safe, _stamp
+from .files import (
+    STALE_TEMP_S,
+    TEMP_SUFFIX,
+    Files,
+    StagedFile,
+    _is_date,
+    _safe,
+    _stamp,
+    staging,
+)
 
 
 class ListingFile:
@@ -83,29 +90,10 @@ class Days(Files):
         never held whole (on 400 papers it was the night's peak). In place when the block ends
         without an error; the same snapshot as the one in place is not written again."""
         path = self.day(date) / "hf_daily_papers.json"
-        listing = ListingFile(StagedFile(path))
-        try:
+        with staging(path, lambda _: path.with_name(f"hf_daily_papers.{_stamp()}.json")) as staged:
+            listing = ListingFile(staged)
             yield listing
             listing.close()
-        except BaseException:
-            listing.staged.discard()
-            raise
-        try:
-            current = sha256_file(path) if path.exists() else None
-        except OSError as exc:
-            listing.staged.discard()
-            raise StoreError(f"cannot read {path}: {exc.strerror}", path) from exc
-        if current == listing.staged.sha256:
-            listing.staged.discard()
-            return
-        if current is not None:
-            aside = path.with_name(f"hf_daily_papers.{_stamp()}.json")
-            try:
-                os.replace(path, aside)  # the earlier snapshot, byte for byte
-            except OSError as exc:
-                listing.staged.discard()
-                raise StoreError(f"cannot keep {path} aside: {exc.strerror}", path) from exc
-        listing.staged.put()
 
     def load_listing(self, date: dt.date) -> list[Any] | None:
         """The day's latest raw Hugging Face snapshot, as saved."""

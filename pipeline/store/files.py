@@ -10,13 +10,14 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..core.errors import StoreError
+from ..core.hashing import sha256_file
 from .migrations import TooNew, migrate
 
 M = TypeVar("M", bound=BaseModel)
@@ -73,8 +74,10 @@ class StagedFile:
         self._file: BinaryIO = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
         self.done = False
+        self.placed = False
+        """Put in place (not discarded)."""
         self.kept: Path | None = None
-        """Where a copy someone edited by hand was moved before this one took its place."""
+        """Where the file in place before was moved (``staging``'s ``aside``)."""
 
     def write(self, data: bytes) -> None:
         try:
@@ -97,13 +100,45 @@ class StagedFile:
         except OSError as exc:
             self.discard()
             raise StoreError(f"cannot write {self.path}: {exc.strerror}", self.path) from exc
-        self.done = True
+        self.done = self.placed = True
 
     def discard(self) -> None:
         self._file.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._tmp)
         self.done = True
+
+
+@contextlib.contextmanager
+def staging(path: Path, aside: Callable[[str], Path | None]) -> Iterator[StagedFile]:
+    """A ``StagedFile`` for ``path``, put in place when the block ends without an error, unless
+    the block discarded it or ``path`` holds the same bytes already (then nothing is written).
+    A different file in place is first renamed to ``aside(its sha256)``, when that gives a
+    path: its bytes stay as they were, and ``kept`` says where."""
+    staged = StagedFile(path)
+    try:
+        yield staged
+    except BaseException:
+        staged.discard()
+        raise
+    if staged.done:
+        return
+    try:
+        current = sha256_file(path) if path.exists() else None
+    except OSError as exc:
+        staged.discard()
+        raise StoreError(f"cannot read {path}: {exc.strerror}", path) from exc
+    if current == staged.sha256:
+        staged.discard()
+        return
+    staged.kept = aside(current) if current is not None else None
+    if staged.kept is not None:
+        try:
+            os.replace(path, staged.kept)
+        except OSError as exc:
+            staged.discard()
+            raise StoreError(f"cannot keep {path} aside: {exc.strerror}", path) from exc
+    staged.put()
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -6,16 +6,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..core.errors import StoreError
-from ..core.hashing import sha256_file
 from ..core.models import Digest
-from .files import Files, StagedFile, _stamp
+from .files import Files, StagedFile, _stamp, staging
 
 PENDING_IMPORT = "editorial-import.pending"
 
@@ -112,40 +110,21 @@ class Published(Files):
         whole): put in place when the block ends, unless it is discarded in the block or an
         error ends it; then ``kept`` says where an edited copy went. The same content as the
         file in place is not written again."""
-        staged = StagedFile(self.day(date) / name)
-        try:
-            yield staged
-        except BaseException:
-            staged.discard()
-            raise
-        if not staged.done:
-            staged.kept = self._put_digest(date, name, staged)
-
-    def _put_digest(self, date: dt.date, name: str, staged: StagedFile) -> Path | None:
         path = self.day(date) / name
         manifest_path = self.day(date) / ".written.json"
         try:
             manifest: dict[str, str] = json.loads(self._read_bytes(manifest_path) or b"{}")
         except ValueError:
             manifest = {}
-        try:
-            current = sha256_file(path) if path.exists() else None
-        except OSError as exc:
-            staged.discard()
-            raise StoreError(f"cannot read {path}: {exc.strerror}", path) from exc
-        if current == staged.sha256:
-            staged.discard()
-            return None
-        kept: Path | None = None
-        if current is not None and current != manifest.get(name):
+
+        def edited(current: str) -> Path | None:
+            if current == manifest.get(name):
+                return None  # the copy we wrote last: replaced
             stem, _, ext = name.rpartition(".")
-            kept = path.with_name(f"{stem}.edited-{_stamp()}.{ext}")
-            try:
-                os.replace(path, kept)  # a rename keeps the editor's bytes as they are
-            except OSError as exc:
-                staged.discard()
-                raise StoreError(f"cannot keep {path} aside: {exc.strerror}", path) from exc
-        staged.put()
-        manifest[name] = staged.sha256
-        self._write(manifest_path, json.dumps(manifest, indent=1).encode())
-        return kept
+            return path.with_name(f"{stem}.edited-{_stamp()}.{ext}")
+
+        with staging(path, edited) as staged:
+            yield staged
+        if staged.placed:
+            manifest[name] = staged.sha256
+            self._write(manifest_path, json.dumps(manifest, indent=1).encode())
