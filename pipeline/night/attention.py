@@ -21,49 +21,49 @@ ATTENTION_FLAGS = HIDDEN | {FALLBACK, KEPT_PREVIOUS}
 out of the digest, does not)."""
 
 
-def needs_attention(records: list[PaperReport], skipped: list[SkippedEntry]) -> bool:
-    flagged = any(f.code in ATTENTION_FLAGS for r in records for f in r.flags)
+def needs_attention(rows: list[PaperReport], skipped: list[SkippedEntry]) -> bool:
+    flagged = any(f.code in ATTENTION_FLAGS for r in rows for f in r.flags)
     return flagged or bool(skipped)
 
 
-def fell_back(records: list[PaperReport]) -> list[PaperReport]:
-    return [r for r in records if any(f.code == FALLBACK for f in r.flags)]
+def fell_back(rows: list[PaperReport]) -> list[PaperReport]:
+    return [r for r in rows if any(f.code == FALLBACK for f in r.flags)]
 
 
-def hidden(records: list[PaperReport]) -> list[PaperReport]:
-    return [r for r in records if any(f.code in HIDDEN for f in r.flags)]
+def hidden(rows: list[PaperReport]) -> list[PaperReport]:
+    return [r for r in rows if any(f.code in HIDDEN for f in r.flags)]
 
 
-def _why(record: PaperReport) -> str:
+def _why(row: PaperReport) -> str:
     """The kind of fallback: "PDF unavailable", "arXiv has no record of this id", ..."""
-    detail = next(f.detail for f in record.flags if f.code == FALLBACK)
+    detail = next(f.detail for f in row.flags if f.code == FALLBACK)
     return detail.split(":", 1)[0]
 
 
-def fallback_line(records: list[PaperReport]) -> str | None:
+def fallback_line(rows: list[PaperReport]) -> str | None:
     """How many papers were made from abstracts and why, most common reason first."""
-    fallen = fell_back(records)
+    fallen = fell_back(rows)
     if not fallen:
         return None
     reasons = Counter(_why(r) for r in fallen).most_common()
     why = ", ".join(f"{reason} ({n})" for reason, n in reasons)
-    return f"{len(fallen)} of {len(records)} papers were summarized from the abstract only: {why}"
+    return f"{len(fallen)} of {len(rows)} papers were summarized from the abstract only: {why}"
 
 
-def most_fell_back_line(records: list[PaperReport]) -> str | None:
+def most_fell_back_line(rows: list[PaperReport]) -> str | None:
     """The night's headline when more than half of it is abstracts only."""
-    fallen = fell_back(records)
-    if not records or len(fallen) * 2 <= len(records):
+    fallen = fell_back(rows)
+    if not rows or len(fallen) * 2 <= len(rows):
         return None
     reason = Counter(_why(r) for r in fallen).most_common(1)[0][0]
     return (
-        f"WARNING: most papers ({len(fallen)} of {len(records)}) were summarized from the "
+        f"WARNING: most papers ({len(fallen)} of {len(rows)}) were summarized from the "
         f"abstract only (mostly: {reason}); check arXiv and ARXIV_API_URL before publishing"
     )
 
 
-def hidden_line(records: list[PaperReport]) -> str | None:
-    found = hidden(records)
+def hidden_line(rows: list[PaperReport]) -> str | None:
+    found = hidden(rows)
     if not found:
         return None
     ids = ", ".join(r.arxiv_id for r in found[:10])

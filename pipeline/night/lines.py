@@ -53,7 +53,7 @@ def dry_run_lines(planned: list[DryRunPaper], show_prompts: bool, total: float |
 
 
 def final_lines(report: RunReport) -> list[str]:
-    records = report.papers
+    rows = report.papers
     lines = [
         f"{report.date}: {report.counts.get('ok', 0)} ok, "
         f"{report.counts.get('needs_review', 0)} need review, "
@@ -61,14 +61,14 @@ def final_lines(report: RunReport) -> list[str]:
         f"this run: {report.llm_calls} LLM calls, {report.usage.prompt_tokens}+"
         f"{report.usage.completion_tokens} tokens, ${report.cost_usd:.4f}"
     ]
-    for r in records:
+    for r in rows:
         if r.status is not Status.OK:
             lines.append(f"  {r.status}: {r.arxiv_id} {clip(r.title, 50)} - {r.reason}")
-    for r in records:
+    for r in rows:
         # Form problems are the reason of the line above already.
         flags = [f for f in r.flags if f.code != FORM]
         if flags:  # published, but an editor should look: hidden text, abstract only, ...
             found = "; ".join(f"{f.code} ({f.detail[:80]})" for f in flags[:3])
             lines.append(f"  flagged: {r.arxiv_id} - {found}")
-    summaries = (fallback_line(records), hidden_line(records))
+    summaries = (fallback_line(rows), hidden_line(rows))
     return [*lines, *(s for s in summaries if s), *skipped_lines(report.skipped)]

@@ -123,12 +123,19 @@ class _Night:
     dry_run: dict[str, DryRunPaper] = field(default_factory=dict)
     checked: Callable[[], Coroutine[Any, Any, object]] | None = None
     """Waits for the model check still running beside the night; raises its error."""
-    starting: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    places: int = 1
     """Papers between taken and extracted at once: keeps memory flat on long lists, while
     leaving the pool's line a few PDFs to choose the biggest from."""
-    active: int = 1
-    """Papers under way at once: as many as can be with the model or starting (``llm_slots``
-    + ``starting``); more would only wait."""
+    starting: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.starting = asyncio.Semaphore(self.places)
+
+    @property
+    def workers(self) -> int:
+        """Papers under way at once: as many as can be with the model or starting; more would
+        only wait."""
+        return self.settings.concurrency + self.places
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
@@ -257,9 +264,9 @@ async def _summarize(
     _timed(record.timings, "summarize", started)
 
 
-def nothing_published(records: list[PaperReport]) -> str:
+def nothing_published(rows: list[PaperReport]) -> str:
     """The line of a night that published no paper: its most common reasons, counted."""
-    why = top_reasons(f"{r.status}: {r.reason or 'no reason given'}" for r in records)
+    why = top_reasons(f"{r.status}: {r.reason or 'no reason given'}" for r in rows)
     return f"no paper was published: {why}"
 
 
@@ -360,7 +367,7 @@ async def _run_papers(night: _Night, papers: list[_Entry], report: RunReport) ->
         async with asyncio.TaskGroup() as group:
             if night.checked is not None:  # a failed check stops every paper where it is
                 group.create_task(night.checked())
-            for _ in range(min(night.active, len(papers))):
+            for _ in range(min(night.workers, len(papers))):
                 group.create_task(_work(night, day))
     except ExceptionGroup as group_error:
         fatal = _first_fatal(group_error)
@@ -444,7 +451,6 @@ async def _night(
     price = scaled(price, getattr(llm, "price_factor", 1.0))
     with store.lock_day(options.date), _own_pool(settings, options) as pool:
         async with make_client(settings.http_timeout_s) as http:
-            starting = settings.download_concurrency + 1 + 2 * pool.workers
             limits = InputLimits(
                 downloads=asyncio.Semaphore(settings.download_concurrency),
                 extractor=pool,
@@ -453,7 +459,7 @@ async def _night(
             night = _Night(
                 settings, options, store, http, template, price, None if options.dry_run else llm,
                 limits, progress, asyncio.Semaphore(settings.concurrency), checked=checked,
-                starting=asyncio.Semaphore(starting), active=settings.concurrency + starting,
+                places=settings.download_concurrency + 1 + 2 * pool.workers,
             )  # fmt: skip
             try:
                 result = await _night_body(night)
@@ -517,11 +523,11 @@ async def _night_body(night: _Night) -> RunResult:
     for paper in papers:
         night.progress.advance("papers listed", paper.arxiv_id)
     finished = await _run_papers(night, papers, report)
-    report.papers = records = [PaperReport.model_validate_json(done.report) for done in finished]
-    report.counts = {s.value: sum(r.status is s for r in records) for s in Status}
+    report.papers = rows = [PaperReport.model_validate_json(done.report) for done in finished]
+    report.counts = {s.value: sum(r.status is s for r in rows) for s in Status}
     report.counts["listed"] = len(papers)
-    report.counts["abstract_only"] = len(fell_back(records))
-    report.counts["hidden_text"] = len(hidden(records))
+    report.counts["abstract_only"] = len(fell_back(rows))
+    report.counts["hidden_text"] = len(hidden(rows))
     report.counts["skipped"] = len(skipped)
     report.skipped = skipped
     if night.llm is None:
@@ -533,12 +539,12 @@ async def _night_body(night: _Night) -> RunResult:
     started = time.perf_counter()
     published = publish_day(night.store, options.date, listed)
     _timed(report.stage_timings, "render", started)
-    all_ok = report.counts[Status.OK.value] == len(records)
-    attention = not all_ok or needs_attention(records, skipped)
+    all_ok = report.counts[Status.OK.value] == len(rows)
+    attention = not all_ok or needs_attention(rows, skipped)
     exit_code = ExitCode.ATTENTION if attention else ExitCode.OK
-    if records and not published.papers:
+    if rows and not published.papers:
         # Nothing to read tomorrow (an incompatible server fails every paper): not a success.
-        exit_code, report.error = ExitCode.FATAL, nothing_published(records)
+        exit_code, report.error = ExitCode.FATAL, nothing_published(rows)
     report.exit_status = exit_code
     report.finished_at = dt.datetime.now(dt.UTC)
     night.store.save_run(report)
